@@ -1,0 +1,40 @@
+"""Comparing CMS's text file with its spreadsheet of the same release, field by field."""
+
+from __future__ import annotations
+
+from ._layout import COLUMNS
+from ._models import Disagreement, Record, Value
+from ._values import cms_date
+
+_COMPARED = tuple(c for c in COLUMNS if c != "code")
+
+
+def disagreements(text: list[Record], sheet: list[Record]) -> list[Disagreement]:
+    """Every place where the spreadsheet differs from the (canonical) text file, in code order."""
+    by_code = {r.code: r for r in sheet}
+    found: list[Disagreement] = []
+    for record in text:
+        other = by_code.pop(record.code, None)
+        if other is None:
+            found.append(Disagreement(record.code, "code", "present", "missing"))
+            continue
+        for column in _COMPARED:
+            mine, theirs = record.values.get(column), other.values.get(column)
+            if mine != theirs:
+                found.append(Disagreement(record.code, column, _show(mine), _show(theirs)))
+        text_repairs = {(r.field, r.reason) for r in record.repairs}
+        for repair in other.repairs:
+            if (repair.field, repair.reason) not in text_repairs:
+                found.append(Disagreement(record.code, repair.field, "one record", repair.found))
+    found.extend(Disagreement(code, "code", "missing", "present") for code in by_code)
+    return sorted(found, key=lambda d: (d.code, d.field))
+
+
+def _show(value: Value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    return cms_date(value)

@@ -1,0 +1,53 @@
+"""Exceptions raised by hcpcs.
+
+    HcpcsError                 every error this package raises on purpose
+    ├── InputError             a CMS file we cannot read: names the file, and the line, row or field
+    ├── LoadError              a load that was refused (a conflicting release, nothing to load)
+    ├── CodeError              a code that is malformed or out of scope (CPT, CDT)
+    ├── NotFound               a code or release that is not in the database
+    └── StoreError             a database file that is missing, not ours, or too new
+
+Every message is one line, fit to print after ``Error:``.
+"""
+
+from __future__ import annotations
+
+
+class HcpcsError(Exception):
+    """Base class of every error hcpcs raises on purpose."""
+
+
+class InputError(HcpcsError, ValueError):
+    """A CMS release file that cannot be read as what it claims to be."""
+
+    def __init__(self, source: str, message: str, *, line: int | None = None, row: int | None = None,
+                 field: str | None = None) -> None:
+        self.source, self.line, self.row, self.field = source, line, row, field
+        where = source
+        if line is not None:
+            where += f", line {line}"
+        if row is not None:
+            where += f", row {row}"
+        if field is not None:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class LoadError(HcpcsError):
+    """A load that was refused; the database is unchanged."""
+
+
+class CodeError(HcpcsError, ValueError):
+    """A code that is malformed, or not a Level II code."""
+
+
+class NotFound(HcpcsError, LookupError):
+    """A code or release that is not in the database."""
+
+    def __init__(self, message: str, *, suggestions: tuple[str, ...] = ()) -> None:
+        self.suggestions = suggestions
+        super().__init__(message)
+
+
+class StoreError(HcpcsError):
+    """The database file cannot be used."""

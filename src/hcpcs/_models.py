@@ -1,0 +1,190 @@
+"""Model objects: what readers produce and what the library hands out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+Value = str | int | dt.date | None
+Role = Literal[
+    "codes", "codes_spreadsheet", "processing_notes", "noc", "transactions", "record_layout",
+    "corrections", "readme",
+]
+
+
+@dataclass(slots=True)
+class Record:
+    """One HCPCS procedure or modifier record as read from a CMS file.
+
+    ``values`` maps every store column (see ``_layout.COLUMNS``) to its value: text stripped, ``None``
+    where blank, dates as ``datetime.date``, the anesthesia base units as ``int``.
+    ``line`` is the line (text file) or row (spreadsheet) the record starts on.
+    """
+
+    code: str
+    values: dict[str, Value]
+    line: int
+    repairs: list[Repair] = field(default_factory=list)
+
+    @property
+    def kind(self) -> Literal["procedure", "modifier"]:
+        return "modifier" if len(self.code) == 2 else "procedure"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A file a release was read from: its name, the member inside a zip, and its sha256."""
+
+    name: str
+    role: Role
+    sha256: str
+    size: int
+    member: str | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.name}:{self.member}" if self.member else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class NocEntry:
+    code: str
+    long_description: str
+    added_date: dt.date | None
+    termination_date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """A field on which CMS's text file and spreadsheet of the same release differ."""
+
+    code: str
+    field: str
+    text_value: str
+    spreadsheet_value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """A slip in CMS's data that the readers mend, with what was found and how it was read."""
+
+    code: str
+    field: str
+    found: str
+    read_as: str
+    reason: str
+
+
+@dataclass(slots=True)
+class ReleaseData:
+    """Everything read for one release, before it is stored."""
+
+    release_id: str
+    effective_date: dt.date
+    records: list[Record]
+    files: list[SourceFile]
+    processing_notes: dict[str, str] = field(default_factory=dict)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    repairs: list[Repair] = field(default_factory=list)
+    id_source: str = "file name"
+
+    @property
+    def procedure_count(self) -> int:
+        return sum(1 for r in self.records if len(r.code) == 5)
+
+    @property
+    def modifier_count(self) -> int:
+        return sum(1 for r in self.records if len(r.code) == 2)
+
+
+@dataclass(slots=True)
+class NocList:
+    """CMS's list of "not otherwise classified" codes for one year."""
+
+    year: int
+    entries: list[NocEntry]
+    files: list[SourceFile]
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """A release in the database."""
+
+    id: str
+    effective_date: dt.date
+    loaded_at: str
+    procedure_count: int
+    modifier_count: int
+    disagreement_count: int
+    files: tuple[SourceFile, ...] = ()
+
+    @property
+    def year(self) -> int:
+        return self.effective_date.year
+
+
+@dataclass(frozen=True, slots=True)
+class Coded:
+    """A coded value with its meaning from CMS's code table (``None`` where CMS gives none)."""
+
+    value: str
+    meaning: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedCode:
+    """A code named by this one: a cross-reference, or a code named in its description or note."""
+
+    code: str
+    why: Literal["cross reference", "description", "processing note"]
+    short_description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One HCPCS code as it stands in one release, every field decoded."""
+
+    code: str
+    kind: Literal["procedure", "modifier"]
+    release: Release
+    long_description: str
+    short_description: str | None
+    pricing_indicators: tuple[Coded, ...]
+    multiple_pricing_indicator: Coded | None
+    cim_references: tuple[str, ...]
+    mcm_references: tuple[str, ...]
+    statute: str | None
+    lab_certifications: tuple[Coded, ...]
+    cross_references: tuple[str, ...]
+    coverage: Coded | None
+    asc_group: Coded | None
+    asc_effective_date: dt.date | None
+    mog_payment_group: Coded | None
+    mog_payment_policy: Coded | None
+    mog_effective_date: dt.date | None
+    processing_note: str | None
+    processing_note_text: str | None
+    betos: Coded | None
+    types_of_service: tuple[Coded, ...]
+    anesthesia_base_units: int | None
+    added_date: dt.date | None
+    action_effective_date: dt.date | None
+    termination_date: dt.date | None
+    action: Coded | None
+    noc: bool | None
+    noc_list_year: int | None
+    related: tuple[RelatedCode, ...]
+    values: dict[str, Value]
+    source: str
+    line: int
+
+    @property
+    def status(self) -> Literal["Actual", "Terminated"]:
+        """``Terminated`` when the code's termination date is before the release took effect."""
+        end = self.termination_date
+        return "Terminated" if end is not None and end < self.release.effective_date else "Actual"
+
+    @property
+    def active(self) -> bool:
+        return self.status == "Actual"

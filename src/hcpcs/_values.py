@@ -1,0 +1,101 @@
+"""Turning CMS's text into typed values, the same way for every reader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ._errors import InputError
+from ._layout import FIELDS
+from ._models import Repair, Value
+
+#: (column, kind, label) of every column, in layout order.
+_KINDS: tuple[tuple[str, str, str], ...] = tuple(
+    (column, f.kind, label) for f in FIELDS for column, label in zip(f.columns, f.labels, strict=True)
+)
+_SHIFTED_ASC_DATE = re.compile(r"\d{6}")
+
+_DIGITS = re.compile(r"\d+")
+
+
+def parse_date(raw: str) -> dt.date | None:
+    """``YYYYMMDD`` as CMS writes it; blank is ``None``; anything else raises ``ValueError``."""
+    if not raw:
+        return None
+    if len(raw) != 8 or not raw.isdigit():
+        raise ValueError(f"{raw!r} is not a date in the form YYYYMMDD")
+    try:
+        return dt.date(int(raw[:4]), int(raw[4:6]), int(raw[6:]))
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a real calendar date") from None
+
+
+def parse_number(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not _DIGITS.fullmatch(raw):
+        raise ValueError(f"{raw!r} is not a whole number")
+    return int(raw)
+
+
+def convert(kind: str, raw: str, *, source: str, label: str, line: int | None = None,
+            row: int | None = None) -> Value:
+    """Convert one stripped field to its typed value, or raise an ``InputError`` that names the place."""
+    if kind == "text":
+        return raw or None
+    try:
+        return parse_date(raw) if kind == "date" else parse_number(raw)
+    except ValueError as exc:
+        raise InputError(source, str(exc), line=line, row=row, field=label) from None
+
+
+def typed_values(raw: dict[str, str], *, source: str, line: int | None = None,
+                 row: int | None = None) -> tuple[dict[str, Value], list[Repair]]:
+    """Every column of one record, typed; with the repairs made to CMS's known slips (see ``repair``)."""
+    repairs = repair(raw)
+    values: dict[str, Value] = {}
+    for column, kind, label in _KINDS:
+        text = raw.get(column, "")
+        if not text:
+            values[column] = None
+        elif kind == "text":
+            values[column] = text
+        else:
+            values[column] = convert(kind, text, source=source, label=label, line=line, row=row)
+    return values, repairs
+
+
+def repair(raw: dict[str, str]) -> list[Repair]:
+    """Mend the slips CMS is known to make, identically in its text file and its spreadsheet.
+
+    2018: five C codes (C9488, C9745-C9748) carry their ASC payment group date two columns early:
+    the group field holds the century ("20") and the date field the rest ("170401"). Read as no ASC
+    group and the date 2017-04-01; the raw text is kept in the repair note.
+    """
+    group, date = raw["asc_group"], raw["asc_effective_date"]
+    if group in ("19", "20") and _SHIFTED_ASC_DATE.fullmatch(date):
+        raw["asc_group"], raw["asc_effective_date"] = "", group + date
+        return [Repair(raw["code"], "asc_effective_date", f"ASC_GRP={group!r} ASC_DT={date!r}",
+                       f"ASC_GRP='' ASC_DT={group + date!r}",
+                       "date written two columns early, its century in the ASC group field")]
+    return []
+
+
+def cms_date(value: dt.date | None) -> str:
+    """A date the way CMS writes it (``YYYYMMDD``), blank for ``None``."""
+    return value.strftime("%Y%m%d") if value else ""
+
+
+def decode_cms_text(data: bytes) -> str:
+    """CMS's text files are Windows-1252; bytes that code page leaves undefined are read as Latin-1."""
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "".join(_decode_line(line) for line in data.splitlines(keepends=True))
+
+
+def _decode_line(line: bytes) -> str:
+    try:
+        return line.decode("cp1252")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
