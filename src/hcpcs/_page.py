@@ -1,0 +1,220 @@
+"""The code page: every field that has a value, its decoded meaning and its definition.
+
+The text form follows the reference pages (``shared/seeds``): a title, then one line per field as
+label TAB value TAB definition, a coded field followed by its "... Description" line, dates as
+CMS writes them (YYYYMMDD), then Status and Last Update Date, then CMS's contact block.
+Markdown, HTML and JSON carry the same facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import _codetables
+from ._layout import FIELDS
+from ._models import Code, Coded
+from ._values import cms_date
+
+INTRO = (
+    "The Healthcare Common Procedure Coding System (HCPCS) is a collection of codes that represent "
+    "procedures, supplies, products and services which may be provided to Medicare beneficiaries and to "
+    "individuals enrolled in private health insurance programs. Level II codes primarily correspond to "
+    "services, procedures, and equipment not covered by CPT codes."
+)
+CONTACT = (
+    ("HCPCS Email Address", "hcpcs@cms.hhs.gov"),
+    ("PDAC toll free helpline", "(877) 735-1326"),
+    ("HCPCS release files", "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"),
+)
+FORMATS = ("text", "markdown", "json", "html")
+
+
+@dataclass(frozen=True, slots=True)
+class PageLine:
+    """One line of the code page: a label, the value, and the field's definition."""
+
+    label: str
+    value: str
+    definition: str
+    field: str
+
+
+def page_lines(code: Code) -> list[PageLine]:
+    """Every line of the page, in the order of CMS's record layout."""
+    values = code.values
+    lines: list[PageLine] = []
+    for f in FIELDS:
+        if not f.on_page:
+            continue
+        definition = _codetables.definition(f)
+        for column, label in zip(f.columns, f.labels, strict=True):
+            value = values.get(column)
+            if value is None or value == "":
+                continue
+            shown = cms_date(value) if isinstance(value, dt.date) else str(value)
+            lines.append(PageLine(label, shown, definition, column))
+            meaning = _codetables.meaning(f.code_table, shown)
+            if meaning:
+                lines.append(PageLine(f"{label} Description", meaning, f"Description of {label}", column))
+            if f.name == "processing_note" and code.processing_note_text:
+                lines.append(PageLine(
+                    "Processing Note Text", code.processing_note_text,
+                    "Text of the processing note, from CMS's processing notes file (Appendix A of the HCPCS "
+                    "manual).", column,
+                ))
+    if code.noc is not None:
+        lines.append(PageLine(
+            "Not Otherwise Classified (NOC)", "Yes" if code.noc else "No",
+            f"Whether the code is in CMS's list of not otherwise classified codes ({code.noc_list_year}); "
+            "a NOC code needs a narrative on the claim.", "noc",
+        ))
+    for related in code.related:
+        shown = related.code + (f" {related.short_description}" if related.short_description else "")
+        lines.append(PageLine("Related Code", shown, _WHY[related.why], "related"))
+    lines.append(PageLine("Status", code.status, "Actual: in use in this release; Terminated: its "
+                          "termination date is before the release took effect.", "status"))
+    lines.append(PageLine("Last Update Date", str(code.release.year), "The year of the release shown.",
+                          "last_update"))
+    lines.append(PageLine("Release", code.release.id, "The CMS release this page shows.", "release"))
+    return lines
+
+
+_WHY = {
+    "cross reference": "Named in the code's cross reference fields.",
+    "description": "Named in the code's long description.",
+    "processing note": "Named in the code's processing note.",
+}
+
+
+def render(code: Code, fmt: str) -> str:
+    if fmt == "text":
+        return render_text(code)
+    if fmt == "markdown":
+        return render_markdown(code)
+    if fmt == "json":
+        return json.dumps(to_json(code), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "html":
+        return render_html(code)
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def render_text(code: Code) -> str:
+    out = [code.code, "", code.long_description.upper(), "", "Healthcare Common Procedure Coding System", "",
+           INTRO, "", f"{code.code} {code.long_description}", ""]
+    out += [f"{line.label}\t{line.value}\t{line.definition}" for line in page_lines(code)]
+    out += ["", "Contact Information for HCPCS", ""]
+    out += [f"{label}: {value}" for label, value in CONTACT]
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(code: Code) -> str:
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    out = [f"# {code.code}", "", f"**{cell(code.long_description)}**", "", INTRO, "",
+           "| Field | Value | Definition |", "| --- | --- | --- |"]
+    out += [f"| {cell(line.label)} | {cell(line.value)} | {cell(line.definition)} |" for line in page_lines(code)]
+    out += ["", "## Contact Information for HCPCS", ""]
+    out += [f"- {label}: {value}" for label, value in CONTACT]
+    return "\n".join(out) + "\n"
+
+
+def render_html(code: Code) -> str:
+    e = html.escape
+    rows = "\n".join(
+        f'<tr><th scope="row">{e(line.label)}</th><td>{e(line.value)}</td><td>{e(line.definition)}</td></tr>'
+        for line in page_lines(code)
+    )
+    contact = "\n".join(f"<li>{e(label)}: {e(value)}</li>" for label, value in CONTACT)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(code.code)} {e(code.short_description or "")} (HCPCS {e(code.release.id)})</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 70rem; margin: 1rem auto; padding: 0 1rem; color: #111; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #999; padding: .3rem .5rem; text-align: left; vertical-align: top; }}
+th {{ width: 22%; }} td:last-child {{ color: #333; font-size: .9rem; }}
+@media print {{ body {{ margin: 0; }} }}
+</style>
+</head>
+<body>
+<main>
+<h1>{e(code.code)}</h1>
+<p><strong>{e(code.long_description)}</strong></p>
+<p>{e(INTRO)}</p>
+<table>
+<caption>HCPCS {e(code.code)} in release {e(code.release.id)}</caption>
+<thead><tr><th scope="col">Field</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+<h2>Contact Information for HCPCS</h2>
+<ul>
+{contact}
+</ul>
+</main>
+</body>
+</html>
+"""
+
+
+def to_json(code: Code) -> dict[str, Any]:
+    """The page's facts as typed keys: each code with its meaning, dates as ISO strings."""
+
+    def coded(value: Coded | None) -> dict[str, str | None] | None:
+        return {"code": value.value, "meaning": value.meaning} if value else None
+
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "code": code.code,
+        "kind": code.kind,
+        "release": {"id": code.release.id, "effective_date": code.release.effective_date.isoformat()},
+        "status": code.status,
+        "active": code.active,
+        "long_description": code.long_description,
+        "short_description": code.short_description,
+        "pricing_indicators": [coded(c) for c in code.pricing_indicators],
+        "multiple_pricing_indicator": coded(code.multiple_pricing_indicator),
+        "cim_references": list(code.cim_references),
+        "mcm_references": list(code.mcm_references),
+        "statute": code.statute,
+        "lab_certifications": [coded(c) for c in code.lab_certifications],
+        "cross_references": list(code.cross_references),
+        "coverage": coded(code.coverage),
+        "asc_group": coded(code.asc_group),
+        "asc_effective_date": day(code.asc_effective_date),
+        "mog_payment_group": coded(code.mog_payment_group),
+        "mog_payment_policy": coded(code.mog_payment_policy),
+        "mog_effective_date": day(code.mog_effective_date),
+        "processing_note": (
+            {"number": code.processing_note, "text": code.processing_note_text} if code.processing_note else None
+        ),
+        "betos": coded(code.betos),
+        "types_of_service": [coded(c) for c in code.types_of_service],
+        "anesthesia_base_units": code.anesthesia_base_units,
+        "added_date": day(code.added_date),
+        "action_effective_date": day(code.action_effective_date),
+        "termination_date": day(code.termination_date),
+        "action": coded(code.action),
+        "noc": code.noc,
+        "noc_list_year": code.noc_list_year,
+        "related_codes": [
+            {"code": r.code, "why": r.why, "short_description": r.short_description} for r in code.related
+        ],
+        "last_update": code.release.year,
+        "source": {"file": code.source, "line": code.line},
+        "fields": [
+            {"label": line.label, "value": line.value, "definition": line.definition, "field": line.field}
+            for line in page_lines(code)
+        ],
+    }

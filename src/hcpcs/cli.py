@@ -1,0 +1,178 @@
+"""The ``hcpcs`` command: parses arguments, calls the library, formats output. No SQL here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from ._errors import CodeError, HcpcsError, NotFound
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(func: F) -> F:
+    """Library errors become one ``Error: ...`` line: usage errors exit 2, everything else 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CodeError as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except NotFound as exc:
+            _fail(str(exc), EXIT_NOT_FOUND)
+        except HcpcsError as exc:
+            _fail(str(exc), 1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _open(ctx: click.Context, *, readonly: bool) -> Any:
+    from ._api import open as open_db
+
+    return open_db(ctx.obj["db"], readonly=readonly)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The database file. Default: $HCPCS_DB, else hcpcs.sqlite in your user data folder.")
+@click.version_option(package_name="hcpcs")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """Every CMS HCPCS Level II release, every field decoded, in one SQLite file."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--release", help="The release id (YYYY-MM) of the file given, where its name does not say.")
+@click.option("--replace", is_flag=True, help="Replace a release already loaded from other files.")
+@click.option("--silent", is_flag=True, help="No progress bar and no summary.")
+@click.pass_context
+@handles_errors
+def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, replace: bool, silent: bool) -> None:
+    """Load CMS release files: zips, folders of them, or single .txt/.xlsx/.xls files.
+
+    Everything given is read first and stored in one transaction: on any error nothing is stored.
+    """
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    with _open(ctx, readonly=False) as db:
+        if silent:
+            report = db.load(paths, release=release, replace=replace)
+        else:
+            columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+            with Progress(*columns, console=console, transient=True) as progress:
+                task = progress.add_task("reading", total=None)
+                report = db.load(paths, release=release, replace=replace,
+                                 progress=lambda name: progress.update(task, description=f"reading {name}"))
+        if silent:
+            return
+        table = Table(title=f"Loaded into {db.path}")
+        for name in ("Release", "Status", "Procedures", "Modifiers", "Disagreements", "Repairs", "Id from"):
+            table.add_column(name, justify="left" if name in ("Release", "Status", "Id from") else "right")
+        for r in report.releases:
+            table.add_row(r.release_id, r.status, f"{r.procedure_count:,}", f"{r.modifier_count:,}",
+                          str(r.disagreement_count), str(r.repair_count), r.id_source)
+        Console().print(table)
+        for r in report.releases:
+            if r.disagreement_count or r.repair_count:
+                click.echo(f"{r.release_id}: {r.disagreement_count} disagreements between CMS's text file and "
+                           f"spreadsheet, {r.repair_count} repairs: see hcpcs check {r.release_id}")
+        for year, count, status in report.noc_lists:
+            click.echo(f"NOC list {year}: {count} codes, {status}")
+        for skipped in report.skipped:
+            click.echo(f"skipped {skipped.name}: {skipped.reason}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+@handles_errors
+def releases(ctx: click.Context, fmt: str) -> None:
+    """List the loaded releases, with their source files."""
+    with _open(ctx, readonly=True) as db:
+        found = db.releases()
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": r.id, "effective_date": r.effective_date.isoformat(), "loaded_at": r.loaded_at,
+             "procedure_count": r.procedure_count, "modifier_count": r.modifier_count,
+             "disagreement_count": r.disagreement_count,
+             "files": [{"name": f.name, "member": f.member, "role": f.role, "sha256": f.sha256, "size": f.size}
+                       for f in r.files]}
+            for r in found
+        ], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    for name in ("Release", "Effective", "Procedures", "Modifiers", "Code file", "sha256"):
+        table.add_column(name)
+    for r in found:
+        main = next((f for f in r.files if f.role == "codes"), None) or next(
+            (f for f in r.files if f.role == "codes_spreadsheet"), None)
+        table.add_row(r.id, r.effective_date.isoformat(), f"{r.procedure_count:,}", f"{r.modifier_count:,}",
+                      main.display if main else "", main.sha256[:12] if main else "")
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--release", help="Release id (YYYY-MM, or YYYY for January). Default: the latest loaded.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
+              show_default=True)
+@click.pass_context
+@handles_errors
+def show(ctx: click.Context, code: str, release: str | None, fmt: str) -> None:
+    """Show one code (or modifier) with every field, its meaning and its definition."""
+    from ._codes import parse_code
+    from ._page import render
+
+    parse_code(code)  # a malformed code is a usage error before any database is opened
+    with _open(ctx, readonly=True) as db:
+        found = db.get(code, release=release)
+    click.echo(render(found, fmt), nl=False)
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+@handles_errors
+def check(ctx: click.Context, release: str, fmt: str) -> None:
+    """List where CMS's text file and spreadsheet of a release disagree, and the slips hcpcs mended."""
+    with _open(ctx, readonly=True) as db:
+        report = db.check(release)
+    if fmt == "json":
+        click.echo(json.dumps({"release": report.release_id, "disagreements": list(report.disagreements),
+                               "repairs": list(report.repairs)}, indent=2))
+        return
+    click.echo(f"Release {report.release_id}: {len(report.disagreements)} disagreements between the text file "
+               f"(canonical) and the spreadsheet; {len(report.repairs)} repairs")
+    for d in report.disagreements:
+        click.echo(f"{d['code']}\t{d['field']}\ttext={d['text_value']!r}\tspreadsheet={d['spreadsheet_value']!r}")
+    for r in report.repairs:
+        click.echo(f"{r['code']}\t{r['field']}\trepaired: {r['reason']}: {r['found']} -> {r['read_as']}")
+
+
+def main() -> None:
+    cli(obj={})
