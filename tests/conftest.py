@@ -1,0 +1,62 @@
+"""Shared fixtures: the real CMS files in ../shared, and databases loaded from them."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import hcpcs
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CMS = SHARED / "cms-hcpcs"
+SEEDS = SHARED / "seeds"
+ANNUAL = {year: CMS / f"{year}-Alpha-Numeric-HCPCS-File.zip" for year in (2018, 2019, 2020)}
+
+
+def member(zip_path: Path, *, suffix: str, contains: str = "anweb") -> tuple[str, bytes]:
+    """One member of a CMS zip by what its name contains and ends with."""
+    with zipfile.ZipFile(zip_path) as archive:
+        names = [n for n in archive.namelist() if contains in n.lower() and n.lower().endswith(suffix)]
+        assert len(names) == 1, names
+        return names[0], archive.read(names[0])
+
+
+def db_digest(path: Path) -> str:
+    """A digest of everything in a database file, to show a failed load changed nothing."""
+    if not path.exists():
+        return "absent"
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def all_loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database holding every release in ../shared/cms-hcpcs (loaded once per session)."""
+    path = tmp_path_factory.mktemp("all") / "hcpcs.sqlite"
+    with hcpcs.open(path) as db:
+        db.load([CMS])
+    return path
+
+
+@pytest.fixture(scope="session")
+def annual_2020(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("y2020") / "hcpcs.sqlite"
+    with hcpcs.open(path) as db:
+        db.load([ANNUAL[2020]])
+    return path
+
+
+@pytest.fixture
+def db(all_loaded: Path) -> Iterator[hcpcs.Hcpcs]:
+    with hcpcs.open(all_loaded, readonly=True) as handle:
+        yield handle
