@@ -1,0 +1,176 @@
+"""The hcpcs command: exit codes, formats, idempotent loads, conflicts, and help for every command."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from hcpcs.cli import cli
+
+from .conftest import ANNUAL, CMS, ROOT, db_digest
+
+
+def run(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize("typed", ["S9328", "s9328", "  s9328 "])
+def test_show_found(all_loaded: Path, typed: str) -> None:
+    code, out = run(all_loaded, "show", typed, "--release", "2020-01")
+    assert code == 0
+    assert out.startswith("S9328\n")
+    assert "Coverage Code Description\tNot payable by Medicare\t" in out
+
+
+def test_show_modifier(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "show", "GA")
+    assert code == 0 and out.startswith("GA\n") and "Waiver of liability" in out
+
+
+def test_show_unknown_code_names_release_and_near_codes(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "show", "S9998")
+    assert code == 1
+    assert out.strip() == ("Error: S9998 is not in release 2020-10; near codes: S9992, S9994, S9996, S9999, "
+                           "T1000, T1001")
+
+
+def test_show_code_of_another_release_says_where(all_loaded: Path) -> None:
+    # G0503 was dropped after 2019 (discontinued codes stay four years, this one less).
+    code, out = run(all_loaded, "show", "G0503", "--release", "2020-10")
+    assert code in (0, 1)
+    if code == 1:
+        assert "it is in release" in out
+
+
+@pytest.mark.parametrize(("typed", "why"), [
+    ("S93", "is not an HCPCS Level II code"),
+    ("99213", "CPT (Level I)"),
+    ("D0120", "CDT (dental)"),
+    ("25", "CPT (Level I) modifier"),
+    ("'; DROP TABLE records; --", "is not an HCPCS Level II code"),
+])
+def test_show_malformed_code_is_usage_error(all_loaded: Path, typed: str, why: str) -> None:
+    code, out = run(all_loaded, "show", typed)
+    assert code == 2
+    assert out.startswith("Error: ") and why in out and out.count("\n") == 1
+
+
+def test_show_unknown_release(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "show", "S9328", "--release", "2017")
+    assert code == 1 and "release 2017-01 is not loaded" in out
+    code, out = run(all_loaded, "show", "S9328", "--release", "20x7")
+    assert code == 1 and "not a release id" in out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])
+def test_show_formats(all_loaded: Path, fmt: str) -> None:
+    code, out = run(all_loaded, "show", "S9329", "--format", fmt, "--release", "2020")
+    assert code == 0
+    if fmt == "json":
+        assert json.loads(out)["related_codes"][0]["code"] == "S9330"
+    else:
+        assert "S9330" in out and "Not payable by Medicare" in out
+
+
+def test_releases_lists_sources(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "releases", "--format", "json")
+    assert code == 0
+    found = json.loads(out)
+    assert [r["id"] for r in found] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
+    assert all(len(f["sha256"]) == 64 for r in found for f in r["files"])
+
+
+def test_check_lists_disagreements(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "check", "2019", "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert len(report["disagreements"]) == 131
+    code, out = run(all_loaded, "check", "2018")
+    assert "5 repairs" in out and "C9488" in out
+
+
+def test_load_twice_is_a_no_op(tmp_path: Path) -> None:
+    db = tmp_path / "twice.sqlite"
+    assert run(db, "load", "--silent", str(ANNUAL[2019]))[0] == 0
+    before = db_digest(db)
+    code, out = run(db, "load", str(ANNUAL[2019]))
+    assert code == 0 and "unchanged" in out
+    assert db_digest(db) == before
+
+
+def test_other_file_claiming_a_loaded_release(tmp_path: Path) -> None:
+    db = tmp_path / "conflict.sqlite"
+    assert run(db, "load", "--silent", str(CMS / "2020-04-anweb.xlsx"))[0] == 0
+    before = db_digest(db)
+    impostor = tmp_path / "2020-04-anweb.xlsx"
+    shutil.copy(CMS / "2020-10-anweb.xlsx", impostor)
+    code, out = run(db, "load", str(impostor))
+    assert code == 1 and "release 2020-04 is already loaded from other files" in out and "--replace" in out
+    assert db_digest(db) == before
+    code, out = run(db, "load", "--replace", str(impostor))
+    assert code == 0 and "replaced" in out
+    code, out = run(db, "show", "--format", "json", "S9328", "--release", "2020-04")
+    assert code == 0
+
+
+def test_release_from_content_and_override(tmp_path: Path) -> None:
+    db = tmp_path / "named.sqlite"
+    bare = tmp_path / "anweb.xlsx"
+    shutil.copy(CMS / "2020-10-anweb.xlsx", bare)
+    code, out = run(db, "load", str(bare))
+    assert code == 0 and "content" in out
+    code, out = run(db, "releases", "--format", "json")
+    assert [r["id"] for r in json.loads(out)] == ["2020-10"]
+    other = tmp_path / "codes.xlsx"
+    shutil.copy(CMS / "2020-04-anweb.xlsx", other)
+    assert run(db, "load", "--silent", "--release", "2020-04", str(other))[0] == 0
+    code, out = run(db, "releases", "--format", "json")
+    assert [r["id"] for r in json.loads(out)] == ["2020-04", "2020-10"]
+
+
+def test_no_database_yet(tmp_path: Path) -> None:
+    code, out = run(tmp_path / "none.sqlite", "show", "S9328")
+    assert code == 1 and "no database at" in out and "hcpcs load" in out
+
+
+def test_not_an_hcpcs_database(tmp_path: Path) -> None:
+    other = tmp_path / "other.sqlite"
+    import sqlite3
+
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE t (x)")
+    con.close()
+    code, out = run(other, "releases")
+    assert code == 1 and "not an hcpcs database" in out
+
+
+def test_every_command_has_help_and_is_documented() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert isinstance(cli, click.Group)
+    for name, command in cli.commands.items():
+        assert command.help and command.help.strip(), name
+        assert f"hcpcs {name}" in readme, f"README does not document hcpcs {name}"
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0
+
+
+def test_console_script_and_env_db(all_loaded: Path) -> None:
+    """The installed ``hcpcs`` script, with the database named by $HCPCS_DB."""
+    exe = shutil.which("hcpcs") or f"{sys.executable} -m hcpcs"
+    env = {**os.environ, "HCPCS_DB": str(all_loaded)}
+    done = subprocess.run([*exe.split(), "show", "S9328", "--format", "json"], capture_output=True, text=True,
+                          env=env, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["release"]["id"] == "2020-10"
+    done = subprocess.run([*exe.split(), "show", "nonsense!"], capture_output=True, text=True, env=env,
+                          check=False)
+    assert done.returncode == 2 and done.stderr.startswith("Error: ")
