@@ -236,7 +236,7 @@ class Hcpcs:
         )
 
 
-def open(db: str | Path | None = None, *, readonly: bool = False) -> Hcpcs:  # noqa: A001
+def open(db: str | Path | None = None, *, readonly: bool = False) -> Hcpcs:
     """Open (creating if need be) the hcpcs database at ``db``, ``$HCPCS_DB`` or the default path."""
     path = Path(db).expanduser() if db is not None else default_db_path()
     return Hcpcs(Store(path, readonly=readonly))

@@ -231,8 +231,9 @@ def _read_release(bundle: Bundle, roles: dict[Role, list[Member]], override: str
     for member in roles.get("processing_notes", []):
         notes.update(read_processing_notes(member.data, member.display))
         files.append(member.source_file("processing_notes"))
-    for role in ("transactions", "readme", "record_layout", "noc"):
-        files.extend(m.source_file(role) for m in roles.get(role, []))  # type: ignore[arg-type]
+    extra: tuple[Role, ...] = ("transactions", "readme", "record_layout", "noc")
+    for role in extra:
+        files.extend(m.source_file(role) for m in roles.get(role, []))
     release_id_, id_source = _identify(bundle, records, override)
     year, month = int(release_id_[:4]), int(release_id_[5:])
     return ReleaseData(
