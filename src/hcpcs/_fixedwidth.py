@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from ._errors import InputError
-from ._layout import CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, RECORD_WIDTH
+from ._layout import COLUMNS, CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS
 from ._models import Record
 from ._values import decode_cms_text, typed_values
 
@@ -21,12 +21,22 @@ RECORD_LINE = re.compile(r"[A-Z0-9 ]{3}[A-Z0-9]{2}\d{5}[3478]")
 _MIN_FIRST_LINE = max(f.start + f.length * f.occurs - 1 for f in FIELDS)
 
 _DESCRIPTION = slice(11, 91)
-_SLICES: tuple[tuple[str, int, int], ...] = tuple(
-    (column, a, b)
-    for f in FIELDS
-    if f.name != "long_description"
-    for column, (a, b) in zip(f.columns, f.slices, strict=True)
-)
+
+
+def _field_pattern() -> re.Pattern[str]:
+    """One regular expression whose groups are the fields of a first-line record, in COLUMNS order."""
+    spans = sorted((a, b) for f in FIELDS for a, b in f.slices)
+    parts, at = [], 0
+    for a, b in spans:
+        if a > at:
+            parts.append(f".{{{a - at}}}")  # a filler
+        parts.append(f"(.{{{b - a}}})")
+        at = b
+    return re.compile("".join(parts), re.S)
+
+
+_FIELDS_OF_LINE = _field_pattern()
+assert [c for f in FIELDS for c in f.columns] == list(COLUMNS)
 
 
 def looks_like_fixed_width(head: bytes) -> bool:
@@ -65,9 +75,9 @@ def read_fixed_width(data: bytes, source: str) -> list[Record]:
                 )
             if (len(code) == 2) != (record_id == "7"):
                 raise InputError(source, f"record id {record_id} does not fit code {code!r}", line=number)
-            if len(line) < RECORD_WIDTH:
-                line = line.ljust(RECORD_WIDTH)
-            raw = {column: line[a:b].strip() for column, a, b in _SLICES}
+            fields = _FIELDS_OF_LINE.match(line)
+            assert fields is not None  # the line is long enough, checked above
+            raw = list(map(str.strip, fields.groups()))
             values, repairs = typed_values(raw, source=source, line=number)
             current = Record(code, values, number, repairs)
             records.append(current)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._errors import InputError
-from ._layout import CONTINUATION_IDS, FIELDS
+from ._layout import COLUMNS, CONTINUATION_IDS, FIELDS
 from ._models import Record, Repair
 from ._values import typed_values
 
@@ -23,6 +23,7 @@ _COLUMNS: tuple[tuple[str, str, int], ...] = tuple(
     for column, header in zip(f.columns, f.headers, strict=True)
 )
 _REQUIRED_HEADERS = frozenset(header for _, header, _ in _COLUMNS)
+_CODE, _SEQUENCE = COLUMNS.index("code"), COLUMNS.index("sequence")
 
 
 def read_rows(data: bytes, source: str) -> list[list[Any]]:
@@ -74,14 +75,12 @@ def records_from_rows(rows: Sequence[Sequence[Any]], source: str) -> list[Record
         number = index + 1
         if not any(cell_text(cell) for cell in row):
             continue
-        raw = {
-            column: cell_text(row[position] if position < len(row) else "", width=length)
-            for column, position, length in layout
-        }
-        code = raw["code"] = raw["code"].upper()
-        if len(raw["sequence"]) == 4:
+        raw = [cell_text(row[position] if position < len(row) else "", width=length)
+               for _, position, length in layout]
+        code = raw[_CODE] = raw[_CODE].upper()
+        if len(raw[_SEQUENCE]) == 4:
             # The spreadsheets write the sequence number (by 100s: 00100, 00200) without its last digit.
-            raw["sequence"] += "0"
+            raw[_SEQUENCE] += "0"
         if len(code) not in (2, 5) or not code.isalnum():
             raise InputError(source, f"{code!r} is not an HCPCS code", row=number, field="HCPC")
         values, repairs = typed_values(raw, source=source, row=number)

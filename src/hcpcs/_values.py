@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from functools import cache
 
 from ._errors import InputError
-from ._layout import FIELDS
+from ._layout import COLUMNS, FIELDS
 from ._models import Repair, Value
 
-#: (column, kind, label) of every column, in layout order.
-_KINDS: tuple[tuple[str, str, str], ...] = tuple(
-    (column, f.kind, label) for f in FIELDS for column, label in zip(f.columns, f.labels, strict=True)
-)
+_ASC_GROUP = COLUMNS.index("asc_group")
+_ASC_DATE = COLUMNS.index("asc_effective_date")
+_CODE = COLUMNS.index("code")
 _SHIFTED_ASC_DATE = re.compile(r"\d{6}")
-
 _DIGITS = re.compile(r"\d+")
 
 
@@ -49,33 +49,43 @@ def convert(kind: str, raw: str, *, source: str, label: str, line: int | None = 
         raise InputError(source, str(exc), line=line, row=row, field=label) from None
 
 
-def typed_values(raw: dict[str, str], *, source: str, line: int | None = None,
+_PARSERS: dict[str, Callable[[str], Value]] = {"date": cache(parse_date), "number": cache(parse_number)}
+#: Columns that need typing (dates, numbers): (position in COLUMNS, column, parser, label).
+_TYPED: tuple[tuple[int, str, Callable[[str], Value], str], ...] = tuple(
+    (COLUMNS.index(column), column, _PARSERS[f.kind], label)
+    for f in FIELDS
+    if f.kind != "text"
+    for column, label in zip(f.columns, f.labels, strict=True)
+)
+
+
+def typed_values(raw: list[str], *, source: str, line: int | None = None,
                  row: int | None = None) -> tuple[dict[str, Value], list[Repair]]:
-    """Every column of one record, typed; with the repairs made to CMS's known slips (see ``repair``)."""
-    repairs = repair(raw)
-    values: dict[str, Value] = {}
-    for column, kind, label in _KINDS:
-        text = raw.get(column, "")
-        if not text:
-            values[column] = None
-        elif kind == "text":
-            values[column] = text
-        else:
-            values[column] = convert(kind, text, source=source, label=label, line=line, row=row)
+    """One record's stripped texts (in ``COLUMNS`` order) as typed values, blanks as ``None``;
+    with the repairs made to CMS's known slips (see ``repair``)."""
+    repairs = repair(raw) if raw[_ASC_GROUP] in ("19", "20") else []
+    values: dict[str, Value] = dict(zip(COLUMNS, [text or None for text in raw]))  # noqa: B905 (hot path)
+    for index, column, parse, label in _TYPED:
+        text = raw[index]
+        if text:
+            try:
+                values[column] = parse(text)
+            except ValueError as exc:
+                raise InputError(source, str(exc), line=line, row=row, field=label) from None
     return values, repairs
 
 
-def repair(raw: dict[str, str]) -> list[Repair]:
+def repair(raw: list[str]) -> list[Repair]:
     """Mend the slips CMS is known to make, identically in its text file and its spreadsheet.
 
     2018: five C codes (C9488, C9745-C9748) carry their ASC payment group date two columns early:
     the group field holds the century ("20") and the date field the rest ("170401"). Read as no ASC
     group and the date 2017-04-01; the raw text is kept in the repair note.
     """
-    group, date = raw["asc_group"], raw["asc_effective_date"]
+    group, date = raw[_ASC_GROUP], raw[_ASC_DATE]
     if group in ("19", "20") and _SHIFTED_ASC_DATE.fullmatch(date):
-        raw["asc_group"], raw["asc_effective_date"] = "", group + date
-        return [Repair(raw["code"], "asc_effective_date", f"ASC_GRP={group!r} ASC_DT={date!r}",
+        raw[_ASC_GROUP], raw[_ASC_DATE] = "", group + date
+        return [Repair(raw[_CODE], "asc_effective_date", f"ASC_GRP={group!r} ASC_DT={date!r}",
                        f"ASC_GRP='' ASC_DT={group + date!r}",
                        "date written two columns early, its century in the ASC group field")]
     return []
