@@ -12,14 +12,13 @@ import sqlite3
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
-import warnings
-
 import pandas as pd
-
 from _common import CMS
+
 from hcpcs import open as open_db
 from hcpcs._layout import FIELDS
 

@@ -10,8 +10,8 @@ import io
 import sys
 
 import pandas as pd
-
 from _common import anweb_text, median_seconds
+
 from hcpcs._fixedwidth import read_fixed_width
 from hcpcs._layout import FIELDS
 

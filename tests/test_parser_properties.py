@@ -48,7 +48,7 @@ def write_record(code: str, description: str, values: dict[str, str], *, trim: b
 )
 def test_fixed_width_round_trip(codes: list[str], words: list[list[str]], added: dt.date, short: str,
                                 trim: bool, preamble: list[str]) -> None:
-    lines = list(preamble) + [""]
+    lines = [*preamble, ""]
     expected = {}
     for code, description_words in zip(codes, words, strict=False):
         description = " ".join(description_words)
