@@ -11,7 +11,7 @@ import pytest
 import hcpcs
 from hcpcs._bundle import release_from_name
 from hcpcs._codetables import layout
-from hcpcs._recordlayout import read_record_layout
+from hcpcs._layout_reader import read_record_layout
 
 from .conftest import CMS
 
@@ -77,7 +77,7 @@ def test_shipped_code_tables_equal_the_record_layout() -> None:
     import zipfile
 
     with zipfile.ZipFile(CMS / "2019-HCPCS-Record-Layout.zip") as archive:
-        data = archive.read("HCPCS2019_recordlayout.txt")
+        data = archive.read("HCPCS2019_layout_reader.txt")
     parsed = read_record_layout(data)
     shipped = {k: v for k, v in layout().items() if k != "source"}
     assert json.loads(json.dumps(parsed)) == shipped

@@ -38,17 +38,6 @@ def parse_number(raw: str) -> int | None:
     return int(raw)
 
 
-def convert(kind: str, raw: str, *, source: str, label: str, line: int | None = None,
-            row: int | None = None) -> Value:
-    """Convert one stripped field to its typed value, or raise an ``InputError`` that names the place."""
-    if kind == "text":
-        return raw or None
-    try:
-        return parse_date(raw) if kind == "date" else parse_number(raw)
-    except ValueError as exc:
-        raise InputError(source, str(exc), line=line, row=row, field=label) from None
-
-
 _PARSERS: dict[str, Callable[[str], Value]] = {"date": cache(parse_date), "number": cache(parse_number)}
 #: Columns that need typing (dates, numbers): (position in COLUMNS, column, parser, label).
 _TYPED: tuple[tuple[int, str, Callable[[str], Value], str], ...] = tuple(

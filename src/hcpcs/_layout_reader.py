@@ -1,9 +1,9 @@
-"""Reader of CMS's record layout (``HCPCS2019_recordlayout.txt``): field definitions and code tables.
+"""Reader of CMS's record layout (``HCPCS2019_layout_reader.txt``): field definitions and code tables.
 
 The layout is a mainframe report: numbered fields, each with its length and position, a definition,
 aliases, and for coded fields a ``CODES :`` list (``00 = Service not separately priced ...``,
 continued on deeper-indented lines). Appendix tables (``BETOS_TB``, ``CMS_TYPE_SRVC_TB``) follow.
-``python -m hcpcs._recordlayout FILE`` writes the tables hcpcs ships (``data/code_tables.json``).
+``python -m hcpcs._layout_reader FILE`` writes the tables hcpcs ships (``data/code_tables.json``).
 """
 
 from __future__ import annotations
