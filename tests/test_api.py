@@ -77,7 +77,7 @@ def test_shipped_code_tables_equal_the_record_layout() -> None:
     import zipfile
 
     with zipfile.ZipFile(CMS / "2019-HCPCS-Record-Layout.zip") as archive:
-        data = archive.read("HCPCS2019_layout_reader.txt")
+        data = archive.read("HCPCS2019_recordlayout.txt")
     parsed = read_record_layout(data)
     shipped = {k: v for k, v in layout().items() if k != "source"}
     assert json.loads(json.dumps(parsed)) == shipped

@@ -1,7 +1,7 @@
 """CMS's code tables and field definitions, as read from its record layout and shipped with hcpcs.
 
 ``data/code_tables.json`` is written by ``python -m hcpcs._layout_reader`` from CMS's
-``HCPCS2019_layout_reader.txt``; a test checks it still equals what that reader makes of the file.
+``HCPCS2019_recordlayout.txt``; a test checks it still equals what that reader makes of the file.
 """
 
 from __future__ import annotations

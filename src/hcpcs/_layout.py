@@ -1,6 +1,6 @@
 """The HCPCS record layout as data: one row per field of CMS's fixed-width record.
 
-Positions, lengths and occurrences are those of CMS's record layout (``HCPCS2019_layout_reader.txt``).
+Positions, lengths and occurrences are those of CMS's record layout (``HCPCS2019_recordlayout.txt``).
 Every reader, the store's columns and the code page are driven by this one table.
 """
 

@@ -1,4 +1,4 @@
-"""Reader of CMS's record layout (``HCPCS2019_layout_reader.txt``): field definitions and code tables.
+"""Reader of CMS's record layout (``HCPCS2019_recordlayout.txt``): field definitions and code tables.
 
 The layout is a mainframe report: numbered fields, each with its length and position, a definition,
 aliases, and for coded fields a ``CODES :`` list (``00 = Service not separately priced ...``,
