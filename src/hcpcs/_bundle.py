@@ -160,14 +160,20 @@ def gather(paths: Iterable[Path]) -> list[Bundle]:
     return bundles + list(loose.values())
 
 
-def read_bundle(bundle: Bundle, *, release: str | None = None) -> ReleaseData | NocList | Skipped:
-    """Read one bundle into a release, a NOC list, or a note of why it was passed over."""
+def roles_of(bundle: Bundle) -> dict[Role, list[Member]]:
+    """The bundle's members by role, each classified once (content sniffing may read a whole workbook)."""
     roles: dict[Role, list[Member]] = {}
     for member in bundle.members:
         role = role_of(member)
         if role is not None:
             roles.setdefault(role, []).append(member)
-    if "codes" in roles or "codes_spreadsheet" in roles:
+    return roles
+
+
+def read_bundle(bundle: Bundle, roles: dict[Role, list[Member]], *,
+                release: str | None = None) -> ReleaseData | NocList | Skipped:
+    """Read one bundle into a release, a NOC list, or a note of why it was passed over."""
+    if _has_codes(roles):
         return _read_release(bundle, roles, release)
     if "noc" in roles:
         return _read_noc(bundle, roles["noc"])
@@ -183,14 +189,14 @@ def read_bundle(bundle: Bundle, *, release: str | None = None) -> ReleaseData | 
 
 def read_all(paths: Iterable[Path], *, release: str | None = None,
              progress: Callable[[str], None] | None = None) -> ReadResult:
-    bundles = gather(paths)
-    if release is not None and sum(1 for b in bundles if _has_codes(b)) > 1:
+    classified = [(bundle, roles_of(bundle)) for bundle in gather(paths)]
+    if release is not None and sum(1 for _, roles in classified if _has_codes(roles)) > 1:
         raise LoadError("--release names one release, but more than one release file was given")
     result = ReadResult()
-    for bundle in bundles:
+    for bundle, roles in classified:
         if progress:
             progress(bundle.name)
-        found = read_bundle(bundle, release=release)
+        found = read_bundle(bundle, roles, release=release)
         if isinstance(found, ReleaseData):
             result.releases.append(found)
         elif isinstance(found, NocList):
@@ -205,8 +211,8 @@ def read_all(paths: Iterable[Path], *, release: str | None = None,
     return result
 
 
-def _has_codes(bundle: Bundle) -> bool:
-    return any(role_of(m) in ("codes", "codes_spreadsheet") for m in bundle.members)
+def _has_codes(roles: dict[Role, list[Member]]) -> bool:
+    return "codes" in roles or "codes_spreadsheet" in roles
 
 
 def _read_release(bundle: Bundle, roles: dict[Role, list[Member]], override: str | None) -> ReleaseData:
@@ -234,7 +240,8 @@ def _read_release(bundle: Bundle, roles: dict[Role, list[Member]], override: str
     extra: tuple[Role, ...] = ("transactions", "readme", "record_layout", "noc")
     for role in extra:
         files.extend(m.source_file(role) for m in roles.get(role, []))
-    release_id_, id_source = _identify(bundle, records, override)
+    code_files = [m.basename for role in ("codes", "codes_spreadsheet") for m in roles.get(role, [])]
+    release_id_, id_source = _identify(bundle, code_files, records, override)
     year, month = int(release_id_[:4]), int(release_id_[5:])
     return ReleaseData(
         release_id=release_id_,
@@ -248,11 +255,12 @@ def _read_release(bundle: Bundle, roles: dict[Role, list[Member]], override: str
     )
 
 
-def _identify(bundle: Bundle, records: list[Record], override: str | None) -> tuple[str, str]:
+def _identify(bundle: Bundle, code_files: list[str], records: list[Record],
+              override: str | None) -> tuple[str, str]:
     """The release id: ``--release``, else the file names, else the latest action effective date."""
     if override is not None:
         return check_release_id(override), "--release"
-    names = [bundle.name] + [m.basename for m in bundle.members if role_of(m) in ("codes", "codes_spreadsheet")]
+    names = [bundle.name, *code_files]
     year = month = None
     for name in names:
         found = release_from_name(name)
