@@ -12,12 +12,28 @@ from types import TracebackType
 from typing import Any, Literal
 
 from . import _codetables
-from ._bundle import Skipped, check_release_id, read_all
+from ._bundle import SPREADSHEET_SUFFIXES, Skipped, check_release_id, gather, read_all, role_of
 from ._codes import codes_named_in, parse_code
-from ._errors import LoadError, NotFound
+from ._diff import choose_fields, compare, diff_records
+from ._errors import InputError, LoadError, NotFound, UsageError
 from ._layout import FIELDS_BY_NAME
-from ._models import Code, Coded, NocList, RelatedCode, Release, ReleaseData, SourceFile
+from ._models import (
+    Code,
+    CodeChange,
+    Coded,
+    Diff,
+    History,
+    HistoryEvent,
+    NocList,
+    RelatedCode,
+    Release,
+    ReleaseData,
+    SourceFile,
+    TransactionReport,
+)
+from ._report import ReportComparison, compare_report
 from ._store import Row, Store
+from ._transactions import read_report
 
 DEFAULT_DB_ENV = "HCPCS_DB"
 LoadStatus = Literal["loaded", "replaced", "unchanged"]
@@ -169,23 +185,130 @@ class Hcpcs:
 
     # -- codes -------------------------------------------------------------------------------------
 
-    def get(self, code: str, *, release: str | None = None) -> Code:
+    def get(self, code: str, *, release: str | None = None, as_of: dt.date | str | None = None) -> Code:
         """One code as it stands in a release (the latest by default), every field decoded.
 
+        ``as_of`` (a date of service) picks the latest release in effect on that day; a code terminated
+        before the day comes back with ``status == "Terminated"``; one not yet added raises ``NotFound``.
         Raises ``CodeError`` for a malformed code and ``NotFound`` (with near codes) for an unknown one.
         """
         wanted = parse_code(code)
+        if as_of is not None:
+            if release is not None:
+                raise UsageError("give a release or an as-of date, not both")
+            return self._as_of(wanted, parse_day(as_of, "as-of date"))
         rel = self.release(release)
         row = self._store.record(wanted, rel.id)
         if row is None:
-            elsewhere = self._store.releases_with(wanted)
-            near = tuple(self._store.neighbours(wanted, rel.id, 3))
-            where = f"; it is in release {', '.join(elsewhere)}" if elsewhere else ""
-            hint = f"; near codes: {', '.join(near)}" if near else ""
-            raise NotFound(f"{wanted} is not in release {rel.id}{where}{hint}", suggestions=near)
+            raise self._not_in(wanted, rel)
         return self._code(row, rel)
 
-    def _code(self, row: Row, release: Release) -> Code:
+    def _not_in(self, code: str, release: Release) -> NotFound:
+        elsewhere = self._store.releases_with(code)
+        near = tuple(self._store.neighbours(code, release.id, 3))
+        where = f"; it is in release {', '.join(elsewhere)}" if elsewhere else ""
+        hint = f"; near codes: {', '.join(near)}" if near else ""
+        return NotFound(f"{code} is not in release {release.id}{where}{hint}", suggestions=near)
+
+    def release_on(self, day: dt.date | str) -> Release:
+        """The release in effect on a day: the latest that took effect on or before it."""
+        when = parse_day(day, "date")
+        known = self.releases()
+        if not known:
+            raise NotFound(f"no releases loaded in {self.path}: run hcpcs load PATH")
+        in_effect = [r for r in known if r.effective_date <= when]
+        if not in_effect:
+            first = known[0]
+            raise NotFound(f"no loaded release was in effect on {when.isoformat()}: the earliest, {first.id}, "
+                           f"took effect on {first.effective_date.isoformat()}")
+        return in_effect[-1]
+
+    def _as_of(self, code: str, day: dt.date) -> Code:
+        rel = self.release_on(day)
+        records = self._store.code_records(code)
+        row = records.get(rel.id)
+        if row is not None and (row["added_date"] is None or row["added_date"] <= day):
+            return self._code(row, rel, as_of=day)
+        by_id = {r.id: r for r in self.releases()}
+        later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
+        if row is not None or later:
+            added = (row or later[0][1])["added_date"]
+            first = rel.id if row is not None else later[0][0]
+            when = f"added {added.isoformat()}" if added else "added later"
+            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {when} (release {first})")
+        earlier = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date < rel.effective_date]
+        if earlier:
+            rid, last = earlier[-1]
+            if last["termination_date"] is not None and last["termination_date"] < day:
+                return self._code(last, by_id[rid], as_of=day)
+            raise NotFound(f"{code} left CMS's files after release {rid}, without a termination date; "
+                           f"it is not in release {rel.id}, in effect on {day.isoformat()}")
+        raise self._not_in(code, rel)
+
+    # -- time --------------------------------------------------------------------------------------
+
+    def diff(self, old: str, new: str, *, fields: Iterable[str] | None = None) -> Diff:
+        """Every code that changed from release ``old`` to release ``new``, with CMS's action codes.
+
+        ``fields`` limits the compared fields (``coverage``, ``pricing_indicator``, ...); additions,
+        discontinuations and re-activations are always reported.
+        """
+        chosen = choose_fields(fields)
+        before, after = self.release(old), self.release(new)
+        old_records = self._store.release_records(before.id)
+        new_records = self._store.release_records(after.id)
+        earlier = self._store.last_records_before(new_records.keys() - old_records.keys(), before.id)
+        changes = diff_records(old_records, new_records, after.effective_date, chosen, earlier)
+        return Diff(before, after, tuple(changes), tuple(f.name for f in chosen))
+
+    def history(self, code: str) -> History:
+        """A code across every loaded release: when it appeared, each change, termination, reuse."""
+        wanted = parse_code(code)
+        records = self._store.code_records(wanted)
+        known = self.releases()
+        if not records:
+            if not known:
+                raise NotFound(f"no releases loaded in {self.path}: run hcpcs load PATH")
+            raise self._not_in(wanted, known[-1])
+        events: list[HistoryEvent] = []
+        previous: Row | None = None
+        last_seen: Row | None = None
+        for rel in known:
+            row = records.get(rel.id)
+            if last_seen is None:
+                if row is not None:
+                    added = row["added_date"]
+                    note = f"first loaded release with this code; CMS added it on {added.isoformat()}" if added \
+                        else "first loaded release with this code"
+                    events.append(HistoryEvent(rel, _first_change(wanted, row, note), first=True))
+            else:
+                change = compare(wanted, previous, row, rel.effective_date,
+                                 earlier=last_seen if previous is None else None)
+                if change is not None:
+                    events.append(HistoryEvent(rel, change))
+            previous = row
+            last_seen = row or last_seen
+        assert last_seen is not None
+        ids = tuple(records)
+        return History(
+            code=wanted, releases=ids, events=tuple(events), first_release=ids[0], last_release=ids[-1],
+            termination_date=last_seen["termination_date"],
+            replacements=_values(last_seen, "cross_reference") if last_seen["termination_date"] else (),
+            reactivated=any("R" in e.change.actions for e in events),
+            reused=any(e.change.reused for e in events),
+        )
+
+    def read_report(self, path: str | Path) -> TransactionReport:
+        """Read CMS's transaction report from a ``.prn``/``.xlsx`` file, or from a release zip holding one."""
+        return read_transaction_report(Path(path))
+
+    def compare_report(self, diff: Diff, report: TransactionReport | str | Path) -> ReportComparison:
+        """Where ``diff`` and CMS's transaction report for its newer release agree, and where not (and why)."""
+        found = report if isinstance(report, TransactionReport) else self.read_report(report)
+        return compare_report(diff, found, self._store.release_records(diff.old.id),
+                              self._store.release_records(diff.new.id))
+
+    def _code(self, row: Row, release: Release, *, as_of: dt.date | None = None) -> Code:
         store = self._store
         note_number = row["processing_note"]
         note = store.processing_note(note_number, release.id) if note_number else None
@@ -233,6 +356,7 @@ class Hcpcs:
             values={k: v for k, v in row.items() if k not in ("release_id", "kind", "source_line")},
             source=_code_source(release),
             line=row["source_line"],
+            as_of=as_of,
         )
 
 
@@ -240,6 +364,34 @@ def open(db: str | Path | None = None, *, readonly: bool = False) -> Hcpcs:
     """Open (creating if need be) the hcpcs database at ``db``, ``$HCPCS_DB`` or the default path."""
     path = Path(db).expanduser() if db is not None else default_db_path()
     return Hcpcs(Store(path, readonly=readonly))
+
+
+def parse_day(value: dt.date | str, what: str) -> dt.date:
+    """A date as users give it: a ``date``, or ``YYYY-MM-DD`` text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"{what} {value!r} is not a date: write YYYY-MM-DD, such as 2020-05-01") from None
+
+
+def read_transaction_report(path: Path) -> TransactionReport:
+    """CMS's transaction report in a file, or in a zip or folder: the spreadsheet when there is one."""
+    members = [m for bundle in gather([path]) for m in bundle.members]
+    reports = [m for m in members if role_of(m) == "transactions"] if len(members) > 1 else members
+    if not reports:
+        raise InputError(str(path), "holds no transaction report (*trans* or Changes_by_* files)")
+    sheets = [m for m in reports if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
+    chosen = (sheets or reports)[0]  # the spreadsheet keeps whole descriptions; the .prn cuts them
+    return read_report(chosen.data, chosen.display)
+
+
+def _first_change(code: str, row: Row, note: str) -> CodeChange:
+    return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
+                      row["termination_date"], note=note)
 
 
 def _fingerprint(files: Iterable[SourceFile]) -> str:

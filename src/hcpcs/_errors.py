@@ -3,7 +3,8 @@
     HcpcsError                 every error this package raises on purpose
     ├── InputError             a CMS file we cannot read: names the file, and the line, row or field
     ├── LoadError              a load that was refused (a conflicting release, nothing to load)
-    ├── CodeError              a code that is malformed or out of scope (CPT, CDT)
+    ├── UsageError             a request that cannot be answered as asked (a bad date, unknown field)
+    │   └── CodeError          a code that is malformed or out of scope (CPT, CDT)
     ├── NotFound               a code or release that is not in the database
     └── StoreError             a database file that is missing, not ours, or too new
 
@@ -37,7 +38,11 @@ class LoadError(HcpcsError):
     """A load that was refused; the database is unchanged."""
 
 
-class CodeError(HcpcsError, ValueError):
+class UsageError(HcpcsError, ValueError):
+    """A request that is malformed: a bad date, an unknown field name, conflicting options."""
+
+
+class CodeError(UsageError):
     """A code that is malformed, or not a Level II code."""
 
 

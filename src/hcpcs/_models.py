@@ -178,13 +178,122 @@ class Code:
     values: dict[str, Value]
     source: str
     line: int
+    as_of: dt.date | None = None
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:
-        """``Terminated`` when the code's termination date is before the release took effect."""
+        """``Terminated`` when the code's termination date is before the date asked about (``as_of``),
+        else before the release took effect."""
         end = self.termination_date
-        return "Terminated" if end is not None and end < self.release.effective_date else "Actual"
+        day = self.as_of or self.release.effective_date
+        return "Terminated" if end is not None and end < day else "Actual"
 
     @property
     def active(self) -> bool:
         return self.status == "Actual"
+
+
+ActionCode = Literal["A", "B", "C", "D", "F", "P", "R", "S", "T"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of one code that differs between two releases: old and new value, both decoded."""
+
+    field: str
+    label: str
+    old: Value
+    new: Value
+    old_meaning: str | None = None
+    new_meaning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CodeChange:
+    """What happened to one code between two releases, classified with CMS's action codes.
+
+    ``action`` is the one code CMS's transaction report would give (the first of ``actions`` in
+    CMS's order of precedence); ``actions`` holds every action that applies.
+    """
+
+    code: str
+    action: ActionCode
+    actions: tuple[ActionCode, ...]
+    changes: tuple[FieldChange, ...]
+    short_description: str | None
+    long_description: str | None
+    termination_date: dt.date | None = None
+    replacements: tuple[str, ...] = ()
+    reused: bool = False
+    note: str | None = None
+
+    @property
+    def kind(self) -> Literal["procedure", "modifier"]:
+        return "modifier" if len(self.code) == 2 else "procedure"
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    """Every code that changed between two releases, in code order."""
+
+    old: Release
+    new: Release
+    changes: tuple[CodeChange, ...]
+    fields: tuple[str, ...]
+
+    def counts(self) -> dict[str, int]:
+        """How many codes got each action code (the primary one)."""
+        out: dict[str, int] = {}
+        for change in self.changes:
+            out[change.action] = out.get(change.action, 0) + 1
+        return dict(sorted(out.items()))
+
+    def by_code(self) -> dict[str, CodeChange]:
+        return {c.code: c for c in self.changes}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEvent:
+    """One step in a code's life: its first appearance, or a change from the release before."""
+
+    release: Release
+    change: CodeChange
+    first: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A code across every loaded release."""
+
+    code: str
+    releases: tuple[str, ...]
+    events: tuple[HistoryEvent, ...]
+    first_release: str
+    last_release: str
+    termination_date: dt.date | None
+    replacements: tuple[str, ...]
+    reactivated: bool
+    reused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ReportEntry:
+    """One line of CMS's transaction report: a code and the one action CMS gives it."""
+
+    code: str
+    action: ActionCode | Literal["N"]
+    change: str
+    short_description: str | None
+    long_description: str | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionReport:
+    """CMS's transaction report of one release: every code of the release with its action."""
+
+    source: str
+    entries: tuple[ReportEntry, ...]
+
+    def by_code(self) -> dict[str, ReportEntry]:
+        return {e.code: e for e in self.entries}

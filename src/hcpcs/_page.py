@@ -76,7 +76,15 @@ def page_lines(code: Code) -> list[PageLine]:
         shown = related.code + (f" {related.short_description}" if related.short_description else "")
         lines.append(PageLine("Related Code", shown, _WHY[related.why], "related"))
     lines.append(PageLine("Status", code.status, "Actual: in use in this release; Terminated: its "
-                          "termination date is before the release took effect.", "status"))
+                          "termination date is before the release took effect (or before the as-of date).",
+                          "status"))
+    if code.status == "Terminated" and code.cross_references:
+        lines.append(PageLine("Replaced By", ", ".join(code.cross_references),
+                              "The codes CMS names in the cross reference fields of a terminated code.",
+                              "replacements"))
+    if code.as_of is not None:
+        lines.append(PageLine("As Of", cms_date(code.as_of), "The date of service asked about; the page "
+                              "shows the release in effect on that date.", "as_of"))
     lines.append(PageLine("Last Update Date", str(code.release.year), "The year of the release shown.",
                           "last_update"))
     lines.append(PageLine("Release", code.release.id, "The CMS release this page shows.", "release"))
@@ -180,6 +188,7 @@ def to_json(code: Code) -> dict[str, Any]:
         "kind": code.kind,
         "release": {"id": code.release.id, "effective_date": code.release.effective_date.isoformat()},
         "status": code.status,
+        "as_of": code.as_of.isoformat() if code.as_of else None,
         "active": code.active,
         "long_description": code.long_description,
         "short_description": code.short_description,

@@ -227,6 +227,33 @@ class Store:
         ).fetchone()
         return _typed(row) if row else None
 
+    def release_records(self, release_id: str) -> dict[str, Row]:
+        """Every record of a release, by code."""
+        rows = self.db.execute("SELECT * FROM records WHERE release_id = ?", (release_id,))
+        return {row["code"]: _typed(row) for row in rows}
+
+    def code_records(self, code: str) -> dict[str, Row]:
+        """The records of one code, by release id, in the order the releases took effect."""
+        rows = self.db.execute(
+            "SELECT r.* FROM records r JOIN releases ON releases.id = r.release_id WHERE r.code = ? "
+            "ORDER BY releases.effective_date", (code,))
+        return {row["release_id"]: _typed(row) for row in rows}
+
+    def last_records_before(self, codes: Iterable[str], release_id: str) -> dict[str, Row]:
+        """For each code, its record in the latest release that took effect before ``release_id``."""
+        wanted = list(codes)
+        out: dict[str, Row] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT r.* FROM records r JOIN releases rel ON rel.id = r.release_id "
+                f"WHERE r.code IN ({marks}) AND rel.effective_date < "
+                f"(SELECT effective_date FROM releases WHERE id = ?) ORDER BY rel.effective_date",
+                (*chunk, release_id))
+            out.update((row["code"], _typed(row)) for row in rows)
+        return out
+
     def releases_with(self, code: str) -> list[str]:
         rows = self.db.execute("SELECT release_id FROM records WHERE code = ? ORDER BY release_id", (code,))
         return [r["release_id"] for r in rows]

@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ._errors import CodeError, HcpcsError, NotFound
+from ._errors import HcpcsError, NotFound, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,7 +31,7 @@ def handles_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except CodeError as exc:
+        except UsageError as exc:
             _fail(str(exc), EXIT_USAGE)
         except NotFound as exc:
             _fail(str(exc), EXIT_NOT_FOUND)
@@ -138,19 +138,79 @@ def releases(ctx: click.Context, fmt: str) -> None:
 @cli.command()
 @click.argument("code")
 @click.option("--release", help="Release id (YYYY-MM, or YYYY for January). Default: the latest loaded.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="A date of service: show the code as it stood in the release in effect that day.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
               show_default=True)
 @click.pass_context
 @handles_errors
-def show(ctx: click.Context, code: str, release: str | None, fmt: str) -> None:
+def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, fmt: str) -> None:
     """Show one code (or modifier) with every field, its meaning and its definition."""
+    from ._api import parse_day
     from ._codes import parse_code
     from ._page import render
 
     parse_code(code)  # a malformed code is a usage error before any database is opened
+    if as_of is not None:
+        parse_day(as_of, "--as-of")
+        if release is not None:
+            raise UsageError("give --release or --as-of, not both")
     with _open(ctx, readonly=True) as db:
-        found = db.get(code, release=release)
+        found = db.get(code, release=release, as_of=as_of)
     click.echo(render(found, fmt), nl=False)
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@handles_errors
+def history(ctx: click.Context, code: str, fmt: str) -> None:
+    """Show a code across every loaded release: first and last release, each change, termination, reuse."""
+    from ._changes import history_json, history_text, render_json
+    from ._codes import parse_code
+
+    parse_code(code)
+    with _open(ctx, readonly=True) as db:
+        found = db.history(code)
+    click.echo(render_json(history_json(found)) if fmt == "json" else history_text(found), nl=False)
+
+
+@cli.command()
+@click.argument("old", metavar="FROM")
+@click.argument("new", metavar="TO")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("--fields", help="Compare only these fields, comma-separated (coverage,pricing_indicator,...). "
+              "Additions, discontinuations and re-activations are always listed.")
+@click.option("--against-report", "report", type=click.Path(exists=True, path_type=Path),
+              help="CMS's transaction report for TO (.prn, .xlsx, or the release zip): show where it and "
+              "this diff agree and differ, and why.")
+@click.pass_context
+@handles_errors
+def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, report: Path | None) -> None:
+    """List what changed from release FROM to release TO, classified with CMS's action codes.
+
+    A added, D discontinued, R re-activated, C long description, S short description, B long
+    description and an administrative field, F administrative field, P payment, T BETOS or type of
+    service.
+    """
+    from . import _changes
+
+    names = [f for f in fields.split(",") if f.strip()] if fields else None
+    with _open(ctx, readonly=True) as db:
+        found = db.diff(old, new, fields=names)
+        if report is not None:
+            comparison = db.compare_report(found, report)
+            output = {"text": _changes.comparison_text, "csv": _changes.comparison_csv}.get(fmt)
+            click.echo(output(comparison) if output else _changes.render_json(_changes.comparison_json(comparison)),
+                       nl=False)
+            return
+    if fmt == "json":
+        click.echo(_changes.render_json(_changes.diff_json(found)), nl=False)
+    elif fmt == "csv":
+        click.echo(_changes.diff_csv(found), nl=False)
+    else:
+        click.echo(_changes.diff_text(found), nl=False)
 
 
 @cli.command()

@@ -1,0 +1,172 @@
+"""Diffs, histories and report comparisons as text, JSON and CSV (what ``hcpcs diff`` and ``history`` print)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from . import _codetables
+from ._models import CodeChange, Diff, FieldChange, History, Value
+from ._report import ReportComparison
+
+CSV_COLUMNS = ("code", "action", "actions", "field", "old", "new", "old_meaning", "new_meaning",
+               "short_description", "termination_date", "replacements", "reused", "note")
+
+
+def _text(value: Value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _shown(value: Value, meaning: str | None) -> str:
+    text = _text(value) or "(blank)"
+    return f"{text} ({meaning})" if meaning else text
+
+
+def field_change_json(change: FieldChange) -> dict[str, Any]:
+    return {"field": change.field, "label": change.label, "old": _text(change.old) or None,
+            "new": _text(change.new) or None, "old_meaning": change.old_meaning, "new_meaning": change.new_meaning}
+
+
+def code_change_json(change: CodeChange) -> dict[str, Any]:
+    return {
+        "code": change.code,
+        "action": change.action,
+        "action_meaning": _codetables.meaning("HCPCS Action Code", change.action),
+        "actions": list(change.actions),
+        "short_description": change.short_description,
+        "long_description": change.long_description,
+        "termination_date": _text(change.termination_date) or None,
+        "replacements": list(change.replacements),
+        "reused": change.reused,
+        "note": change.note,
+        "changes": [field_change_json(c) for c in change.changes],
+    }
+
+
+def diff_json(diff: Diff) -> dict[str, Any]:
+    return {
+        "from": {"id": diff.old.id, "effective_date": diff.old.effective_date.isoformat()},
+        "to": {"id": diff.new.id, "effective_date": diff.new.effective_date.isoformat()},
+        "fields": list(diff.fields),
+        "counts": diff.counts(),
+        "changes": [code_change_json(c) for c in diff.changes],
+    }
+
+
+def diff_csv(diff: Diff) -> str:
+    """One row per changed field (one row for a code added or discontinued with no field changes)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for c in diff.changes:
+        common = (c.short_description or "", _text(c.termination_date), " ".join(c.replacements),
+                  "yes" if c.reused else "", c.note or "")
+        rows = c.changes or (None,)
+        for f in rows:
+            cells = ("", "", "", "", "") if f is None else (
+                f.field, _text(f.old), _text(f.new), f.old_meaning or "", f.new_meaning or "")
+            writer.writerow((c.code, c.action, "".join(c.actions), *cells, *common))
+    return out.getvalue()
+
+
+def _change_lines(change: CodeChange, indent: str) -> list[str]:
+    head = f"{indent}{change.code}  {change.action}  {change.short_description or ''}"
+    if len(change.actions) > 1:
+        head += f"  [{''.join(change.actions)}]"
+    lines = [head.rstrip()]
+    if change.note:
+        lines.append(f"{indent}    {change.note}")
+    if change.termination_date and change.action == "D":
+        lines.append(f"{indent}    terminated {change.termination_date.isoformat()}"
+                     + (f"; replaced by {', '.join(change.replacements)}" if change.replacements else ""))
+    for f in change.changes:
+        lines.append(f"{indent}    {f.label}: {_shown(f.old, f.old_meaning)} -> {_shown(f.new, f.new_meaning)}")
+    return lines
+
+
+def diff_text(diff: Diff) -> str:
+    counts = ", ".join(f"{action} {n}" for action, n in diff.counts().items()) or "no changes"
+    out = [f"HCPCS {diff.old.id} -> {diff.new.id}: {len(diff.changes)} codes changed ({counts})", ""]
+    out.append("Action codes: " + "; ".join(
+        f"{a} {_codetables.meaning('HCPCS Action Code', a)}" for a in diff.counts()))
+    for change in diff.changes:
+        out += ["", *_change_lines(change, "")]
+    return "\n".join(out) + "\n"
+
+
+def history_json(history: History) -> dict[str, Any]:
+    return {
+        "code": history.code,
+        "releases": list(history.releases),
+        "first_release": history.first_release,
+        "last_release": history.last_release,
+        "termination_date": _text(history.termination_date) or None,
+        "replacements": list(history.replacements),
+        "reactivated": history.reactivated,
+        "reused": history.reused,
+        "events": [
+            {"release": e.release.id, "effective_date": e.release.effective_date.isoformat(), "first": e.first,
+             **code_change_json(e.change)}
+            for e in history.events
+        ],
+    }
+
+
+def history_text(history: History) -> str:
+    out = [f"{history.code}: in releases {', '.join(history.releases)}"]
+    if history.termination_date:
+        out.append(f"terminated {history.termination_date.isoformat()}"
+                   + (f"; replaced by {', '.join(history.replacements)}" if history.replacements else ""))
+    if history.reused:
+        out.append("REUSED: this code has had more than one meaning; check the date of service")
+    if history.reactivated:
+        out.append("re-activated after a discontinuation")
+    for event in history.events:
+        out += ["", f"{event.release.id} ({event.release.effective_date.isoformat()})"]
+        if event.first:
+            out.append(f"    first seen: {event.change.long_description or ''}")
+            if event.change.note:
+                out.append(f"    {event.change.note}")
+        else:
+            out += _change_lines(event.change, "    ")
+    return "\n".join(out) + "\n"
+
+
+def comparison_json(comparison: ReportComparison) -> dict[str, Any]:
+    return {
+        "from": comparison.old, "to": comparison.new, "report": comparison.report,
+        "agreed": comparison.agreed,
+        "differences": [
+            {"code": d.code, "ours": d.ours, "report": d.theirs, "groups": list(d.groups), "reason": d.reason,
+             "evidence": d.evidence}
+            for d in comparison.differences
+        ],
+    }
+
+
+def comparison_text(comparison: ReportComparison) -> str:
+    agreed = ", ".join(f"{a} {n}" for a, n in comparison.agreed.items())
+    out = [f"HCPCS {comparison.old} -> {comparison.new} against {comparison.report}",
+           f"agree on {sum(comparison.agreed.values())} codes ({agreed}); differ on {len(comparison.differences)}"]
+    for d in comparison.differences:
+        theirs = d.theirs or "-"
+        out.append(f"{d.code}\tours {d.ours}\treport {theirs}\t{d.reason}\t{d.evidence}")
+    return "\n".join(out) + "\n"
+
+
+def comparison_csv(comparison: ReportComparison) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("code", "ours", "report", "groups", "reason", "evidence"))
+    for d in comparison.differences:
+        writer.writerow((d.code, d.ours, d.theirs or "", " ".join(d.groups), d.reason, d.evidence))
+    return out.getvalue()
+
+
+def render_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
