@@ -186,3 +186,21 @@ def test_killed_load_leaves_whole_releases_only(tmp_path: Path, after: float) ->
         "SELECT count(*) FROM records WHERE release_id NOT IN (SELECT id FROM releases)").fetchone()
     assert orphans == 0
     con.close()
+
+
+def test_transaction_report_with_an_unknown_change(tmp_path: Path) -> None:
+    from hcpcs._transactions import read_report
+
+    text = b" HCPCS/MOD      TYPE OF CHANGE    SHORT DESCRIPTION\r\n      A1          No Change       Dressing\r\n" \
+           b"   A4206          Painted Blue    Syringe\r\n"
+    with pytest.raises(hcpcs.InputError, match=r"^bad\.prn, line 3: unknown type of change 'Painted Blue'"):
+        read_report(text, "bad.prn")
+    with pytest.raises(hcpcs.InputError, match=r"^notes\.prn: no header line"):
+        read_report(b"just some text\n", "notes.prn")
+    with pytest.raises(hcpcs.InputError, match=r"line 2: not a report line"):
+        read_report(b"HCPCS/Modifier CodeType of Change\n(c) 2020 CMS\n", "odd.prn")
+
+
+def test_against_report_of_a_zip_without_one(all_loaded: Path) -> None:
+    with hcpcs.open(all_loaded, readonly=True) as db, pytest.raises(hcpcs.InputError, match="no transaction report"):
+        db.compare_report(db.diff("2019", "2020"), CMS / "2019-HCPCS-NOC-Codes.zip")

@@ -174,3 +174,53 @@ def test_console_script_and_env_db(all_loaded: Path) -> None:
     done = subprocess.run([*exe.split(), "show", "nonsense!"], capture_output=True, text=True, env=env,
                           check=False)
     assert done.returncode == 2 and done.stderr.startswith("Error: ")
+
+
+def test_show_as_of(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "show", "C9034", "--as-of", "2020-05-01")
+    assert code == 0 and "Status\tTerminated\t" in out and "Replaced By\tJ1095\t" in out
+    assert "Release\t2020-04\t" in out
+    code, out = run(all_loaded, "show", "C9034", "--as-of", "2018-03-01")
+    assert code == 1 and out.strip() == ("Error: C9034 was not yet in effect on 2018-03-01: added 2018-10-01 "
+                                         "(release 2019-01)")
+    code, out = run(all_loaded, "show", "C9034", "--as-of", "03/01/2018")
+    assert code == 2 and "is not a date: write YYYY-MM-DD" in out
+    code, out = run(all_loaded, "show", "C9034", "--as-of", "2020-05-01", "--release", "2020")
+    assert code == 2 and "not both" in out
+
+
+def test_history_text_and_json(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "history", "c9034")
+    assert code == 0 and "terminated 2018-12-31; replaced by J1095" in out
+    code, out = run(all_loaded, "history", "G9890", "--format", "json")
+    data = json.loads(out)
+    assert code == 0 and data["reused"] is True and [e["action"] for e in data["events"]] == ["A", "A"]
+    code, out = run(all_loaded, "history", "99213")
+    assert code == 2 and "CPT" in out
+
+
+def test_diff_formats(all_loaded: Path) -> None:
+    code, out = run(all_loaded, "diff", "2020-01", "2020-04")
+    assert code == 0 and out.startswith("HCPCS 2020-01 -> 2020-04: 35 codes changed (A 18, C 14, D 1, F 2)")
+    assert "G1000  D  Cdsm applied pathways\n    terminated 2020-03-31" in out
+    code, out = run(all_loaded, "diff", "2020-01", "2020-04", "--format", "json")
+    data = json.loads(out)
+    assert data["counts"] == {"A": 18, "C": 14, "D": 1, "F": 2} and len(data["changes"]) == 35
+    code, out = run(all_loaded, "diff", "2019", "2020", "--format", "csv", "--fields", "coverage")
+    rows = out.splitlines()
+    assert rows[0].startswith("code,action,actions,field,old,new,old_meaning,new_meaning")
+    assert "B4105,F,F,coverage,D,C,Special coverage instructions apply,Carrier judgment" in out
+    code, out = run(all_loaded, "diff", "2019", "2020", "--fields", "colour")
+    assert code == 2 and "unknown field 'colour'" in out
+    code, out = run(all_loaded, "diff", "2019", "2031")
+    assert code == 1 and "release 2031-01 is not loaded" in out
+
+
+def test_diff_against_report(all_loaded: Path) -> None:
+    report = CMS / "2020-04-trans-alpha.xlsx"
+    code, out = run(all_loaded, "diff", "2020-01", "2020-04", "--against-report", str(report))
+    assert code == 0
+    assert "agree on 7085 codes (A 18, C 4, D 1, N 7062); differ on 12" in out
+    assert "G9448\tours C\treport N\tencoding\t" in out
+    code, out = run(all_loaded, "diff", "2020-01", "2020-04", "--against-report", str(report), "--format", "csv")
+    assert out.splitlines()[0] == "code,ours,report,groups,reason,evidence" and len(out.splitlines()) == 13

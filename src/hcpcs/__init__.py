@@ -8,18 +8,37 @@
 """
 
 from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
-from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError
-from ._models import Code, Coded, RelatedCode, Release, SourceFile
+from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UsageError
+from ._models import (
+    Code,
+    CodeChange,
+    Coded,
+    Diff,
+    FieldChange,
+    History,
+    HistoryEvent,
+    RelatedCode,
+    Release,
+    ReportEntry,
+    SourceFile,
+    TransactionReport,
+)
+from ._report import ReportComparison, ReportDifference
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CheckReport",
     "Code",
+    "CodeChange",
     "CodeError",
     "Coded",
+    "Diff",
+    "FieldChange",
     "Hcpcs",
     "HcpcsError",
+    "History",
+    "HistoryEvent",
     "InputError",
     "LoadError",
     "LoadReport",
@@ -27,8 +46,13 @@ __all__ = [
     "NotFound",
     "RelatedCode",
     "Release",
+    "ReportComparison",
+    "ReportDifference",
+    "ReportEntry",
     "SourceFile",
     "StoreError",
+    "TransactionReport",
+    "UsageError",
     "__version__",
     "default_db_path",
     "open",

@@ -230,19 +230,22 @@ class Hcpcs:
         if row is not None and (row["added_date"] is None or row["added_date"] <= day):
             return self._code(row, rel, as_of=day)
         by_id = {r.id: r for r in self.releases()}
-        later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
-        if row is not None or later:
-            added = (row or later[0][1])["added_date"]
-            first = rel.id if row is not None else later[0][0]
-            when = f"added {added.isoformat()}" if added else "added later"
-            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {when} (release {first})")
+        if row is not None:  # in the release, but added after the day
+            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: added "
+                           f"{row['added_date'].isoformat()} (release {rel.id})")
         earlier = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date < rel.effective_date]
+        later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
         if earlier:
             rid, last = earlier[-1]
             if last["termination_date"] is not None and last["termination_date"] < day:
                 return self._code(last, by_id[rid], as_of=day)
+            back = f"; it is back in release {later[0][0]}" if later else ""
             raise NotFound(f"{code} left CMS's files after release {rid}, without a termination date; "
-                           f"it is not in release {rel.id}, in effect on {day.isoformat()}")
+                           f"it is not in release {rel.id}, in effect on {day.isoformat()}{back}")
+        if later:
+            rid, first = later[0]
+            added = f"added {first['added_date'].isoformat()}" if first["added_date"] else "added later"
+            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {added} (release {rid})")
         raise self._not_in(code, rel)
 
     # -- time --------------------------------------------------------------------------------------

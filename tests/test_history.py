@@ -1,0 +1,208 @@
+"""Time travel on the real releases: diffs against CMS's transaction reports, history, as-of lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+import hcpcs
+from hcpcs._transactions import read_report
+
+from .conftest import CMS, ROOT, member
+
+PAIRS = [
+    ("2018-01", "2019-01", CMS / "2019-Alpha-Numeric-HCPCS-File.zip"),
+    ("2019-01", "2020-01", CMS / "2020-Alpha-Numeric-HCPCS-File.zip"),
+    ("2020-01", "2020-04", CMS / "2020-04-trans-alpha.xlsx"),
+    ("2020-04", "2020-10", CMS / "2020-10-trans-alpha.xlsx"),
+]
+PINNED = json.loads((ROOT / "tests" / "fixtures" / "report_differences.json").read_text())["pairs"]
+
+
+@pytest.mark.parametrize(("old", "new", "report"), PAIRS, ids=[f"{a}->{b}" for a, b, _ in PAIRS])
+def test_diff_agrees_with_cms_report_except_pinned_codes(db: hcpcs.Hcpcs, old: str, new: str,
+                                                          report: Path) -> None:
+    comparison = db.compare_report(db.diff(old, new), report)
+    found = [
+        {"code": d.code, "ours": d.ours, "report": d.theirs, "groups": list(d.groups), "reason": d.reason,
+         "evidence": d.evidence}
+        for d in comparison.differences if d.groups
+    ]
+    assert found == PINNED[f"{old} -> {new}"]
+    # the agreement is broad: every ADD and Discontinued of the report not pinned is ours too
+    assert comparison.agreed["A"] >= 18 and comparison.agreed["D"] >= 1
+
+
+@pytest.mark.parametrize(("old", "new", "report"), PAIRS, ids=[f"{a}->{b}" for a, b, _ in PAIRS])
+def test_each_pinned_difference_holds_in_the_records(db: hcpcs.Hcpcs, old: str, new: str, report: Path) -> None:
+    """Re-check every pinned reason from the records themselves, not from the code that classified it."""
+    before, after = db.release(old), db.release(new)
+    cms = db.read_report(report).by_code()
+    diff = db.diff(old, new).by_code()
+    for entry in PINNED[f"{old} -> {new}"]:
+        code, reason = entry["code"], entry["reason"]
+        change = diff.get(code)
+        assert (change.action if change else "N") == entry["ours"], code
+        assert (cms[code].action if code in cms else None) == entry["report"], code
+        if reason == "left-file":
+            assert code not in cms and change is not None and change.action == "D"
+            with pytest.raises(hcpcs.NotFound):
+                db.get(code, release=new)
+            continue
+        record = db.get(code, release=new)
+        if reason == "between":
+            days = [record.added_date, record.action_effective_date]
+            if record.termination_date:
+                days.append(record.termination_date + dt.timedelta(days=1))
+            assert any(d and before.effective_date < d < after.effective_date for d in days), code
+        elif reason == "missing-from-old":
+            with pytest.raises(hcpcs.NotFound):
+                db.get(code, release=old)
+            assert record.added_date is not None and record.added_date <= before.effective_date
+        elif reason == "retroactive":
+            assert record.termination_date is not None and record.termination_date < before.effective_date
+            assert db.get(code, release=old).termination_date is None
+        elif reason == "encoding":
+            assert change is not None
+            assert all("?" in f"{c.old}{c.new}" for c in change.changes)
+        else:
+            assert reason == "report-misses" and cms[code].action == "N"
+            assert change is not None and change.changes
+
+
+def test_cms_report_names_a_code_per_record_with_the_records_action_code(db: hcpcs.Hcpcs) -> None:
+    """CMS's report is its records' action code field: the same letter for every code of the release."""
+    for _, new, path in PAIRS:
+        report = db.read_report(path).by_code()
+        codes = {code: db.get(code, release=new) for code in report}
+        assert all(c.action is not None and c.action.value == report[k].action for k, c in codes.items())
+        release = db.release(new)
+        assert release.procedure_count + release.modifier_count == len(report)
+
+
+@pytest.mark.parametrize(("year", "prn"), [(2018, "changesbyhcpc"), (2019, "changes_by_hcpcscode"),
+                                           (2020, "changes_by_hcpc.prn")])
+def test_prn_and_spreadsheet_reports_agree(year: int, prn: str) -> None:
+    zip_path = CMS / f"{year}-Alpha-Numeric-HCPCS-File.zip"
+    text_name, text = member(zip_path, suffix=".prn", contains=prn)
+    sheet_name, sheet = member(zip_path, suffix=".xlsx", contains="trans")
+    from_text, from_sheet = read_report(text, text_name), read_report(sheet, sheet_name)
+    assert {e.code: e.action for e in from_text.entries} == {e.code: e.action for e in from_sheet.entries}
+    if year > 2018:  # the .prn cuts long descriptions at the line's end; the spreadsheet keeps them
+        by_code = from_sheet.by_code()
+        for entry in from_text.entries:
+            whole = by_code[entry.code]
+            assert entry.short_description == whole.short_description
+            assert (whole.long_description or "").startswith(entry.long_description or "")
+
+
+def test_2018_report_lacks_modifier_l1_of_the_2018_file(db: hcpcs.Hcpcs) -> None:
+    zip_path = CMS / "2018-Alpha-Numeric-HCPCS-File.zip"
+    name, data = member(zip_path, suffix=".xlsx", contains="trans")
+    report = read_report(data, name).by_code()
+    assert len(report) == 6558
+    assert db.get("L1", release="2018").code == "L1" and "L1" not in report
+
+
+def test_diff_classifies_with_cms_action_codes(db: hcpcs.Hcpcs) -> None:
+    diff = db.diff("2020-01", "2020-04")
+    assert diff.counts() == {"A": 18, "C": 14, "D": 1, "F": 2}
+    g1000 = diff.by_code()["G1000"]
+    assert g1000.action == "D" and g1000.termination_date == dt.date(2020, 3, 31)
+    cs = diff.by_code()["CS"]
+    assert cs.actions == ("C", "S")
+    assert [c.field for c in cs.changes] == ["long_description", "short_description"]
+    b4105 = db.diff("2019", "2020").by_code()["B4105"]
+    assert b4105.actions == ("F", "P")
+    coverage = next(c for c in b4105.changes if c.field == "coverage")
+    assert (coverage.old, coverage.new) == ("D", "C")
+    assert coverage.old_meaning == "Special coverage instructions apply"
+    assert coverage.new_meaning == "Carrier judgment"
+
+
+def test_diff_fields_limit_the_comparison(db: hcpcs.Hcpcs) -> None:
+    only = db.diff("2019", "2020", fields=["coverage"])
+    assert only.fields == ("coverage",)
+    modified = [c for c in only.changes if c.action not in ("A", "D", "R")]
+    assert {c.code for c in modified} == {"B4105", "Q9994"}
+    assert all(f.field == "coverage" for c in modified for f in c.changes)
+    with pytest.raises(hcpcs.UsageError, match="unknown field 'colour'"):
+        db.diff("2019", "2020", fields=["colour"])
+
+
+def test_history_of_a_reused_code(db: hcpcs.Hcpcs) -> None:
+    history = db.history("g9890")
+    assert history.reused and not history.reactivated
+    assert history.first_release == "2018-01" and history.last_release == "2020-10"
+    assert [e.release.id for e in history.events] == ["2018-01", "2019-01"]
+    reuse = history.events[1].change
+    assert reuse.action == "A" and reuse.reused and "new meaning" in (reuse.note or "")
+    assert reuse.long_description and reuse.long_description.startswith("Bridge payment")
+
+
+def test_history_of_a_code_that_left_and_came_back(db: hcpcs.Hcpcs) -> None:
+    history = db.history("DA")
+    assert history.releases == ("2018-01", "2020-01", "2020-04", "2020-10")
+    assert [(e.release.id, e.change.action) for e in history.events] == [
+        ("2018-01", "A"), ("2019-01", "D"), ("2020-01", "R")]
+    assert history.events[0].first and history.reactivated and not history.reused
+
+
+def test_history_of_a_terminated_code_names_its_replacement(db: hcpcs.Hcpcs) -> None:
+    history = db.history("C9034")
+    assert history.termination_date == dt.date(2018, 12, 31)
+    assert history.replacements == ("J1095",)
+    assert history.events[-1].change.action == "D"
+
+
+def test_history_of_an_unknown_code(db: hcpcs.Hcpcs) -> None:
+    with pytest.raises(hcpcs.NotFound, match="near codes"):
+        db.history("S9998")
+
+
+def test_as_of_between_releases_picks_the_release_in_effect(db: hcpcs.Hcpcs) -> None:
+    code = db.get("S9328", as_of="2020-05-01")
+    assert code.release.id == "2020-04" and code.as_of == dt.date(2020, 5, 1) and code.status == "Actual"
+    assert db.get("S9328", as_of=dt.date(2020, 3, 31)).release.id == "2020-01"
+    assert db.get("S9328", as_of="2020-10-01").release.id == "2020-10"
+
+
+def test_as_of_after_termination_shows_terminated_with_replacements(db: hcpcs.Hcpcs) -> None:
+    code = db.get("C9034", as_of="2020-05-01")
+    assert code.status == "Terminated" and code.termination_date == dt.date(2018, 12, 31)
+    assert code.cross_references == ("J1095",)
+    from hcpcs._page import render_text
+
+    page = render_text(code)
+    assert "Status\tTerminated" in page and "Replaced By\tJ1095" in page and "As Of\t20200501" in page
+
+
+def test_as_of_before_the_code_was_added(db: hcpcs.Hcpcs) -> None:
+    with pytest.raises(hcpcs.NotFound, match=r"C9034 was not yet in effect on 2018-03-01: added 2018-10-01"):
+        db.get("C9034", as_of="2018-03-01")
+
+
+def test_as_of_before_any_release(db: hcpcs.Hcpcs) -> None:
+    with pytest.raises(hcpcs.NotFound, match="no loaded release was in effect on 2017-12-31"):
+        db.get("S9328", as_of="2017-12-31")
+
+
+def test_as_of_a_reused_code_gives_the_meaning_of_the_day(db: hcpcs.Hcpcs) -> None:
+    assert db.get("G9890", as_of="2018-02-01").long_description.startswith("Dilated macular exam")
+    assert db.get("G9890", as_of="2019-02-01").long_description.startswith("Bridge payment")
+
+
+def test_as_of_a_code_absent_for_a_year(db: hcpcs.Hcpcs) -> None:
+    with pytest.raises(hcpcs.NotFound, match="DA left CMS's files after release 2018-01"):
+        db.get("DA", as_of="2019-06-01")
+    assert db.get("DA", as_of="2020-02-01").status == "Actual"
+
+
+def test_as_of_rejects_bad_dates_and_a_release_too(db: hcpcs.Hcpcs) -> None:
+    with pytest.raises(hcpcs.UsageError, match="'2020-02-30' is not a date"):
+        db.get("S9328", as_of="2020-02-30")
+    with pytest.raises(hcpcs.UsageError, match="not both"):
+        db.get("S9328", as_of="2020-02-01", release="2020")
