@@ -206,3 +206,11 @@ def test_as_of_rejects_bad_dates_and_a_release_too(db: hcpcs.Hcpcs) -> None:
         db.get("S9328", as_of="2020-02-30")
     with pytest.raises(hcpcs.UsageError, match="not both"):
         db.get("S9328", as_of="2020-02-01", release="2020")
+
+
+def test_diff_with_fields_keeps_every_add_discontinuation_and_reactivation(db: hcpcs.Hcpcs) -> None:
+    full = db.diff("2019", "2020").by_code()
+    only = db.diff("2019", "2020", fields=["coverage"]).by_code()
+    for action in ("A", "D", "R"):
+        assert {c for c, ch in full.items() if ch.action == action} == {
+            c for c, ch in only.items() if ch.action == action}, action

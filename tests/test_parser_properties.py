@@ -20,7 +20,7 @@ DATE = st.dates(min_value=dt.date(1980, 1, 1), max_value=dt.date(2030, 12, 31))
 def write_record(code: str, description: str, values: dict[str, str], *, trim: bool) -> list[str]:
     """The lines CMS would write: the first line with every field, then continuation lines."""
     modifier = len(code) == 2
-    chunks = textwrap.wrap(description, 80) or [""]
+    chunks = textwrap.wrap(description, 80, break_on_hyphens=False) or [""]  # CMS breaks at spaces only
     first = [" "] * RECORD_WIDTH
     for f in FIELDS:
         for column, (a, b) in zip(f.columns, f.slices, strict=True):

@@ -258,8 +258,8 @@ class Hcpcs:
         """
         chosen = choose_fields(fields)
         before, after = self.release(old), self.release(new)
-        old_records = self._store.release_records(before.id)
-        new_records = self._store.release_records(after.id)
+        columns = list(dict.fromkeys([c for f in chosen for c in f.columns] + ["added_date", "termination_date"]))
+        old_records, new_records = self._store.differing_records(before.id, after.id, columns)
         earlier = self._store.last_records_before(new_records.keys() - old_records.keys(), before.id)
         changes = diff_records(old_records, new_records, after.effective_date, chosen, earlier)
         return Diff(before, after, tuple(changes), tuple(f.name for f in chosen))

@@ -18,7 +18,9 @@ same text differ in double spaces, and CMS does not report such differences as c
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import functools
+import operator
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import _codetables
@@ -148,13 +150,23 @@ def _change(code: str, actions: list[ActionCode], changes: tuple[FieldChange, ..
     )
 
 
+@functools.cache
+def _slots(fields: tuple[Field, ...]) -> tuple[Callable[[Row], tuple[Any, ...]], tuple[tuple[Field, str, str], ...]]:
+    """For a choice of fields: a getter of all their columns at once, and each (field, column, label)."""
+    slots = tuple((f, column, label) for f in fields for column, label in zip(f.columns, f.labels, strict=True))
+    getter = operator.itemgetter(*(column for _, column, _ in slots))
+    return (getter if len(slots) > 1 else lambda row: (getter(row),)), slots
+
+
 def _field_changes(old: Row, new: Row, fields: tuple[Field, ...]) -> Iterable[tuple[Field, FieldChange]]:
-    for field in fields:
-        for column, label in zip(field.columns, field.labels, strict=True):
-            before, after = old.get(column), new.get(column)
-            if normalise(before) == normalise(after):
-                continue
-            yield field, FieldChange(column, label, before, after, _meaning(field, before), _meaning(field, after))
+    getter, slots = _slots(fields)
+    before_all, after_all = getter(old), getter(new)
+    if before_all == after_all:  # most codes: nothing changed, decided in one C-level comparison
+        return
+    for (field, column, label), before, after in zip(slots, before_all, after_all, strict=True):
+        if before == after or normalise(before) == normalise(after):
+            continue
+        yield field, FieldChange(column, label, before, after, _meaning(field, before), _meaning(field, after))
 
 
 def _meaning(field: Field, value: Value) -> str | None:
