@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from . import _codetables
 from ._bundle import SPREADSHEET_SUFFIXES, Skipped, check_release_id, gather, read_all, role_of
 from ._codes import codes_named_in, parse_code
 from ._diff import choose_fields, compare, diff_records
-from ._errors import InputError, LoadError, NotFound, UsageError
+from ._errors import InputError, LoadError, NotFound, StoreError, UsageError
 from ._layout import FIELDS_BY_NAME
 from ._models import (
     Code,
@@ -28,10 +30,14 @@ from ._models import (
     RelatedCode,
     Release,
     ReleaseData,
+    SearchFilters,
+    SearchHit,
+    SearchResult,
     SourceFile,
     TransactionReport,
 )
 from ._report import ReportComparison, compare_report
+from ._search import Vocabulary, extra_terms, learn_abbreviations, plan, words
 from ._store import Row, Store
 from ._transactions import read_report
 
@@ -82,6 +88,10 @@ class Hcpcs:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._vocabulary: Vocabulary | None = None
+        if not store.readonly and store.unindexed_releases():
+            with store.transaction():  # a database from before search: index it once
+                self._index()
 
     @property
     def path(self) -> Path:
@@ -120,7 +130,25 @@ class Hcpcs:
                     len(data.disagreements), len(data.repairs), data.id_source, tuple(data.files)))
             for noc in result.noc_lists:
                 report.noc_lists.append((noc.year, len(noc.entries), self._store_noc(noc, replace)))
+            if any(r.status != "unchanged" for r in report.releases):
+                self._index()
         return report
+
+    def _index(self) -> None:
+        """Index every release not yet in the search index, then relearn the vocabulary and abbreviations."""
+        store = self._store
+        for release_id in store.unindexed_releases():
+            store.index_release(release_id, (
+                (r["code"], r["long_description"] or "", r["short_description"],
+                 extra_terms(r["long_description"], r["short_description"]))
+                for r in store.descriptions(release_id)))
+        rows = store.descriptions()
+        counts: Counter[str] = Counter()
+        for r in rows:
+            counts.update(set(words(f"{r['code']} {r['long_description'] or ''} {r['short_description'] or ''}")))
+        learnt = learn_abbreviations((r["short_description"], r["long_description"]) for r in rows)
+        store.replace_vocabulary(dict(counts), learnt)
+        self._vocabulary = None
 
     def _store_release(self, data: ReleaseData, replace: bool) -> LoadStatus:
         fingerprint = _fingerprint(f for f in data.files if f.role in ("codes", "codes_spreadsheet"))
@@ -301,6 +329,86 @@ class Hcpcs:
             reused=any(e.change.reused for e in events),
         )
 
+    # -- search ------------------------------------------------------------------------------------
+
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            indexed, learnt = self._store.vocabulary()
+            self._vocabulary = Vocabulary.build(indexed, learnt)
+        return self._vocabulary
+
+    def abbreviations(self) -> dict[str, tuple[str, ...]]:
+        """The abbreviations learnt from the short descriptions: ``{"inj": ("injection", ...), ...}``."""
+        return dict(self.vocabulary().abbreviations)
+
+    def search(self, query: str, *, release: str | None = None, as_of: dt.date | str | None = None,
+               limit: int = 20, offset: int = 0, codes: str | None = None, coverage: Sequence[str] = (),
+               betos: Sequence[str] = (), pricing_indicator: Sequence[str] = (),
+               type_of_service: Sequence[str] = (), noc_only: bool = False,
+               include_terminated: bool = False) -> SearchResult:
+        """Ranked search over codes and descriptions: an exact code first, then code-prefix matches,
+        then codes matching every word (bm25), filled up with codes matching some words.
+
+        Filters: ``codes`` (a letter, prefix or range such as ``E0100-E0200``), ``coverage``, ``betos``,
+        ``pricing_indicator``, ``type_of_service``, ``noc_only``; terminated codes are left out unless
+        ``include_terminated``. ``release`` or ``as_of`` picks the release (default: the latest).
+        """
+        text = query if isinstance(query, str) else ""
+        if not text.strip():
+            raise UsageError("the search query is empty: give words or a code")
+        if not 1 <= limit <= 1000 or offset < 0:
+            raise UsageError("limit must be 1 to 1000 and offset 0 or more")
+        if as_of is not None and release is not None:
+            raise UsageError("give a release or an as-of date, not both")
+        day = parse_day(as_of, "as-of date") if as_of is not None else None
+        rel = self.release_on(day) if day is not None else self.release(release)
+        if self._store.unindexed_releases():
+            raise StoreError(f"{self.path} has no search index yet: open it once for writing (hcpcs load) to build it")
+        filters = SearchFilters(
+            codes=_code_filter(codes), coverage=_upper(coverage), betos=_upper(betos),
+            pricing_indicator=tuple(pricing_indicator), type_of_service=_upper(type_of_service),
+            noc_year=self._noc_year(rel) if noc_only else None,
+            active_on=None if include_terminated else (day or rel.effective_date),
+        )
+        stripped = text.strip().upper()
+        exact = stripped if _CODE_LIKE.fullmatch(stripped) else None
+        prefix = stripped if _CODE_PREFIX.fullmatch(stripped) else None
+        code_rows = self._store.search_codes(rel.id, exact, prefix, filters)
+        hits: list[SearchHit] = [
+            self._hit(r, rel, day, "code" if r["code"] == exact else "prefix", 0.0) for r in code_rows]
+        found = plan(text, self.vocabulary())
+        total = len(hits)
+        wanted = offset + limit
+        if found is not None:
+            skip = [h.code for h in hits]
+            rows, matched = self._store.search_text(rel.id, found.all_words, filters, max(wanted - len(hits), 0) or 1,
+                                                    0, skip)
+            total += matched
+            hits += [self._hit(r, rel, day, "all words", r["score"]) for r in rows[:max(wanted - len(hits), 0)]]
+            if matched < wanted and len(found.groups) > 1:
+                skip = [h.code for h in hits]
+                more, partial = self._store.search_text(rel.id, found.any_word, filters,
+                                                        max(wanted - len(hits), 1), 0, skip)
+                total += partial
+                hits += [self._hit(r, rel, day, "some words", r["score"]) for r in more[:max(wanted - len(hits), 0)]]
+        return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
+                            found.terms if found else (), found.corrections if found else {})
+
+    def _noc_year(self, release: Release) -> int:
+        year = self._store.noc_list_year(release.year)
+        if year is None:
+            raise NotFound("no NOC list is loaded: load CMS's NOC codes file to filter on it")
+        return year
+
+    @staticmethod
+    def _hit(row: Row, release: Release, day: dt.date | None, match: Any, score: float) -> SearchHit:
+        end = row["termination_date"]
+        if isinstance(end, str):
+            end = dt.date.fromisoformat(end)
+        terminated = end is not None and end < (day or release.effective_date)
+        return SearchHit(row["code"], row["short_description"], row["long_description"] or "",
+                         "Terminated" if terminated else "Actual", match, score)
+
     def read_report(self, path: str | Path) -> TransactionReport:
         """Read CMS's transaction report from a ``.prn``/``.xlsx`` file, or from a release zip holding one."""
         return read_transaction_report(Path(path))
@@ -367,6 +475,25 @@ def open(db: str | Path | None = None, *, readonly: bool = False) -> Hcpcs:
     """Open (creating if need be) the hcpcs database at ``db``, ``$HCPCS_DB`` or the default path."""
     path = Path(db).expanduser() if db is not None else default_db_path()
     return Hcpcs(Store(path, readonly=readonly))
+
+
+_CODE_LIKE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
+_CODE_PREFIX = re.compile(r"[A-Z]\d{1,3}")
+_CODE_RANGE = re.compile(r"([A-Z]\d{0,4})(?:-([A-Z]\d{4}))?")
+
+
+def _code_filter(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    wanted = text.strip().upper().replace(" ", "")
+    match = _CODE_RANGE.fullmatch(wanted)
+    if not match or (match.group(2) and len(match.group(1)) != 5):
+        raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
+    return wanted
+
+
+def _upper(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for v in values if v.strip())
 
 
 def parse_day(value: dt.date | str, what: str) -> dt.date:

@@ -297,3 +297,45 @@ class TransactionReport:
 
     def by_code(self) -> dict[str, ReportEntry]:
         return {e.code: e for e in self.entries}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """What a search may be narrowed to. Empty tuples mean "any".
+
+    ``codes`` is a letter (``E``), a prefix (``J93``) or an inclusive range (``E0100-E0200``).
+    ``active_on`` excludes codes terminated before that day (``None``: keep terminated codes).
+    """
+
+    codes: str | None = None
+    coverage: tuple[str, ...] = ()
+    betos: tuple[str, ...] = ()
+    pricing_indicator: tuple[str, ...] = ()
+    type_of_service: tuple[str, ...] = ()
+    noc_year: int | None = None
+    active_on: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One code found: how it matched (``code``, ``prefix``, ``all words``, ``some words``) and its score."""
+
+    code: str
+    short_description: str | None
+    long_description: str
+    status: Literal["Actual", "Terminated"]
+    match: Literal["code", "prefix", "all words", "some words"]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One page of search results, with the total count and what the query was read as."""
+
+    query: str
+    release: Release
+    total: int
+    offset: int
+    hits: tuple[SearchHit, ...]
+    terms: tuple[str, ...]
+    corrections: dict[str, tuple[str, ...]]

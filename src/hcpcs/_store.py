@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ._errors import StoreError
-from ._layout import COLUMNS, FIELDS
-from ._models import NocList, ReleaseData, SourceFile, Value
+from ._layout import COLUMNS, FIELDS, FIELDS_BY_NAME
+from ._models import NocList, ReleaseData, SearchFilters, SourceFile, Value
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _APPLICATION_ID = 0x48435043  # "HCPC"
 _DATE_COLUMNS = frozenset(c for f in FIELDS if f.kind == "date" for c in f.columns)
 _RECORD_COLUMNS = ", ".join(COLUMNS)
@@ -92,7 +92,31 @@ CREATE TABLE noc_codes (
   termination_date TEXT,
   PRIMARY KEY (year, code)
 ) WITHOUT ROWID;
+""" + _SEARCH_SCHEMA
+
+
+#: Added in schema 2: the full-text index, its vocabulary, and the learnt abbreviations.
+_SEARCH_SCHEMA = """
+CREATE VIRTUAL TABLE search USING fts5(
+  code, long_description, short_description, extra, release_id, release UNINDEXED, ended UNINDEXED,
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE search_releases (
+  release_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE TABLE search_words (
+  word TEXT PRIMARY KEY,
+  uses INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE abbreviations (
+  abbreviation TEXT NOT NULL,
+  expansion TEXT NOT NULL,
+  uses INTEGER NOT NULL,
+  PRIMARY KEY (abbreviation, expansion)
+) WITHOUT ROWID;
 """
+#: bm25 weights by column: code, long description (above the short), short description, extra terms.
+_BM25 = "bm25(search, 8.0, 4.0, 2.0, 1.0, 0.0, 0.0, 0.0)"
 
 
 class Store:
@@ -100,6 +124,7 @@ class Store:
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
+        self.readonly = readonly
         if readonly:
             if not path.exists():
                 raise StoreError(f"no database at {path}: load releases first (hcpcs load PATH)")
@@ -126,12 +151,19 @@ class Store:
         if not tables and not readonly:
             self.db.execute("PRAGMA journal_mode=WAL")
             with self.transaction():
-                for statement in _schema().split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
+                self._run(_schema())
                 self.db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        elif tables and version == 1 and not readonly:
+            with self.transaction():  # schema 1 -> 2: the search index, filled by the facade
+                self._run(_SEARCH_SCHEMA)
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
+
+    def _run(self, script: str) -> None:
+        for statement in script.split(";"):
+            if statement.strip():
+                self.db.execute(statement)
 
     def close(self) -> None:
         self.db.close()
@@ -149,8 +181,9 @@ class Store:
     # -- writing -----------------------------------------------------------------------------------
 
     def delete_release(self, release_id: str) -> None:
-        for table in ("records", "processing_notes", "disagreements", "repairs"):
+        for table in ("records", "processing_notes", "disagreements", "repairs", "search_releases"):
             self.db.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
+        self.db.execute("DELETE FROM search WHERE release = ?", (release_id,))
         self.db.execute("DELETE FROM files WHERE owner = ?", (release_id,))
         self.db.execute("DELETE FROM releases WHERE id = ?", (release_id,))
 
@@ -202,6 +235,138 @@ class Store:
             "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
             ((owner, f.role, f.name, f.member, f.sha256, f.size) for f in files),
         )
+
+    # -- the search index --------------------------------------------------------------------------
+
+    def unindexed_releases(self) -> list[str]:
+        rows = self.db.execute("SELECT id FROM releases WHERE id NOT IN (SELECT release_id FROM search_releases) "
+                               "ORDER BY id")
+        return [r["id"] for r in rows]
+
+    def descriptions(self, release_id: str | None = None) -> list[Row]:
+        """Code, long and short description of every record (of one release, or of all)."""
+        where, parameters = ("WHERE release_id = ?", (release_id,)) if release_id else ("", ())
+        return self.db.execute(
+            f"SELECT release_id, code, long_description, short_description FROM records {where}",
+            parameters).fetchall()
+
+    def index_release(self, release_id: str, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
+        """Index one release: ``(code, long description, short description, extra terms)`` each."""
+        token = _release_token(release_id)
+        ended = {r["code"]: r["termination_date"] for r in self.db.execute(
+            "SELECT code, termination_date FROM records WHERE release_id = ?", (release_id,))}
+        self.db.executemany(
+            "INSERT INTO search (code, long_description, short_description, extra, release_id, release, ended) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", ((*row, token, release_id, ended.get(row[0])) for row in rows))
+        self.db.execute("INSERT INTO search_releases VALUES (?)", (release_id,))
+
+    def replace_vocabulary(self, words: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]]) -> None:
+        self.db.execute("DELETE FROM search_words")
+        self.db.executemany("INSERT INTO search_words VALUES (?, ?)", words.items())
+        self.db.execute("DELETE FROM abbreviations")
+        self.db.executemany("INSERT INTO abbreviations VALUES (?, ?, ?)",
+                            ((a, e, n) for a, es in abbreviations.items() for e, n in es))
+
+    def vocabulary(self) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
+        indexed = [r["word"] for r in self.db.execute("SELECT word FROM search_words")]
+        learnt: dict[str, list[tuple[str, int]]] = {}
+        for r in self.db.execute("SELECT * FROM abbreviations ORDER BY abbreviation, uses DESC, expansion"):
+            learnt.setdefault(r["abbreviation"], []).append((r["expansion"], r["uses"]))
+        return indexed, learnt
+
+    def abbreviations(self) -> list[Row]:
+        return self.db.execute("SELECT * FROM abbreviations ORDER BY abbreviation, uses DESC").fetchall()
+
+    def _filters(self, filters: SearchFilters) -> tuple[str, list[Any]]:
+        """SQL conditions on records ``r`` for a search's filters."""
+        sql: list[str] = []
+        parameters: list[Any] = []
+        if filters.codes:
+            low, _, high = filters.codes.partition("-")
+            if high:
+                sql.append("r.code BETWEEN ? AND ?")
+                parameters += [low, high]
+            else:
+                sql.append("substr(r.code, 1, ?) = ?")
+                parameters += [len(low), low]
+        for name, values in (("coverage", filters.coverage), ("betos", filters.betos)):
+            if values:
+                sql.append(f"r.{name} IN ({', '.join('?' * len(values))})")
+                parameters += values
+        for name, values in (("pricing_indicator", filters.pricing_indicator),
+                             ("type_of_service", filters.type_of_service)):
+            if values:
+                marks = ", ".join("?" * len(values))
+                columns = FIELDS_BY_NAME[name].columns
+                sql.append("(" + " OR ".join(f"r.{c} IN ({marks})" for c in columns) + ")")
+                parameters += list(values) * len(columns)
+        if filters.noc_year is not None:
+            sql.append("r.code IN (SELECT code FROM noc_codes WHERE year = ?)")
+            parameters.append(filters.noc_year)
+        if filters.active_on is not None:
+            sql.append("(r.termination_date IS NULL OR r.termination_date >= ?)")
+            parameters.append(filters.active_on.isoformat())
+        return " AND ".join(sql) or "1", parameters
+
+    def search_text(self, release_id: str, match: str, filters: SearchFilters, limit: int, offset: int,
+                    skip: Sequence[str] = ()) -> tuple[list[Row], int]:
+        """Codes whose text matches an FTS5 query, best first (bm25), and how many match in all."""
+        where, parameters = self._filters(filters)
+        skipping = f" AND r.code NOT IN ({', '.join('?' * len(skip))})" if skip else ""
+        # the release is a word of its own column, so FTS5 intersects it with the query's words
+        scoped = f"release_id : {_release_token(release_id)} AND ({match})"
+        if filters == SearchFilters(active_on=filters.active_on):
+            return self._search_index_only(scoped, filters.active_on, limit, offset, skip, release_id)
+        sql = (f"SELECT *, count(*) OVER () AS total FROM ("
+               f"SELECT r.code, r.short_description, r.long_description, r.termination_date, {_BM25} AS score "
+               f"FROM search JOIN records r ON r.release_id = search.release AND r.code = search.code "
+               f"WHERE search MATCH ? AND {where}{skipping}) ORDER BY score, code LIMIT ? OFFSET ?")
+        try:
+            rows = self.db.execute(sql, [scoped, *parameters, *skip, limit, offset]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the search index cannot run this query ({exc})") from None
+        if rows or offset == 0:
+            return rows, rows[0]["total"] if rows else 0
+        return rows, self.search_text(release_id, match, filters, 1, 0, skip)[1]
+
+    def _search_index_only(self, scoped: str, active_on: dt.date | None, limit: int, offset: int,
+                           skip: Sequence[str], release_id: str) -> tuple[list[Row], int]:
+        """The common case (no filter but "active"): rank and count in the index alone, then read the page."""
+        where = " AND (ended IS NULL OR ended >= ?)" if active_on else ""
+        if skip:
+            where += f" AND code NOT IN ({', '.join('?' * len(skip))})"
+        parameters = [scoped, *([active_on.isoformat()] if active_on else []), *skip]
+        try:
+            total = self.db.execute(f"SELECT count(*) AS n FROM search WHERE search MATCH ?{where}",
+                                    parameters).fetchone()["n"]
+            ranked = self.db.execute(
+                f"SELECT code, {_BM25} AS score FROM search WHERE search MATCH ?{where} "
+                f"ORDER BY score, code LIMIT ? OFFSET ?", [*parameters, limit, offset]).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the search index cannot run this query ({exc})") from None
+        if not ranked:
+            return [], total
+        marks = ", ".join("?" * len(ranked))
+        records = {r["code"]: r for r in self.db.execute(
+            f"SELECT code, short_description, long_description, termination_date FROM records "
+            f"WHERE release_id = ? AND code IN ({marks})", [release_id, *(r["code"] for r in ranked)])}
+        return [{**records[r["code"]], "score": r["score"]} for r in ranked], total
+
+    def search_codes(self, release_id: str, exact: str | None, prefix: str | None,
+                     filters: SearchFilters) -> list[Row]:
+        """The record whose code is ``exact``, then codes starting with ``prefix``, in code order."""
+        where, parameters = self._filters(filters)
+        found: list[Row] = []
+        if exact:
+            found += self.db.execute(
+                f"SELECT r.code, r.short_description, r.long_description, r.termination_date FROM records r "
+                f"WHERE r.release_id = ? AND r.code = ? AND {where}", [release_id, exact, *parameters]).fetchall()
+        if prefix:
+            found += self.db.execute(
+                f"SELECT r.code, r.short_description, r.long_description, r.termination_date FROM records r "
+                f"WHERE r.release_id = ? AND r.code > ? AND r.code < ? AND {where} ORDER BY r.code",
+                [release_id, prefix, prefix + "~", *parameters]).fetchall()
+        return [r for i, r in enumerate(found) if r["code"] not in {x["code"] for x in found[:i]}]
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -336,6 +501,11 @@ class Store:
     def record_counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT release_id, count(*) AS n FROM records GROUP BY release_id")
         return {r["release_id"]: r["n"] for r in rows}
+
+
+def _release_token(release_id: str) -> str:
+    """The release as one index word: ``2020-04`` -> ``r202004``."""
+    return "r" + release_id.replace("-", "")
 
 
 def _dict_row(cursor: sqlite3.Cursor, row: tuple[Any, ...]) -> Row:

@@ -1,0 +1,225 @@
+"""Reading a search query the way coders type it, and what the index stores beside the descriptions.
+
+Nothing here touches the database: this module turns text into words, learns the abbreviations of
+CMS's short descriptions from their long descriptions, and builds the SQLite FTS5 query (always made of
+quoted words, so no query text is ever read as FTS5 syntax).
+
+A query's words are read in groups. Each group matches if any of its alternatives matches:
+- the word itself (the last word also as a prefix, for search as you type);
+- its expansions when it is an abbreviation CMS uses (``inj`` -> injection, ``hit`` -> home infusion
+  therapy), and its abbreviations when it is a full word (``injection`` -> inj);
+- Roman and Arabic numerals (``viii`` / ``8``), and letter-number forms (``b12`` / ``b-12`` / ``b 12``);
+- the CMS words for a lay word or phrase (``shot`` -> injection), from ``data/synonyms.json``;
+- for a word found nowhere in the index, the nearest indexed words by edit distance.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+_WORD = re.compile(r"[a-z0-9]+")
+_LETTER_NUMBER = re.compile(r"\b([a-z]{1,3})-(\d{1,3})\b")
+MAX_WORDS = 12
+MAX_WORD_LENGTH = 40
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
+          "xii": "12", "xiii": "13"}
+_ARABIC = {v: k for k, v in _ROMAN.items()}
+#: Minimum learnt uses of an abbreviation, and how many expansions of one abbreviation are kept.
+_MIN_USES, _MAX_EXPANSIONS = 2, 3
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of a text; ``b-12`` and ``covid-19`` also read as one word (``b12``)."""
+    lowered = text.lower()
+    return _WORD.findall(_LETTER_NUMBER.sub(r"\1\2", lowered))
+
+
+def extra_terms(long_description: str | None, short_description: str | None) -> str:
+    """What the index holds beside the descriptions: joined letter-number forms and Arabic numerals."""
+    text = f"{long_description or ''} {short_description or ''}".lower()
+    out = [a + b for a, b in _LETTER_NUMBER.findall(text)]
+    out += [_ROMAN[w] for w in _WORD.findall(text) if w in _ROMAN]
+    return " ".join(dict.fromkeys(out))
+
+
+def learn_abbreviations(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, list[tuple[str, int]]]:
+    """Abbreviation -> expansions (with counts) learnt by aligning short descriptions with long ones.
+
+    A short-description word missing from its long description is matched to the initials of 2-4
+    consecutive long-description words (``hit`` -> home infusion therapy), else to the first long word
+    that starts with its letter and contains its letters in order (``inj`` -> injection).
+    """
+    found: Counter[tuple[str, str]] = Counter()
+    for short, long in pairs:
+        if not short or not long:
+            continue
+        long_words = _WORD.findall(long.lower())
+        present = set(long_words)
+        for word in _WORD.findall(short.lower()):
+            if word in present or len(word) < 2 or word.isdigit():
+                continue
+            expansion = _initials(word, long_words) or _contraction(word, long_words)
+            if expansion:
+                found[(word, expansion)] += 1
+    grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for (word, expansion), count in found.items():
+        if count >= _MIN_USES:
+            grouped[word].append((expansion, count))
+    return {w: sorted(e, key=lambda x: (-x[1], x[0]))[:_MAX_EXPANSIONS] for w, e in sorted(grouped.items())}
+
+
+def _initials(word: str, long_words: Sequence[str]) -> str | None:
+    for size in (4, 3, 2):
+        if len(word) != size:
+            continue
+        for start in range(len(long_words) - size + 1):
+            run = long_words[start:start + size]
+            if "".join(w[0] for w in run) == word and not any(w.isdigit() for w in run):
+                return " ".join(run)
+    return None
+
+
+def _contraction(word: str, long_words: Sequence[str]) -> str | None:
+    for candidate in long_words:
+        if candidate[0] == word[0] and len(candidate) > len(word) and not candidate.isdigit():
+            letters = iter(candidate)
+            if all(ch in letters for ch in word):
+                return candidate
+    return None
+
+
+@cache
+def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The curated lay-word table (``data/synonyms.json``): lay words -> CMS words or phrases."""
+    raw = json.loads(resources.files("hcpcs").joinpath("data/synonyms.json").read_text(encoding="utf-8"))
+    return {tuple(words(k)): tuple(v) for k, v in raw["synonyms"].items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The indexed words (sorted, for prefix checks), and the learnt abbreviations both ways."""
+
+    words: tuple[str, ...]
+    abbreviations: dict[str, tuple[str, ...]]
+    abbreviated_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, indexed: Iterable[str], abbreviations: dict[str, list[tuple[str, int]]]) -> Vocabulary:
+        reverse: dict[str, list[str]] = defaultdict(list)
+        for abbreviation, expansions in abbreviations.items():
+            for expansion, uses in expansions:
+                if " " not in expansion and len(abbreviation) >= 3 and uses >= 3:
+                    reverse[expansion].append(abbreviation)
+        return cls(tuple(sorted(set(indexed))),
+                   {a: tuple(e for e, _ in es) for a, es in abbreviations.items()},
+                   {w: tuple(a) for w, a in reverse.items()})
+
+    def has(self, word: str, *, prefix: bool = False) -> bool:
+        at = bisect.bisect_left(self.words, word)
+        if at == len(self.words):
+            return False
+        return self.words[at] == word or (prefix and self.words[at].startswith(word))
+
+    def nearest(self, word: str) -> tuple[str, ...]:
+        """Indexed words within a small edit distance (1 for short words, 2 for longer), nearest first."""
+        if len(word) < 4 or word.isdigit():
+            return ()
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        limit = 1 if len(word) <= 5 else 2
+        found = process.extract(word, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
+        if not found:
+            return ()
+        best = min(score for _, score, _ in found)
+        return tuple(w for w, score, _ in found if score == best)[:3]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A query read into groups of alternatives, ready to run as FTS5 ``AND`` and ``OR`` queries."""
+
+    groups: tuple[tuple[str, ...], ...]
+    terms: tuple[str, ...]
+    corrections: dict[str, tuple[str, ...]]
+
+    @property
+    def all_words(self) -> str:
+        return " AND ".join(_group(g) for g in self.groups)
+
+    @property
+    def any_word(self) -> str:
+        return " OR ".join(_group(g) for g in self.groups)
+
+
+def _group(alternatives: tuple[str, ...]) -> str:
+    return "(" + " OR ".join(alternatives) + ")"
+
+
+def _quoted(phrase: str, *, prefix: bool = False) -> str:
+    inner = " ".join(words(phrase))
+    return f'"{inner}"' + ("*" if prefix else "")
+
+
+def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
+    """The groups of a query, or ``None`` when it holds no word at all (only punctuation)."""
+    found = words(query[: MAX_WORDS * (MAX_WORD_LENGTH + 1)])[:MAX_WORDS]
+    found = [w[:MAX_WORD_LENGTH] for w in found]
+    if not found:
+        return None
+    table = synonyms()
+    groups: list[tuple[str, ...]] = []
+    terms: list[str] = []
+    corrections: dict[str, tuple[str, ...]] = {}
+    at = 0
+    while at < len(found):
+        for size in (3, 2, 1):
+            key = tuple(found[at:at + size])
+            if len(key) == size and key in table:
+                break
+        else:
+            size, key = 1, (found[at],)
+        last = at + size == len(found)
+        alternatives: list[str] = []
+        if size > 1:
+            alternatives.append(_quoted(" ".join(key)))
+        else:
+            alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections)
+        for cms_words in table.get(key, ()):
+            alternatives.append(_quoted(cms_words))
+            terms += words(cms_words)
+        terms += key
+        groups.append(tuple(dict.fromkeys(a for a in alternatives if a != '""')))
+        at += size
+    return Plan(tuple(g for g in groups if g), tuple(dict.fromkeys(terms)), corrections)
+
+
+def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
+                       corrections: dict[str, tuple[str, ...]]) -> list[str]:
+    prefix = last and len(word) >= 2 and not word.isdigit()
+    out = [_quoted(word, prefix=prefix)]
+    related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]
+    if word in _ROMAN:
+        related.append(_ROMAN[word])
+    if word in _ARABIC:
+        related.append(_ARABIC[word])
+    split = re.fullmatch(r"([a-z]{1,3})(\d{1,3})", word)
+    if split:
+        related.append(f"{split.group(1)} {split.group(2)}")
+    out += [_quoted(r) for r in related]
+    terms += [w for r in related for w in words(r)]
+    known = vocabulary.has(word, prefix=prefix) or any(vocabulary.has(w) for r in related for w in words(r))
+    if not known and (word,) not in synonyms():
+        nearest = vocabulary.nearest(word)
+        if nearest:
+            corrections[word] = nearest
+            out += [_quoted(n) for n in nearest]
+            terms += nearest
+    return out
