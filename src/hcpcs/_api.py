@@ -380,17 +380,16 @@ class Hcpcs:
         total = len(hits)
         wanted = offset + limit
         if found is not None:
-            skip = [h.code for h in hits]
-            rows, matched = self._store.search_text(rel.id, found.all_words, filters, max(wanted - len(hits), 0) or 1,
-                                                    0, skip)
-            total += matched
-            hits += [self._hit(r, rel, day, "all words", r["score"]) for r in rows[:max(wanted - len(hits), 0)]]
-            if matched < wanted and len(found.groups) > 1:
+            tiers = [("all words", found.all_words), ("some words", found.all_but_one),
+                     ("some words", found.any_word if len(found.groups) > 1 else None)]
+            for match, expression in tiers:
+                if expression is None or (match == "some words" and total >= wanted):
+                    continue
                 skip = [h.code for h in hits]
-                more, partial = self._store.search_text(rel.id, found.any_word, filters,
-                                                        max(wanted - len(hits), 1), 0, skip)
-                total += partial
-                hits += [self._hit(r, rel, day, "some words", r["score"]) for r in more[:max(wanted - len(hits), 0)]]
+                room = max(wanted - len(hits), 0)
+                rows, matched = self._store.search_text(rel.id, expression, filters, room or 1, 0, skip)
+                total += matched
+                hits += [self._hit(r, rel, day, match, r["score"]) for r in rows[:room]]
         return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
                             found.terms if found else (), found.corrections if found else {})
 

@@ -25,7 +25,7 @@ from functools import cache
 from importlib import resources
 
 _WORD = re.compile(r"[a-z0-9]+")
-_LETTER_NUMBER = re.compile(r"\b([a-z]{1,3})-(\d{1,3})\b")
+_LETTER_NUMBER = re.compile(r"\b([a-z]{1,8})-(\d{1,3})\b")
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 40
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
@@ -155,6 +155,14 @@ class Plan:
         return " AND ".join(_group(g) for g in self.groups)
 
     @property
+    def all_but_one(self) -> str | None:
+        """Codes matching every group but one (the next best after all), or ``None`` under three groups."""
+        if not 3 <= len(self.groups) <= 6:
+            return None
+        parts = [" AND ".join(_group(g) for j, g in enumerate(self.groups) if j != i) for i in range(len(self.groups))]
+        return " OR ".join(f"({p})" for p in parts)
+
+    @property
     def any_word(self) -> str:
         return " OR ".join(_group(g) for g in self.groups)
 
@@ -210,7 +218,7 @@ def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: lis
         related.append(_ROMAN[word])
     if word in _ARABIC:
         related.append(_ARABIC[word])
-    split = re.fullmatch(r"([a-z]{1,3})(\d{1,3})", word)
+    split = re.fullmatch(r"([a-z]{1,8})(\d{1,3})", word)
     if split:
         related.append(f"{split.group(1)} {split.group(2)}")
     out += [_quoted(r) for r in related]

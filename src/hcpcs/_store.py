@@ -239,8 +239,11 @@ class Store:
     # -- the search index --------------------------------------------------------------------------
 
     def unindexed_releases(self) -> list[str]:
-        rows = self.db.execute("SELECT id FROM releases WHERE id NOT IN (SELECT release_id FROM search_releases) "
-                               "ORDER BY id")
+        try:
+            rows = self.db.execute("SELECT id FROM releases WHERE id NOT IN (SELECT release_id FROM search_releases) "
+                                   "ORDER BY id").fetchall()
+        except sqlite3.OperationalError:  # schema 1, opened read-only: no index at all
+            rows = self.db.execute("SELECT id FROM releases ORDER BY id").fetchall()
         return [r["id"] for r in rows]
 
     def descriptions(self, release_id: str | None = None) -> list[Row]:

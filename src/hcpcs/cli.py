@@ -213,6 +213,50 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
         click.echo(_changes.diff_text(found), nl=False)
 
 
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v for value in values for v in value.split(",") if v.strip()]
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--release", help="Release id (YYYY-MM). Default: the latest loaded.")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", help="Search the release in effect on this date.")
+@click.option("--codes", metavar="E|J93|E0100-E0200", help="Only codes with this letter, prefix or in this range.")
+@click.option("--coverage", multiple=True, metavar="CODE", help="Coverage code(s), e.g. --coverage I,M.")
+@click.option("--betos", multiple=True, metavar="CODE", help="BETOS code(s), e.g. --betos D1E.")
+@click.option("--pricing", "pricing", multiple=True, metavar="CODE", help="Pricing indicator(s), e.g. 13.")
+@click.option("--tos", "type_of_service", multiple=True, metavar="CODE", help="Type of service code(s).")
+@click.option("--noc", "noc_only", is_flag=True, help="Only codes in CMS's NOC list.")
+@click.option("--include-terminated", is_flag=True, help="Also codes terminated in the release searched.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_context
+@handles_errors
+def search(ctx: click.Context, query: str, limit: int, offset: int, release: str | None, as_of: str | None,
+           codes: str | None, coverage: tuple[str, ...], betos: tuple[str, ...], pricing: tuple[str, ...],
+           type_of_service: tuple[str, ...], noc_only: bool, include_terminated: bool, fmt: str) -> None:
+    """Search codes and descriptions: exact code first, then code prefixes (E04), then ranked text.
+
+    Words are matched as typed, abbreviated (inj, hit), stemmed, by lay word (shot, brace) and, when a
+    word matches nothing, by the nearest spelling. Every word must match; when too few codes match
+    them all, codes matching some words follow.
+    """
+    from . import _results
+
+    with _open(ctx, readonly=True) as db:
+        found = db.search(query, release=release, as_of=as_of, limit=limit, offset=offset, codes=codes,
+                          coverage=_split(coverage), betos=_split(betos), pricing_indicator=_split(pricing),
+                          type_of_service=_split(type_of_service), noc_only=noc_only,
+                          include_terminated=include_terminated)
+    if fmt == "json":
+        click.echo(_results.search_json(found), nl=False)
+    elif fmt == "csv":
+        click.echo(_results.search_csv(found), nl=False)
+    else:
+        _results.print_search_table(found)
+
+
 @cli.command()
 @click.argument("release")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)

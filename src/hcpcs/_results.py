@@ -1,0 +1,77 @@
+"""Search results as a table (matched words highlighted), JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from ._models import SearchResult
+
+
+def search_dict(result: SearchResult) -> dict[str, Any]:
+    return {
+        "query": result.query,
+        "release": result.release.id,
+        "total": result.total,
+        "offset": result.offset,
+        "terms": list(result.terms),
+        "corrections": {k: list(v) for k, v in result.corrections.items()},
+        "hits": [
+            {"code": h.code, "short_description": h.short_description, "long_description": h.long_description,
+             "status": h.status, "match": h.match, "score": round(h.score, 4)}
+            for h in result.hits
+        ],
+    }
+
+
+def search_json(result: SearchResult) -> str:
+    return json.dumps(search_dict(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def search_csv(result: SearchResult) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("code", "short_description", "long_description", "status", "match"))
+    for h in result.hits:
+        writer.writerow((h.code, h.short_description or "", h.long_description, h.status, h.match))
+    return out.getvalue()
+
+
+def highlighter(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    """A pattern finding words that start with any searched term (so "pump" marks "pumps")."""
+    wanted = sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True)
+    if not wanted:
+        return None
+    return re.compile(r"(?i)\b(" + "|".join(re.escape(t) for t in wanted) + r")\w*")
+
+
+def print_search_table(result: SearchResult) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    pattern = highlighter(result.terms)
+
+    def marked(text: str) -> str:
+        if pattern is None:
+            return escape(text)
+        out, at = [], 0
+        for m in pattern.finditer(text):
+            out += [escape(text[at:m.start()]), f"[bold yellow]{escape(m.group(0))}[/]"]
+            at = m.end()
+        return "".join([*out, escape(text[at:])])
+
+    shown = f"{result.offset + 1}-{result.offset + len(result.hits)}" if result.hits else "0"
+    title = f"{shown} of {result.total} for {result.query[:60]!r} in release {result.release.id}"
+    table = Table(title=escape(title), show_lines=False)
+    for name in ("Code", "Short description", "Long description", "Status"):
+        table.add_column(name, overflow="fold")
+    for hit in result.hits:
+        table.add_row(hit.code, marked(hit.short_description or ""), marked(hit.long_description), hit.status)
+    console = Console()
+    console.print(table)
+    for word, nearest in result.corrections.items():
+        console.print(f"[dim]{escape(word)}: no such word in the index; also searched {escape(', '.join(nearest))}[/]")

@@ -1,0 +1,211 @@
+"""Search over the real releases: ranking, abbreviations, lay words, typos, filters, paging, hostile input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hcpcs
+from hcpcs._search import learn_abbreviations, synonyms, words
+from hcpcs.cli import cli
+
+
+def codes(result: hcpcs.SearchResult) -> list[str]:
+    return [h.code for h in result.hits]
+
+
+def test_exact_code_first_then_prefixes_then_text(db: hcpcs.Hcpcs) -> None:
+    exact = db.search(" s9328 ")
+    assert exact.hits[0].code == "S9328" and exact.hits[0].match == "code"
+    prefix = db.search("E04", limit=50)
+    assert [h.match for h in prefix.hits] == ["prefix"] * len(prefix.hits) and len(prefix.hits) == prefix.total
+    assert codes(prefix) == sorted(codes(prefix)) and all(c.startswith("E04") for c in codes(prefix))
+    lower = db.search("j93", limit=3)
+    assert codes(lower) == ["J9301", "J9302", "J9303"]
+    modifier = db.search("GA", limit=3)
+    assert modifier.hits[0].code == "GA" and modifier.hits[0].match == "code"
+    assert all(h.match != "code" for h in modifier.hits[1:])
+
+
+def test_words_rank_the_codes_coders_expect(db: hcpcs.Hcpcs) -> None:
+    top = codes(db.search("infusion pain", limit=5))
+    assert {"S9327", "S9328"} <= set(top[:4])
+    assert codes(db.search("wheelchair cushion", limit=3))[0].startswith("E26")
+    assert {"A4253", "A4772"} & set(codes(db.search("blood glucose test strips", limit=3)))
+
+
+def test_abbreviations_are_learnt_and_expand_queries(db: hcpcs.Hcpcs) -> None:
+    learnt = db.abbreviations()
+    assert learnt["inj"][0] == "injection"
+    assert learnt["hit"][0] == "home infusion therapy"
+    assert "implant" in learnt["imp"]
+    assert learnt["wc"][0] == "wheelchair"
+    # "hit pain imp pump" is S9328's short description, word for word abbreviated
+    assert codes(db.search("hit pain imp pump", limit=1)) == ["S9328"]
+    # the abbreviation alone reaches codes whose text only has the full words
+    assert "J1120" in codes(db.search("inj acetazolamide", limit=3))
+
+
+def test_learning_aligns_initials_and_contractions() -> None:
+    pairs = [("Hit pain per diem", "Home infusion therapy, pain management, per diem"),
+             ("Hit cont per diem", "Home infusion therapy, continuous, per diem"),
+             ("Inj dog 5 mg", "Injection, dogmatin, 5 mg"), ("Inj cat 5 mg", "Injection, catatonin, 5 mg"),
+             ("Once only", "Only once")]
+    learnt = learn_abbreviations(pairs)
+    assert learnt["hit"] == [("home infusion therapy", 2)]
+    assert "cont" not in learnt  # one use is not enough
+    assert learnt["inj"] == [("injection", 2)]
+    assert "once" not in learnt and "only" not in learnt
+
+
+def test_stemming_numerals_and_letter_number_forms(db: hcpcs.Hcpcs) -> None:
+    assert codes(db.search("crutches", limit=15)) == codes(db.search("crutch", limit=15))
+    assert codes(db.search("factor 8", limit=5)) == codes(db.search("factor viii", limit=5))
+    assert "J3420" in codes(db.search("b-12", limit=3)) and "J3420" in codes(db.search("b12", limit=3))
+    assert words("Vitamin B-12 and covid-19") == ["vitamin", "b12", "and", "covid19"]
+
+
+def test_lay_words_reach_cms_words(db: hcpcs.Hcpcs) -> None:
+    assert {"G0008", "Q2034", "Q2039"} & set(codes(db.search("flu shot", limit=10)))
+    assert {"A4253", "A4772"} & set(codes(db.search("blood sugar strips", limit=5)))
+    assert any(c.startswith("L") for c in codes(db.search("knee brace", limit=5)))
+    assert {"P3000", "P3001", "Q0091"} & set(codes(db.search("pap smear", limit=3)))
+
+
+def test_synonym_table_is_well_formed_and_names_cms_words(db: hcpcs.Hcpcs) -> None:
+    table = synonyms()
+    assert len(table) >= 40 and ("shot",) in table and ("blood", "sugar") in table
+    vocabulary = db.vocabulary()
+    for lay, cms_words in table.items():
+        assert cms_words and all(isinstance(w, str) and w == w.lower() for w in cms_words), lay
+        for phrase in cms_words:
+            assert all(vocabulary.has(w) for w in words(phrase)), (lay, phrase)
+
+
+def test_misspelt_words_are_corrected_to_indexed_words(db: hcpcs.Hcpcs) -> None:
+    result = db.search("wheelchiar cushon", limit=3)
+    assert "wheelchair" in result.corrections["wheelchiar"] and "cushion" in result.corrections["cushon"]
+    assert codes(result)[0].startswith("E26")
+    assert "S9328" in codes(db.search("infusoin pain", limit=5))
+
+
+def test_one_unknown_word_does_not_empty_the_answer(db: hcpcs.Hcpcs) -> None:
+    result = db.search("qqqqzzzz infusion pain", limit=5)
+    assert result.hits and all(h.match == "some words" for h in result.hits)
+    assert "S9328" in codes(result) or "S9327" in codes(result)
+    both = db.search("implanted pump pain", limit=10)
+    assert both.hits[0].match == "all words" and both.hits[-1].match == "some words"
+
+
+@pytest.mark.parametrize(("options", "check"), [
+    ({"codes": "J9"}, lambda c: c.code.startswith("J9")),
+    ({"codes": "J9000-J9100"}, lambda c: "J9000" <= c.code <= "J9100"),
+    ({"coverage": ["I"]}, lambda c: c.coverage.value == "I"),
+    ({"betos": ["o1d"]}, lambda c: c.betos.value == "O1D"),
+    ({"pricing_indicator": ["51"]}, lambda c: "51" in [p.value for p in c.pricing_indicators]),
+    ({"type_of_service": ["1"]}, lambda c: "1" in [t.value for t in c.types_of_service]),
+    ({"noc_only": True}, lambda c: c.noc is True),
+])
+def test_every_filter(db: hcpcs.Hcpcs, options: dict[str, object], check: object) -> None:
+    result = db.search("injection", limit=50, **options)  # type: ignore[arg-type]
+    unfiltered = db.search("injection", limit=1)
+    assert 0 < result.total < unfiltered.total
+    for hit in result.hits:
+        assert check(db.get(hit.code)), hit.code  # type: ignore[operator]
+
+
+def test_terminated_codes_only_when_asked(db: hcpcs.Hcpcs) -> None:
+    assert db.search("C9034", release="2020").total == 0
+    found = db.search("C9034", release="2020", include_terminated=True)
+    assert codes(found) == ["C9034"] and found.hits[0].status == "Terminated"
+
+
+def test_release_and_as_of(db: hcpcs.Hcpcs) -> None:
+    assert db.search("injection", as_of="2020-05-01").release.id == "2020-04"
+    assert db.search("injection", release="2019").release.id == "2019-01"
+    # CS changed meaning in March 2020: the oil spill in 2020-01, covid-19 from 2020-04
+    assert "CS" in codes(db.search("oil spill", release="2020-01", limit=5))
+    assert "CS" not in codes(db.search("oil spill", release="2020-04", limit=5))
+    with pytest.raises(hcpcs.UsageError, match="not both"):
+        db.search("injection", release="2019", as_of="2019-05-01")
+
+
+def test_paging_is_consistent_with_the_total(db: hcpcs.Hcpcs) -> None:
+    whole = db.search("pump", limit=60)
+    pages = [db.search("pump", limit=20, offset=at) for at in (0, 20, 40)]
+    assert sum((codes(p) for p in pages), []) == codes(whole)
+    assert {p.total for p in pages} == {whole.total}
+    assert db.search("pump", limit=20, offset=whole.total).hits == ()
+
+
+@pytest.mark.parametrize("query", ['"', '"unbalanced', "(infusion", "pain)", "AND", "OR NOT NEAR", "infusion*",
+                                   "-pain", "code:S9328", "NEAR(pain infusion)", "pain AND", "'; DROP TABLE records;--",
+                                   "ünïcödé pümp", "泵", "\x00pump", "x" * 10_000, "pain " * 2_000])
+def test_hostile_queries_are_searched_as_text(db: hcpcs.Hcpcs, query: str) -> None:
+    result = db.search(query, limit=5)
+    assert result.total >= len(result.hits)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=200))
+def test_any_text_is_a_query(db: hcpcs.Hcpcs, text: str) -> None:
+    if not text.strip():
+        with pytest.raises(hcpcs.UsageError):
+            db.search(text)
+        return
+    result = db.search(text, limit=3)
+    assert len(result.hits) <= 3 and result.total >= len(result.hits)
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\t\n"])
+def test_empty_query_is_a_usage_error(db: hcpcs.Hcpcs, bad: str) -> None:
+    with pytest.raises(hcpcs.UsageError, match="empty"):
+        db.search(bad)
+
+
+def test_bad_filters_are_usage_errors(db: hcpcs.Hcpcs) -> None:
+    with pytest.raises(hcpcs.UsageError, match="code filter"):
+        db.search("pump", codes="E01-")
+    with pytest.raises(hcpcs.UsageError, match="limit"):
+        db.search("pump", limit=0)
+
+
+def test_cli_search_formats_and_exit_codes(all_loaded: Path) -> None:
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["--db", str(all_loaded), "search", *args])
+        return result.exit_code, result.output
+
+    code, out = run("infusion pain", "--format", "json", "--limit", "3")
+    data = json.loads(out)
+    assert code == 0 and data["release"] == "2020-10" and len(data["hits"]) == 3
+    code, out = run("wheelchiar", "--format", "csv", "--limit", "2", "--codes", "K")
+    assert code == 0 and out.splitlines()[0] == "code,short_description,long_description,status,match"
+    assert all(line.startswith("K") for line in out.splitlines()[1:])
+    code, out = run("infusion pain", "--limit", "2")
+    assert code == 0 and "S9328" in out and "of 5 for 'infusion pain' in release 2020-10" in out
+    code, out = run("injection", "--coverage", "I,M", "--limit", "1", "--format", "json")
+    assert json.loads(out)["total"] > 0
+    code, out = run("  ")
+    assert code == 2 and "empty" in out
+
+
+def test_a_database_from_before_search_is_indexed_when_opened(all_loaded: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.sqlite"
+    shutil.copy(all_loaded, old)
+    con = sqlite3.connect(old)
+    for table in ("search", "search_releases", "search_words", "abbreviations"):
+        con.execute(f"DROP TABLE {table}")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with hcpcs.open(old, readonly=True) as handle, pytest.raises(hcpcs.HcpcsError):
+        handle.search("pump")
+    with hcpcs.open(old) as handle:
+        assert codes(handle.search("s9328"))[0] == "S9328"
