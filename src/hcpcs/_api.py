@@ -147,6 +147,7 @@ class Hcpcs:
         for r in rows:
             counts.update(set(words(f"{r['code']} {r['long_description'] or ''} {r['short_description'] or ''}")))
         learnt = learn_abbreviations((r["short_description"], r["long_description"]) for r in rows)
+        counts[""] = len(rows)  # the number of records, to tell common words from rare ones
         store.replace_vocabulary(dict(counts), learnt)
         self._vocabulary = None
 

@@ -33,6 +33,14 @@ _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", 
 _ARABIC = {v: k for k, v in _ROMAN.items()}
 #: Minimum learnt uses of an abbreviation, and how many expansions of one abbreviation are kept.
 _MIN_USES, _MAX_EXPANSIONS = 2, 3
+#: Alternatives per word kept when filling with partial matches (the word, then its likeliest reading).
+_FILL_ALTERNATIVES = 2
+_COMMON_SHARE = 40
+#: Words that carry no meaning in a query; dropped unless the query holds nothing else.
+STOPWORDS = frozenset({
+    "a", "an", "and", "any", "are", "as", "at", "be", "by", "each", "for", "from", "in", "is", "of", "on", "or",
+    "per", "the", "to", "with", "without",
+})
 
 
 def words(text: str) -> list[str]:
@@ -109,17 +117,22 @@ class Vocabulary:
     words: tuple[str, ...]
     abbreviations: dict[str, tuple[str, ...]]
     abbreviated_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uses: dict[str, int] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, indexed: Iterable[str], abbreviations: dict[str, list[tuple[str, int]]]) -> Vocabulary:
+    def build(cls, indexed: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]]) -> Vocabulary:
         reverse: dict[str, list[str]] = defaultdict(list)
         for abbreviation, expansions in abbreviations.items():
             for expansion, uses in expansions:
-                if " " not in expansion and len(abbreviation) >= 3 and uses >= 3:
+                if " " not in expansion and len(abbreviation) >= 4 and uses >= 3:  # porter reads "ins" as "in"
                     reverse[expansion].append(abbreviation)
-        return cls(tuple(sorted(set(indexed))),
+        return cls(tuple(sorted(w for w in indexed if w)),
                    {a: tuple(e for e, _ in es) for a, es in abbreviations.items()},
-                   {w: tuple(a) for w, a in reverse.items()})
+                   {w: tuple(a) for w, a in reverse.items()}, dict(indexed))
+
+    def common(self, alternatives: Iterable[str]) -> bool:
+        """Words in so many descriptions together that matching them alone says little (more than 1 in 40)."""
+        return sum(self.uses.get(w, 0) for w in alternatives) * _COMMON_SHARE > self.uses.get("", 1 << 30)
 
     def has(self, word: str, *, prefix: bool = False) -> bool:
         at = bisect.bisect_left(self.words, word)
@@ -135,7 +148,10 @@ class Vocabulary:
         from rapidfuzz.distance import Levenshtein
 
         limit = 1 if len(word) <= 5 else 2
-        found = process.extract(word, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
+        # a misspelling nearly always keeps its first letter: search those words first, then all words
+        at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
+        found = process.extract(word, self.words[at:end], scorer=Levenshtein.distance, score_cutoff=limit, limit=8) \
+            or process.extract(word, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
         if not found:
             return ()
         best = min(score for _, score, _ in found)
@@ -149,6 +165,7 @@ class Plan:
     groups: tuple[tuple[str, ...], ...]
     terms: tuple[str, ...]
     corrections: dict[str, tuple[str, ...]]
+    common: tuple[bool, ...] = ()
 
     @property
     def all_words(self) -> str:
@@ -157,14 +174,18 @@ class Plan:
     @property
     def all_but_one(self) -> str | None:
         """Codes matching every group but one (the next best after all), or ``None`` under three groups."""
-        if not 3 <= len(self.groups) <= 6:
+        if not 3 <= len(self.groups) <= 5:
             return None
-        parts = [" AND ".join(_group(g) for j, g in enumerate(self.groups) if j != i) for i in range(len(self.groups))]
+        groups = [g[:_FILL_ALTERNATIVES] for g in self.groups]
+        parts = [" AND ".join(_group(g) for j, g in enumerate(groups) if j != i) for i in range(len(groups))]
         return " OR ".join(f"({p})" for p in parts)
 
     @property
     def any_word(self) -> str:
-        return " OR ".join(_group(g) for g in self.groups)
+        """Codes matching any word; common words are left out when the query has rarer ones."""
+        chosen = [g for g, common in zip(self.groups, self.common or [False] * len(self.groups), strict=True)
+                  if not common] or list(self.groups)
+        return " OR ".join(_group(g[:_FILL_ALTERNATIVES]) for g in chosen)
 
 
 def _group(alternatives: tuple[str, ...]) -> str:
@@ -182,8 +203,14 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     found = [w[:MAX_WORD_LENGTH] for w in found]
     if not found:
         return None
+    # stop words go, but a last word of three letters or more may be a word still being typed ("for...")
+    keep_last = len(found[-1]) > 2
+    meaningful = [w for i, w in enumerate(found) if w not in STOPWORDS or (keep_last and i == len(found) - 1)]
+    if meaningful:
+        found = meaningful
     table = synonyms()
     groups: list[tuple[str, ...]] = []
+    common: list[bool] = []
     terms: list[str] = []
     corrections: dict[str, tuple[str, ...]] = {}
     at = 0
@@ -204,14 +231,19 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
             alternatives.append(_quoted(cms_words))
             terms += words(cms_words)
         terms += key
-        groups.append(tuple(dict.fromkeys(a for a in alternatives if a != '""')))
+        group = tuple(dict.fromkeys(a for a in alternatives if a != '""'))
+        if group:
+            groups.append(group)
+            common.append(vocabulary.common(w for a in group[:_FILL_ALTERNATIVES] for w in words(a)))
         at += size
-    return Plan(tuple(g for g in groups if g), tuple(dict.fromkeys(terms)), corrections)
+    return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common))
 
 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
                        corrections: dict[str, tuple[str, ...]]) -> list[str]:
     prefix = last and len(word) >= 2 and not word.isdigit()
+    if not prefix and len(word) >= 4 and not word.isdigit() and not vocabulary.has(word):
+        prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
     out = [_quoted(word, prefix=prefix)]
     related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]
     if word in _ROMAN:

@@ -159,6 +159,9 @@ class Store:
                 self._run(_SEARCH_SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
+        # the whole file (tens of MB) fits in memory: keep pages cached and read them mapped
+        self.db.execute("PRAGMA cache_size = -65536")
+        self.db.execute("PRAGMA mmap_size = 268435456")
 
     def _run(self, script: str) -> None:
         for statement in script.split(";"):
@@ -270,8 +273,9 @@ class Store:
         self.db.executemany("INSERT INTO abbreviations VALUES (?, ?, ?)",
                             ((a, e, n) for a, es in abbreviations.items() for e, n in es))
 
-    def vocabulary(self) -> tuple[list[str], dict[str, list[tuple[str, int]]]]:
-        indexed = [r["word"] for r in self.db.execute("SELECT word FROM search_words")]
+    def vocabulary(self) -> tuple[dict[str, int], dict[str, list[tuple[str, int]]]]:
+        """Every indexed word with the number of records using it (``""``: the number of records)."""
+        indexed = {r["word"]: r["uses"] for r in self.db.execute("SELECT word, uses FROM search_words")}
         learnt: dict[str, list[tuple[str, int]]] = {}
         for r in self.db.execute("SELECT * FROM abbreviations ORDER BY abbreviation, uses DESC, expansion"):
             learnt.setdefault(r["abbreviation"], []).append((r["expansion"], r["uses"]))
@@ -340,13 +344,15 @@ class Store:
             where += f" AND code NOT IN ({', '.join('?' * len(skip))})"
         parameters = [scoped, *([active_on.isoformat()] if active_on else []), *skip]
         try:
-            total = self.db.execute(f"SELECT count(*) AS n FROM search WHERE search MATCH ?{where}",
-                                    parameters).fetchone()["n"]
             ranked = self.db.execute(
-                f"SELECT code, {_BM25} AS score FROM search WHERE search MATCH ?{where} "
-                f"ORDER BY score, code LIMIT ? OFFSET ?", [*parameters, limit, offset]).fetchall()
+                f"SELECT *, count(*) OVER () AS total FROM (SELECT code, {_BM25} AS score FROM search "
+                f"WHERE search MATCH ?{where}) ORDER BY score, code LIMIT ? OFFSET ?",
+                [*parameters, limit, offset]).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
+        if not ranked and offset:
+            return [], self._search_index_only(scoped, active_on, 1, 0, skip, release_id)[1]
+        total = ranked[0]["total"] if ranked else 0
         if not ranked:
             return [], total
         marks = ", ".join("?" * len(ranked))

@@ -1,0 +1,98 @@
+"""Search quality: top-1, top-5 and MRR over the documented query set (bench/search_queries.tsv), for
+hcpcs search and for a naive baseline run in the same process on the same SQLite file: every query word
+must occur in the long description (SQL LIKE '%word%'), active codes of the latest release, in code order.
+Targets: top-5 at least 0.90 for hcpcs, and at least 0.25 above the baseline.
+
+    python bench/search_quality.py            # summary
+    python bench/search_quality.py --misses   # also every query hcpcs misses in its top 5
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from _common import CMS, ROOT
+
+from hcpcs import open as open_db
+
+QUERIES = ROOT / "bench" / "search_queries.tsv"
+DEPTH = 10
+
+
+def read_queries() -> list[tuple[str, set[str], str]]:
+    out = []
+    for number, line in enumerate(QUERIES.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        query, expected, kind = line.split("\t")
+        if not expected.split():
+            raise SystemExit(f"{QUERIES.name}, line {number}: no expected codes")
+        out.append((query, set(expected.split()), kind))
+    return out
+
+
+def naive(con: sqlite3.Connection, release: str) -> Callable[[str], list[str]]:
+    def search(query: str) -> list[str]:
+        words = query.split() or [query]
+        where = " AND ".join("long_description LIKE ?" for _ in words)
+        rows = con.execute(
+            f"SELECT code FROM records WHERE release_id = ? AND termination_date IS NULL AND {where} "
+            f"ORDER BY code LIMIT {DEPTH}", (release, *(f"%{w}%" for w in words)))
+        return [r[0] for r in rows]
+    return search
+
+
+def score(found: list[str], expected: set[str]) -> tuple[int, int, float]:
+    rank = next((i for i, code in enumerate(found, start=1) if code in expected), None)
+    return int(rank == 1), int(rank is not None and rank <= 5), (1 / rank if rank else 0.0)
+
+
+def main() -> None:
+    queries = read_queries()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "hcpcs.sqlite"
+        with open_db(path) as handle:
+            handle.load([CMS])
+        with open_db(path, readonly=True) as db:
+            release = db.release().id
+            con = sqlite3.connect(path)
+            known = {r[0] for r in con.execute("SELECT code FROM records WHERE release_id = ?", (release,))}
+            unknown = sorted({c for _, expected, _ in queries for c in expected} - known)
+            if unknown:
+                raise SystemExit(f"expected codes not in release {release}: {', '.join(unknown)}")
+            engines = {"hcpcs": lambda q: [h.code for h in db.search(q, limit=DEPTH).hits],
+                       "naive LIKE": naive(con, release)}
+            totals: dict[str, list[float]] = {name: [0, 0, 0.0] for name in engines}
+            by_kind: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+            misses = []
+            for query, expected, kind in queries:
+                for name, engine in engines.items():
+                    top1, top5, rr = score(engine(query), expected)
+                    for i, value in enumerate((top1, top5, rr)):
+                        totals[name][i] += value
+                        by_kind[(name, kind)][i] += value
+                    by_kind[(name, kind)][3] += 1
+                    if name == "hcpcs" and not top5:
+                        misses.append(query)
+    n = len(queries)
+    print(f"{n} queries (bench/search_queries.tsv), release {release}")
+    print(f"{'engine':12} {'top-1':>6} {'top-5':>6} {'MRR':>6}")
+    for name, (top1, top5, rr) in totals.items():
+        print(f"{name:12} {top1 / n:6.3f} {top5 / n:6.3f} {rr / n:6.3f}")
+    gap = (totals["hcpcs"][1] - totals["naive LIKE"][1]) / n
+    print(f"top-5 above the baseline: {gap:+.3f} (target >= +0.25); hcpcs top-5 target >= 0.90")
+    print("top-5 by kind of query:")
+    for kind in dict.fromkeys(k for _, _, k in queries):
+        ours, base = by_kind[("hcpcs", kind)], by_kind[("naive LIKE", kind)]
+        print(f"  {kind:13} n={int(ours[3]):3}  hcpcs {ours[1] / ours[3]:.3f}  naive {base[1] / base[3]:.3f}")
+    if "--misses" in sys.argv:
+        print("hcpcs misses (top 5):", "; ".join(misses) or "none")
+
+
+if __name__ == "__main__":
+    main()
