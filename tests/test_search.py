@@ -209,3 +209,12 @@ def test_a_database_from_before_search_is_indexed_when_opened(all_loaded: Path, 
         handle.search("pump")
     with hcpcs.open(old) as handle:
         assert codes(handle.search("s9328"))[0] == "S9328"
+
+
+def test_table_highlights_the_matched_words() -> None:
+    from hcpcs._results import highlighter
+
+    pattern = highlighter(("pump", "pain", "a"))
+    assert pattern is not None
+    text = "Implanted pumps for pain management; a painless pump"
+    assert [m.group(0) for m in pattern.finditer(text)] == ["pumps", "pain", "painless", "pump"]

@@ -142,12 +142,13 @@ class Hcpcs:
                 (r["code"], r["long_description"] or "", r["short_description"],
                  extra_terms(r["long_description"], r["short_description"]))
                 for r in store.descriptions(release_id)))
-        rows = store.descriptions()
+        # each distinct text once: most codes read the same in every release
+        texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in store.descriptions()}
         counts: Counter[str] = Counter()
-        for r in rows:
-            counts.update(set(words(f"{r['code']} {r['long_description'] or ''} {r['short_description'] or ''}")))
-        learnt = learn_abbreviations((r["short_description"], r["long_description"]) for r in rows)
-        counts[""] = len(rows)  # the number of records, to tell common words from rare ones
+        for text in texts:
+            counts.update(set(words(" ".join(text))))
+        learnt = learn_abbreviations((short, long) for _, long, short in texts)
+        counts[""] = len(texts)  # the number of texts, to tell common words from rare ones
         store.replace_vocabulary(dict(counts), learnt)
         self._vocabulary = None
 
