@@ -121,6 +121,8 @@ class Vocabulary:
 
     @classmethod
     def build(cls, indexed: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]]) -> Vocabulary:
+        import rapidfuzz.process  # noqa: F401  (imported with the vocabulary, not on the first misspelling)
+
         reverse: dict[str, list[str]] = defaultdict(list)
         for abbreviation, expansions in abbreviations.items():
             for expansion, uses in expansions:
