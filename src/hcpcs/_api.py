@@ -11,10 +11,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import _codetables
-from ._bundle import SPREADSHEET_SUFFIXES, Skipped, check_release_id, gather, read_all, role_of
+from ._bundle import (
+    SPREADSHEET_SUFFIXES,
+    Skipped,
+    check_release_id,
+    gather,
+    read_all,
+    release_from_name,
+    release_id,
+    role_of,
+)
 from ._codes import codes_named_in, parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, LoadError, NotFound, StoreError, UsageError
@@ -23,6 +32,8 @@ from ._models import (
     Code,
     CodeChange,
     Coded,
+    Correction,
+    CorrectionList,
     Diff,
     History,
     HistoryEvent,
@@ -40,6 +51,9 @@ from ._report import ReportComparison, compare_report
 from ._search import Vocabulary, extra_terms, learn_abbreviations, plan, words
 from ._store import Row, Store
 from ._transactions import read_report
+
+if TYPE_CHECKING:
+    from ._update import Downloaded, Progress, Published
 
 DEFAULT_DB_ENV = "HCPCS_DB"
 LoadStatus = Literal["loaded", "replaced", "unchanged"]
@@ -71,7 +85,18 @@ class LoadedRelease:
 class LoadReport:
     releases: list[LoadedRelease] = field(default_factory=list)
     noc_lists: list[tuple[int, int, LoadStatus]] = field(default_factory=list)
+    corrections: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    """What ``update`` found published, what it fetched (or would fetch), and what it loaded."""
+
+    published: list[Published] = field(default_factory=list)
+    wanted: list[Published | Path] = field(default_factory=list)
+    downloaded: list[Downloaded] = field(default_factory=list)
+    loaded: LoadReport | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +142,7 @@ class Hcpcs:
         error unless ``replace``. Nothing is written unless everything was read.
         """
         result = read_all([Path(p) for p in paths], release=release, progress=progress)
-        if not result.releases and not result.noc_lists:
+        if not result.releases and not result.noc_lists and not result.corrections:
             reasons = "; ".join(f"{s.name}: {s.reason}" for s in result.skipped)
             raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
         report = LoadReport(skipped=result.skipped)
@@ -130,6 +155,9 @@ class Hcpcs:
                     len(data.disagreements), len(data.repairs), data.id_source, tuple(data.files)))
             for noc in result.noc_lists:
                 report.noc_lists.append((noc.year, len(noc.entries), self._store_noc(noc, replace)))
+            for fixes in result.corrections:
+                report.corrections.append((fixes.release_id, len(fixes.entries),
+                                           self._store_corrections(fixes, replace)))
             if any(r.status != "unchanged" for r in report.releases):
                 self._index()
         return report
@@ -137,11 +165,11 @@ class Hcpcs:
     def _index(self) -> None:
         """Index every release not yet in the search index, then relearn the vocabulary and abbreviations."""
         store = self._store
-        for release_id in store.unindexed_releases():
-            store.index_release(release_id, (
+        for unindexed in store.unindexed_releases():
+            store.index_release(unindexed, (
                 (r["code"], r["long_description"] or "", r["short_description"],
                  extra_terms(r["long_description"], r["short_description"]))
-                for r in store.descriptions(release_id)))
+                for r in store.descriptions(unindexed)))
         # each distinct text once: most codes read the same in every release
         texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in store.descriptions()}
         counts: Counter[str] = Counter()
@@ -168,17 +196,76 @@ class Hcpcs:
         self._store.insert_release(data, fingerprint)
         return "replaced" if stored is not None else "loaded"
 
+    def _store_corrections(self, corrections: CorrectionList, replace: bool) -> LoadStatus:
+        rid = corrections.release_id
+        return _store_once(
+            _fingerprint(corrections.files), self._store.correction_fingerprint(rid), replace,
+            f"corrections to {rid} are", lambda: self._store.delete_corrections(rid),
+            lambda fingerprint: self._store.insert_corrections(corrections, fingerprint))
+
+    def update(self, *, base_url: str | None = None, from_dir: str | Path | None = None, dry_run: bool = False,
+               download_dir: str | Path | None = None, progress: Progress | None = None, retries: int = 4,
+               backoff: float = 1.0) -> UpdateReport:
+        """Find the releases (and corrections) CMS has published that are not loaded, fetch and load them.
+
+        ``base_url`` names a mirror of www.cms.gov; ``from_dir`` reads zips from a folder instead of the
+        network. Everything is fetched and checked before anything is loaded, in one transaction.
+        """
+        from . import _update
+
+        report = UpdateReport()
+        have = {r.id for r in self.releases()}
+        corrected = set(self._store.correction_releases())
+        if from_dir is not None:
+            folder = Path(from_dir)
+            if not folder.is_dir():
+                raise UsageError(f"--from-dir {folder}: no such folder")
+            for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+                item: Published | None = _update.published(path.as_uri())
+                found = release_from_name(path.name)
+                rid = item.release_id if item else (release_id(found[0], found[1] or 1) if found else None)
+                kind = item.kind if item else "release"
+                if rid is None or path.suffix.lower() not in (".zip", ".xlsx", ".xls", ".txt"):
+                    continue
+                if (kind == "corrections" and rid not in corrected) or (kind == "release" and rid not in have):
+                    report.wanted.append(path)
+            if not dry_run and report.wanted:
+                report.loaded = self.load([p for p in report.wanted if isinstance(p, Path)])
+            return report
+        import httpx
+
+        target = Path(download_dir) if download_dir else default_download_dir()
+        with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(60.0, connect=10.0),
+                          headers={"User-Agent": "hcpcs (https://pypi.org/project/hcpcs)"}) as client:
+            fetcher = _update.Fetcher(client, retries=retries, backoff=backoff)
+            report.published = _update.discover(fetcher, base_url or _update.DEFAULT_BASE_URL)
+            report.wanted = [p for p in report.published if p.release_id is not None and (
+                (p.kind == "release" and p.release_id not in have)
+                or (p.kind == "corrections" and p.release_id not in corrected))]
+            if dry_run or not report.wanted:
+                return report
+            target.mkdir(parents=True, exist_ok=True)
+            for wanted in report.wanted:
+                assert isinstance(wanted, _update.Published)
+                report.downloaded.append(fetcher.download(wanted.url, target / wanted.name, progress))
+        report.loaded = self.load([d.path for d in report.downloaded])
+        return report
+
+    def corrections(self, release: str) -> list[Correction]:
+        """CMS's corrections to a release (``2019``), in the order CMS listed them."""
+        wanted = check_release_id(release)
+        rows = self._store.corrections(wanted)
+        if not rows:
+            known = ", ".join(self._store.correction_releases()) or "none"
+            raise NotFound(f"no corrections to {wanted} are loaded (loaded: {known}); "
+                           "load CMS's corrections zip with hcpcs load")
+        return [_correction(r) for r in rows]
+
     def _store_noc(self, noc: NocList, replace: bool) -> LoadStatus:
-        fingerprint = _fingerprint(noc.files)
-        stored = self._store.noc_fingerprint(noc.year)
-        if stored == fingerprint and not replace:
-            return "unchanged"
-        if stored is not None and not replace:
-            raise LoadError(f"the {noc.year} NOC list is already loaded from other files; use --replace")
-        if stored is not None:
-            self._store.delete_noc_list(noc.year)
-        self._store.insert_noc_list(noc, fingerprint)
-        return "replaced" if stored is not None else "loaded"
+        return _store_once(
+            _fingerprint(noc.files), self._store.noc_fingerprint(noc.year), replace,
+            f"the {noc.year} NOC list is", lambda: self._store.delete_noc_list(noc.year),
+            lambda fingerprint: self._store.insert_noc_list(noc, fingerprint))
 
     # -- releases ----------------------------------------------------------------------------------
 
@@ -465,6 +552,7 @@ class Hcpcs:
             noc=store.in_noc_list(row["code"], noc_year) if noc_year is not None else None,
             noc_list_year=noc_year,
             related=tuple(RelatedCode(c, why, shorts.get(c)) for c, why in seen.items()),
+            corrections=tuple(_correction(r) for r in store.corrections(code=row["code"], year=release.year)),
             values={k: v for k, v in row.items() if k not in ("release_id", "kind", "source_line")},
             source=_code_source(release),
             line=row["source_line"],
@@ -497,6 +585,13 @@ def _upper(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip().upper() for v in values if v.strip())
 
 
+def default_download_dir() -> Path:
+    """Where ``update`` keeps the zips it fetches: the user cache folder of this platform."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("hcpcs", appauthor=False) / "downloads"
+
+
 def parse_day(value: dt.date | str, what: str) -> dt.date:
     """A date as users give it: a ``date``, or ``YYYY-MM-DD`` text."""
     if isinstance(value, dt.datetime):
@@ -520,9 +615,27 @@ def read_transaction_report(path: Path) -> TransactionReport:
     return read_report(chosen.data, chosen.display)
 
 
+def _correction(row: Row) -> Correction:
+    return Correction(row["code"], row["action"], row["effective_date"], row["effective_text"],
+                      row["short_description"], row["long_description"], row["details"], row["source"], row["row"])
+
+
 def _first_change(code: str, row: Row, note: str) -> CodeChange:
     return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
                       row["termination_date"], note=note)
+
+
+def _store_once(fingerprint: str, stored: str | None, replace: bool, what: str, delete: Callable[[], None],
+                insert: Callable[[str], None]) -> LoadStatus:
+    """Store something loaded from files once: the same files again change nothing; other files need replace."""
+    if stored == fingerprint and not replace:
+        return "unchanged"
+    if stored is not None and not replace:
+        raise LoadError(f"{what} already loaded from other files; use --replace")
+    if stored is not None:
+        delete()
+    insert(fingerprint)
+    return "replaced" if stored is not None else "loaded"
 
 
 def _fingerprint(files: Iterable[SourceFile]) -> str:
@@ -555,4 +668,5 @@ def _code_source(release: Release) -> str:
     return release.id
 
 
-__all__: Sequence[str] = ("CheckReport", "Hcpcs", "LoadReport", "LoadedRelease", "default_db_path", "open")
+__all__: Sequence[str] = ("CheckReport", "Hcpcs", "LoadReport", "LoadedRelease", "UpdateReport", "default_db_path",
+                          "open")

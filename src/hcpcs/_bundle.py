@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 import zipfile
 from collections.abc import Callable, Iterable
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ._compare import disagreements
+from ._corrections import merge, read_corrections
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
-from ._models import NocEntry, NocList, Record, ReleaseData, Role, SourceFile
+from ._models import CorrectionList, NocEntry, NocList, Record, ReleaseData, Role, SourceFile
 from ._notes import (
     looks_like_processing_notes,
     read_noc_spreadsheet,
@@ -66,6 +68,7 @@ class Bundle:
     name: str
     members: list[Member] = field(default_factory=list)
     is_zip: bool = False
+    archive: SourceFile | None = None  # the zip itself, with its sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +81,7 @@ class Skipped:
 class ReadResult:
     releases: list[ReleaseData] = field(default_factory=list)
     noc_lists: list[NocList] = field(default_factory=list)
+    corrections: list[CorrectionList] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -171,14 +175,14 @@ def roles_of(bundle: Bundle) -> dict[Role, list[Member]]:
 
 
 def read_bundle(bundle: Bundle, roles: dict[Role, list[Member]], *,
-                release: str | None = None) -> ReleaseData | NocList | Skipped:
+                release: str | None = None) -> ReleaseData | NocList | CorrectionList | Skipped:
     """Read one bundle into a release, a NOC list, or a note of why it was passed over."""
     if _has_codes(roles):
         return _read_release(bundle, roles, release)
     if "noc" in roles:
         return _read_noc(bundle, roles["noc"])
     if "corrections" in roles:
-        return Skipped(bundle.name, "corrections to a release: not loaded by this version")
+        return _read_corrections(bundle, roles["corrections"], release)
     if "record_layout" in roles:
         return Skipped(bundle.name, "the record layout: its code tables are built into hcpcs")
     if "transactions" in roles:
@@ -201,6 +205,8 @@ def read_all(paths: Iterable[Path], *, release: str | None = None,
             result.releases.append(found)
         elif isinstance(found, NocList):
             result.noc_lists.append(found)
+        elif isinstance(found, CorrectionList):
+            result.corrections.append(found)
         else:
             result.skipped.append(found)
     ids = [r.release_id for r in result.releases]
@@ -218,7 +224,7 @@ def _has_codes(roles: dict[Role, list[Member]]) -> bool:
 def _read_release(bundle: Bundle, roles: dict[Role, list[Member]], override: str | None) -> ReleaseData:
     text = _one(roles.get("codes", []), bundle)
     sheet = _one(roles.get("codes_spreadsheet", []), bundle)
-    files: list[SourceFile] = []
+    files: list[SourceFile] = [bundle.archive] if bundle.archive else []
     records: list[Record]
     found_disagreements = []
     if text is not None:
@@ -280,6 +286,27 @@ def _identify(bundle: Bundle, code_files: list[str], records: list[Record],
     return release_id(latest.year, latest.month), "content (latest action effective date)"
 
 
+def _read_corrections(bundle: Bundle, members: list[Member], override: str | None) -> CorrectionList:
+    """A year's corrections: every spreadsheet (the .prn copies only where no spreadsheet has the same name)."""
+    sheets = {PurePosixPath(m.basename).stem.lower() for m in members
+              if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)}
+    chosen = [m for m in members if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)
+              or PurePosixPath(m.basename).stem.lower() not in sheets]
+    chosen = [m for m in chosen if not m.basename.lower().endswith(".txt")]  # the README
+    if not chosen:
+        raise InputError(bundle.name, "holds no corrections file (.xlsx or .prn)")
+    if override is not None:
+        release = check_release_id(override)
+    else:
+        found = release_from_name(bundle.name) or release_from_name(chosen[0].basename)
+        if found is None:
+            raise InputError(bundle.name, "cannot tell which release these corrections are for; give --release")
+        release = release_id(found[0], found[1] or 1)
+    entries = merge([read_corrections(m.data, m.basename) for m in chosen])
+    return CorrectionList(release, entries, [*([bundle.archive] if bundle.archive else []),
+                                             *(m.source_file("corrections") for m in members)])
+
+
 def _read_noc(bundle: Bundle, members: list[Member]) -> NocList:
     spreadsheets = [m for m in members if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
     chosen = spreadsheets[0] if spreadsheets else members[0]  # the spreadsheet keeps whole descriptions
@@ -295,7 +322,8 @@ def _read_noc(bundle: Bundle, members: list[Member]) -> NocList:
             break
     if year is None:
         raise InputError(chosen.display, "cannot tell the year of this NOC list from its name")
-    return NocList(year, entries, [m.source_file("noc") for m in members])
+    return NocList(year, entries, [*([bundle.archive] if bundle.archive else []),
+                                   *(m.source_file("noc") for m in members)])
 
 
 def _one(members: list[Member], bundle: Bundle) -> Member | None:
@@ -336,7 +364,9 @@ def _read_bytes(path: Path) -> bytes:
 def _read_zip(path: Path) -> Bundle:
     bundle = Bundle(path.name, is_zip=True)
     try:
-        with zipfile.ZipFile(path) as archive:
+        whole = path.read_bytes()
+        bundle.archive = SourceFile(path.name, "archive", hashlib.sha256(whole).hexdigest(), len(whole))
+        with zipfile.ZipFile(io.BytesIO(whole)) as archive:
             for info in archive.infolist():
                 if info.is_dir() or PurePosixPath(info.filename).name.startswith(("~$", ".")):
                     continue

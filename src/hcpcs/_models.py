@@ -9,7 +9,7 @@ from typing import Literal
 Value = str | int | dt.date | None
 Role = Literal[
     "codes", "codes_spreadsheet", "processing_notes", "noc", "transactions", "record_layout",
-    "corrections", "readme",
+    "corrections", "readme", "archive",
 ]
 
 
@@ -179,6 +179,7 @@ class Code:
     source: str
     line: int
     as_of: dt.date | None = None
+    corrections: tuple[Correction, ...] = ()
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:
@@ -339,3 +340,27 @@ class SearchResult:
     hits: tuple[SearchHit, ...]
     terms: tuple[str, ...]
     corrections: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """One line of CMS's corrections to a release: the code, what CMS changed, and the new values."""
+
+    code: str
+    action: str
+    effective_date: dt.date | None
+    effective_text: str
+    short_description: str | None
+    long_description: str | None
+    details: dict[str, str]
+    source: str
+    row: int
+
+
+@dataclass(slots=True)
+class CorrectionList:
+    """CMS's corrections to one release, from every corrections file given (versions are merged)."""
+
+    release_id: str
+    entries: list[Correction]
+    files: list[SourceFile]

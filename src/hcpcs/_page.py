@@ -75,6 +75,11 @@ def page_lines(code: Code) -> list[PageLine]:
     for related in code.related:
         shown = related.code + (f" {related.short_description}" if related.short_description else "")
         lines.append(PageLine("Related Code", shown, _WHY[related.why], "related"))
+    for fix in code.corrections:
+        shown = fix.action + (f" (effective {cms_date(fix.effective_date)})" if fix.effective_date else "")
+        lines.append(PageLine("Correction", shown, f"CMS corrected this code after publishing the release, in "
+                              f"{fix.source}, row {fix.row}: see hcpcs corrections {code.release.year}.",
+                              "corrections"))
     lines.append(PageLine("Status", code.status, "Actual: in use in this release; Terminated: its "
                           "termination date is before the release took effect (or before the as-of date).",
                           "status"))
@@ -221,6 +226,11 @@ def to_json(code: Code) -> dict[str, Any]:
             {"code": r.code, "why": r.why, "short_description": r.short_description} for r in code.related
         ],
         "last_update": code.release.year,
+        "corrections": [
+            {"action": c.action, "effective_date": day(c.effective_date), "short_description": c.short_description,
+             "long_description": c.long_description, "details": c.details, "source": c.source, "row": c.row}
+            for c in code.corrections
+        ],
         "source": {"file": code.source, "line": code.line},
         "fields": [
             {"label": line.label, "value": line.value, "definition": line.definition, "field": line.field}

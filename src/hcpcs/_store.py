@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 from ._errors import StoreError
 from ._layout import COLUMNS, FIELDS, FIELDS_BY_NAME
-from ._models import NocList, ReleaseData, SearchFilters, SourceFile, Value
+from ._models import CorrectionList, NocList, ReleaseData, SearchFilters, SourceFile, Value
 
 SCHEMA_VERSION = 2
 _APPLICATION_ID = 0x48435043  # "HCPC"
@@ -92,23 +93,44 @@ CREATE TABLE noc_codes (
   termination_date TEXT,
   PRIMARY KEY (year, code)
 ) WITHOUT ROWID;
-""" + _SEARCH_SCHEMA
+""" + _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA
 
 
+#: Added in schema 2: CMS's corrections files.
+_CORRECTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS correction_lists (
+  release_id TEXT PRIMARY KEY,
+  loaded_at TEXT NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS corrections (
+  release_id TEXT NOT NULL REFERENCES correction_lists(release_id),
+  code TEXT NOT NULL,
+  action TEXT NOT NULL,
+  effective_date TEXT,
+  effective_text TEXT NOT NULL,
+  short_description TEXT,
+  long_description TEXT,
+  details TEXT NOT NULL,
+  source TEXT NOT NULL,
+  row INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS corrections_by_code ON corrections(code, release_id);
+"""
 #: Added in schema 2: the full-text index, its vocabulary, and the learnt abbreviations.
 _SEARCH_SCHEMA = """
-CREATE VIRTUAL TABLE search USING fts5(
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(
   code, long_description, short_description, extra, release_id, release UNINDEXED, ended UNINDEXED,
   tokenize = 'porter unicode61 remove_diacritics 2'
 );
-CREATE TABLE search_releases (
+CREATE TABLE IF NOT EXISTS search_releases (
   release_id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
-CREATE TABLE search_words (
+CREATE TABLE IF NOT EXISTS search_words (
   word TEXT PRIMARY KEY,
   uses INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE abbreviations (
+CREATE TABLE IF NOT EXISTS abbreviations (
   abbreviation TEXT NOT NULL,
   expansion TEXT NOT NULL,
   uses INTEGER NOT NULL,
@@ -156,7 +178,7 @@ class Store:
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif tables and version == 1 and not readonly:
             with self.transaction():  # schema 1 -> 2: the search index, filled by the facade
-                self._run(_SEARCH_SCHEMA)
+                self._run(_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
         # the whole file (tens of MB) fits in memory: keep pages cached and read them mapped
@@ -232,6 +254,50 @@ class Store:
             ((noc.year, e.code, e.long_description, _sql(e.added_date), _sql(e.termination_date))
              for e in noc.entries),
         )
+
+    def correction_fingerprint(self, release_id: str) -> str | None:
+        row = self.db.execute("SELECT fingerprint FROM correction_lists WHERE release_id = ?",
+                              (release_id,)).fetchone()
+        return row["fingerprint"] if row else None
+
+    def delete_corrections(self, release_id: str) -> None:
+        self.db.execute("DELETE FROM corrections WHERE release_id = ?", (release_id,))
+        self.db.execute("DELETE FROM files WHERE owner = ?", (f"corrections:{release_id}",))
+        self.db.execute("DELETE FROM correction_lists WHERE release_id = ?", (release_id,))
+
+    def insert_corrections(self, corrections: CorrectionList, fingerprint: str) -> None:
+        rid = corrections.release_id
+        self.db.execute("INSERT INTO correction_lists VALUES (?, ?, ?)", (rid, _now(), fingerprint))
+        self._insert_files(f"corrections:{rid}", corrections.files)
+        self.db.executemany(
+            "INSERT INTO corrections VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((rid, c.code, c.action, _sql(c.effective_date), c.effective_text, c.short_description,
+              c.long_description, json.dumps(c.details), c.source, c.row) for c in corrections.entries))
+
+    def corrections(self, release_id: str | None = None, code: str | None = None, *,
+                    year: int | None = None) -> list[Row]:
+        """Corrections of one release (or of every release of a year), optionally of one code, in file order."""
+        where, parameters = [], []
+        if release_id is not None:
+            where.append("release_id = ?")
+            parameters.append(release_id)
+        if year is not None:
+            where.append("substr(release_id, 1, 4) = ?")
+            parameters.append(f"{year:04d}")
+        if code is not None:
+            where.append("code = ?")
+            parameters.append(code)
+        rows = self.db.execute(
+            f"SELECT * FROM corrections WHERE {' AND '.join(where) or '1'} ORDER BY release_id, rowid",
+            parameters).fetchall()
+        for row in rows:
+            row["details"] = json.loads(row["details"])
+            if row["effective_date"]:
+                row["effective_date"] = dt.date.fromisoformat(row["effective_date"])
+        return rows
+
+    def correction_releases(self) -> list[str]:
+        return [r["release_id"] for r in self.db.execute("SELECT release_id FROM correction_lists ORDER BY 1")]
 
     def _insert_files(self, owner: str, files: Iterable[SourceFile]) -> None:
         self.db.executemany(

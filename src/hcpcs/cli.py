@@ -99,6 +99,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
                            f"spreadsheet, {r.repair_count} repairs: see hcpcs check {r.release_id}")
         for year, count, status in report.noc_lists:
             click.echo(f"NOC list {year}: {count} codes, {status}")
+        for release_id, count, status in report.corrections:
+            click.echo(f"corrections to {release_id}: {count}, {status}")
         for skipped in report.skipped:
             click.echo(f"skipped {skipped.name}: {skipped.reason}")
 
@@ -211,6 +213,90 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
         click.echo(_changes.diff_csv(found), nl=False)
     else:
         click.echo(_changes.diff_text(found), nl=False)
+
+
+@cli.command()
+@click.option("--base-url", metavar="URL", help="A mirror of www.cms.gov (the HCPCS pages under the same paths).")
+@click.option("--from-dir", "from_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Offline: load the CMS zips in this folder that are not loaded yet; no network.")
+@click.option("--dry-run", is_flag=True, help="List what would be fetched and loaded; change nothing.")
+@click.option("--download-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where fetched zips are kept. Default: the hcpcs folder in your user cache.")
+@click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
+              help="Attempts after the first on a server error or a dropped connection (waits 1, 2, 4 ... s).")
+@click.pass_context
+@handles_errors
+def update(ctx: click.Context, base_url: str | None, from_dir: Path | None, dry_run: bool, download_dir: Path | None,
+           retries: int) -> None:
+    """Find the releases and corrections CMS has published that are not loaded, download and load them.
+
+    Reads CMS's HCPCS annual and quarterly-update pages, downloads each new zip (resuming an interrupted
+    download, retrying server errors, checking the zip whole), records its sha256, and loads everything in
+    one transaction. A second run downloads nothing.
+    """
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    console = Console(stderr=True)
+    with _open(ctx, readonly=False) as db:
+        columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+        with Progress(*columns, console=console, transient=True, disable=dry_run or not console.is_terminal) as bar:
+            tasks: dict[str, Any] = {}
+
+            def progress(name: str, done: int, total: int | None) -> None:
+                if name not in tasks:
+                    tasks[name] = bar.add_task(name, total=total)
+                bar.update(tasks[name], completed=done, total=total)
+
+            report = db.update(base_url=base_url, from_dir=from_dir, dry_run=dry_run, download_dir=download_dir,
+                               progress=progress, retries=retries)
+    if from_dir is None:
+        click.echo(f"CMS lists {len(report.published)} zips; {len(report.wanted)} not loaded yet")
+    for item in report.wanted:
+        name = item.name if isinstance(item, Path) else f"{item.release_id} {item.kind}: {item.url}"
+        click.echo(("would load " if dry_run else "new: ") + name)
+    for d in report.downloaded:
+        how = " (resumed)" if d.resumed else ""
+        click.echo(f"downloaded {d.path.name}: {d.size:,} bytes, sha256 {d.sha256[:16]}{how}")
+    if report.loaded is not None:
+        for r in report.loaded.releases:
+            click.echo(f"release {r.release_id}: {r.status} ({r.procedure_count:,} procedures, {r.modifier_count} "
+                       "modifiers)")
+        for release_id, count, status in report.loaded.corrections:
+            click.echo(f"corrections to {release_id}: {count}, {status}")
+    elif not report.wanted:
+        click.echo("up to date: nothing to fetch")
+
+
+@cli.command()
+@click.argument("release")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+@handles_errors
+def corrections(ctx: click.Context, release: str, fmt: str) -> None:
+    """List CMS's corrections to a release (load CMS's corrections zip first), in CMS's order."""
+    with _open(ctx, readonly=True) as db:
+        found = db.corrections(release)
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"code": c.code, "action": c.action, "effective_date": c.effective_date.isoformat()
+             if c.effective_date else None, "effective_text": c.effective_text,
+             "short_description": c.short_description, "long_description": c.long_description,
+             "details": c.details, "source": c.source, "row": c.row} for c in found], indent=2, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(title=f"{len(found)} corrections to {release}")
+    for name in ("Code", "Action", "Effective", "New values", "Source"):
+        table.add_column(name, overflow="fold")
+    for c in found:
+        values = [v for v in (c.short_description, c.long_description) if v]
+        values += [f"{k} {v}" for k, v in c.details.items()]
+        table.add_row(c.code, escape(c.action), c.effective_date.isoformat() if c.effective_date else c.effective_text,
+                      escape("; ".join(values)), f"{c.source}:{c.row}")
+    Console().print(table)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
