@@ -125,6 +125,14 @@ class Hcpcs:
     def close(self) -> None:
         self._store.close()
 
+    def data_version(self) -> int:
+        """Changes when another process loads into the database: cached answers are then stale."""
+        version = self._store.data_version()
+        if version != getattr(self, "_seen_version", version):
+            self._vocabulary = None
+        self._seen_version = version
+        return version
+
     def __enter__(self) -> Hcpcs:
         return self
 
@@ -364,6 +372,18 @@ class Hcpcs:
             added = f"added {first['added_date'].isoformat()}" if first["added_date"] else "added later"
             raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {added} (release {rid})")
         raise self._not_in(code, rel)
+
+    def listing(self, release: str | None = None, *, active_on: dt.date | None = None,
+                as_of: dt.date | None = None) -> list[tuple[str, str, bool]]:
+        """Every code of a release, in code order: (code, long description, terminated as of ``as_of``).
+
+        ``active_on`` leaves out codes terminated before that day.
+        """
+        rel = self.release(release)
+        day = as_of or rel.effective_date
+        return [(r["code"], r["long_description"] or "",
+                 r["termination_date"] is not None and r["termination_date"] < day.isoformat())
+                for r in self._store.code_list(rel.id, active_on)]
 
     # -- time --------------------------------------------------------------------------------------
 

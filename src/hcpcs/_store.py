@@ -193,6 +193,11 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def data_version(self) -> int:
+        """A number that changes when another connection commits to the file (to drop cached answers)."""
+        value: int = self.db.execute("PRAGMA data_version").fetchone()["data_version"]
+        return value
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.db.execute("BEGIN IMMEDIATE")
@@ -516,6 +521,14 @@ class Store:
                 (*chunk, release_id))
             out.update((row["code"], _typed(row)) for row in rows)
         return out
+
+    def code_list(self, release_id: str, active_on: dt.date | None = None) -> list[Row]:
+        """Code, long description and termination date of every record of a release, in code order."""
+        where = " AND (termination_date IS NULL OR termination_date >= ?)" if active_on else ""
+        parameters = (release_id, active_on.isoformat()) if active_on else (release_id,)
+        return self.db.execute(
+            f"SELECT code, long_description, termination_date FROM records WHERE release_id = ?{where} "
+            "ORDER BY code", parameters).fetchall()
 
     def releases_with(self, code: str) -> list[str]:
         rows = self.db.execute("SELECT release_id FROM records WHERE code = ? ORDER BY release_id", (code,))

@@ -11,7 +11,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from ._errors import HcpcsError, NotFound, UsageError
+from ._errors import HcpcsError, NotFound, StoreError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -297,6 +297,58 @@ def corrections(ctx: click.Context, release: str, fmt: str) -> None:
         table.add_row(c.code, escape(c.action), c.effective_date.isoformat() if c.effective_date else c.effective_text,
                       escape("; ".join(values)), f"{c.source}:{c.row}")
     Console().print(table)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes (one per core serves the most requests).")
+@click.pass_context
+@handles_errors
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Serve the JSON API (/api/, OpenAPI at /docs), web pages (/) and FHIR terminology (/fhir/)."""
+    import os
+
+    import uvicorn
+
+    from ._api import default_db_path
+
+    path = Path(ctx.obj["db"]) if ctx.obj["db"] else default_db_path()
+    if not path.exists():
+        raise StoreError(f"no database at {path}: load releases first (hcpcs load PATH)")
+    os.environ["HCPCS_DB"] = str(path.resolve())  # the workers open it by this
+    with _open(ctx, readonly=True):
+        pass  # a database that cannot be opened is an error here, not in every worker
+    uvicorn.run("hcpcs.web._serve:app", host=host, port=port, workers=workers, log_level="warning",
+                access_log=False)
+
+
+@cli.group()
+def export() -> None:
+    """Write the code set in other formats."""
+
+
+@export.command("fhir")
+@click.option("--release", help="Release id (YYYY-MM). Default: the latest loaded.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write. Default: standard output.")
+@click.pass_context
+@handles_errors
+def export_fhir(ctx: click.Context, release: str | None, output: Path | None) -> None:
+    """Write the complete FHIR R4 CodeSystem resource of a release (every code, every decoded field)."""
+    from . import fhir
+
+    with _open(ctx.find_root(), readonly=True) as db:
+        resource = fhir.code_system(db, version=release, complete=True)
+    text = json.dumps(resource, indent=1, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    partial = output.with_name(output.name + ".part")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(output)  # never a half-written file under the real name
+    click.echo(f"wrote {output}: CodeSystem {resource['version']}, {len(resource['concept']):,} concepts", err=True)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

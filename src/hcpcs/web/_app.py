@@ -1,0 +1,268 @@
+"""The ASGI app: JSON API, pages and FHIR routes over one read-only database handle."""
+
+from __future__ import annotations
+
+import json
+import threading
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from .. import _codetables, fhir
+from .._api import Hcpcs
+from .._api import open as open_db
+from .._changes import code_change_json, diff_json, history_json
+from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
+from .._layout import FIELDS
+from .._page import to_json
+from .._results import search_dict
+from . import _pages
+from ._models import (
+    CodeOut,
+    DiffOut,
+    ErrorEnvelope,
+    FieldOut,
+    HistoryOut,
+    ReleaseOut,
+    SearchOut,
+)
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorEnvelope, "description": "A malformed request: the message names the parameter"},
+    404: {"model": ErrorEnvelope, "description": "No such code, release or page"},
+    422: {"model": ErrorEnvelope, "description": "A parameter of the wrong type"},
+    500: {"model": ErrorEnvelope, "description": "A fault in hcpcs"},
+}
+FHIR_JSON = "application/fhir+json"
+
+
+class Handles:
+    """One read-only handle per thread (SQLite connections are not shared between threads)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.local = threading.local()
+
+    def get(self) -> Hcpcs:
+        handle: Hcpcs | None = getattr(self.local, "db", None)
+        if handle is None:
+            handle = self.local.db = open_db(self.path, readonly=True)
+        return handle
+
+
+def _error(status: int, kind: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "type": kind, "message": message}}, status_code=status)
+
+
+def _status(exc: HcpcsError) -> tuple[int, str]:
+    if isinstance(exc, NotFound):
+        return 404, "not_found"
+    if isinstance(exc, CodeError | UsageError):
+        return 400, "bad_request"
+    if isinstance(exc, StoreError):
+        return 503, "unavailable"
+    return 400, "bad_request"
+
+
+def create_app(db: str | Path | None = None) -> FastAPI:
+    """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder)."""
+    handles = Handles(Path(db) if db is not None else None)
+    handles.get()  # fail now, not on the first request, when there is no database
+    app = FastAPI(
+        title="hcpcs", version="1",
+        description="CMS HCPCS Level II codes: every release, every field decoded, history, search and FHIR. "
+                    "Stability promise: within /api/ (version 1) fields are only added, never renamed, "
+                    "retyped or removed; a breaking change would be served under /api/v2/.",
+        responses=ERRORS,
+    )
+
+    @app.exception_handler(HcpcsError)
+    async def library_error(request: Request, exc: HcpcsError) -> Response:
+        if request.url.path.startswith("/fhir"):
+            issue = getattr(exc, "issue", "not-found" if isinstance(exc, NotFound) else "invalid")
+            status = getattr(exc, "status", _status(exc)[0])
+            return JSONResponse(fhir.outcome(str(exc), issue), status_code=status, media_type=FHIR_JSON)
+        status, kind = _status(exc)
+        return _error(status, kind, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        if request.url.path.startswith("/fhir"):
+            return JSONResponse(fhir.outcome(problems), status_code=400, media_type=FHIR_JSON)
+        return _error(422, "invalid_parameter", problems)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/fhir"):
+            return JSONResponse(fhir.outcome(str(exc.detail), "not-found"), status_code=exc.status_code,
+                                media_type=FHIR_JSON)
+        return _error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def fault(request: Request, exc: Exception) -> Response:
+        return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
+
+    @lru_cache(maxsize=4096)
+    def code_json(code: str, release: str | None, as_of: str | None, version: int) -> bytes:
+        found = handles.get().get(code, release=release, as_of=as_of)
+        return json.dumps(to_json(found), ensure_ascii=False).encode()
+
+    def fresh() -> int:
+        return handles.get().data_version()
+
+    # -- JSON API --------------------------------------------------------------------------------------
+
+    @app.get("/api/codes/{code}", response_model=CodeOut, tags=["codes"])
+    def api_code(code: str, release: str | None = None,
+                 as_of: Annotated[str | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Response:
+        """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
+        return Response(code_json(code, release, as_of, fresh()), media_type="application/json")
+
+    @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
+    def api_history(code: str) -> Any:
+        """The code across every loaded release: each change, termination, re-activation, reuse."""
+        return history_json(handles.get().history(code))
+
+    @app.get("/api/search", response_model=SearchOut, tags=["search"])
+    def api_search(
+        q: Annotated[str, Query(description="Words or a code", max_length=10000)],
+        limit: Annotated[int, Query(ge=1, le=1000)] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        release: str | None = None, as_of: str | None = None,
+        codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200")] = None,
+        coverage: Annotated[list[str] | None, Query()] = None,
+        betos: Annotated[list[str] | None, Query()] = None,
+        pricing: Annotated[list[str] | None, Query()] = None,
+        tos: Annotated[list[str] | None, Query()] = None,
+        noc: bool = False, include_terminated: bool = False,
+    ) -> Any:
+        """Ranked search: exact code, code prefixes, then words (abbreviations, lay words, misspellings)."""
+        found = handles.get().search(q, limit=limit, offset=offset, release=release, as_of=as_of, codes=codes,
+                                     coverage=coverage or (), betos=betos or (), pricing_indicator=pricing or (),
+                                     type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated)
+        return search_dict(found)
+
+    @app.get("/api/releases", response_model=list[ReleaseOut], tags=["releases"])
+    def api_releases() -> Any:
+        """Every loaded release, oldest first, with its source files and their sha256."""
+        return [release_json(r) for r in handles.get().releases()]
+
+    @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
+    def api_diff(
+        from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM")],
+        to: Annotated[str, Query(description="The newer release, YYYY-MM")],
+        fields: Annotated[list[str] | None, Query()] = None,
+        limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> Any:
+        """What changed between two releases, each code with CMS's action code and its field changes."""
+        found = handles.get().diff(from_, to, fields=fields)
+        data = diff_json(found)
+        data["total"], data["offset"] = len(found.changes), offset
+        data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
+        return data
+
+    @app.get("/api/fields", response_model=list[FieldOut], tags=["reference"])
+    def api_fields() -> Any:
+        """Every field of CMS's record layout, with its definition."""
+        return [{"name": f.name, "label": f.label, "start": f.start, "length": f.length, "occurs": f.occurs,
+                 "kind": f.kind, "code_table": f.code_table, "definition": _codetables.definition(f)} for f in FIELDS]
+
+    @app.get("/api/code-tables", response_model=dict[str, dict[str, str]], tags=["reference"])
+    def api_code_tables() -> Any:
+        """CMS's code tables: the meaning of every coded value (pricing, coverage, BETOS, ...)."""
+        return _codetables.layout()["code_tables"]
+
+    # -- pages -----------------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> str:
+        return _pages.home(handles.get())
+
+    @app.get("/codes/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def code_page(code: str, release: str | None = None, as_of: str | None = None) -> str:
+        return _pages.code(handles.get().get(code, release=release, as_of=as_of))
+
+    @app.get("/codes/{code}/history", response_class=HTMLResponse, include_in_schema=False)
+    def history_page(code: str) -> str:
+        return _pages.history(handles.get().history(code))
+
+    @app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
+    def diff_page(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
+                  offset: Annotated[int, Query(ge=0)] = 0) -> str:
+        db = handles.get()
+        known = db.releases()
+        if len(known) < 2 and (from_ is None or to is None):
+            raise NotFound("a diff needs two loaded releases")
+        return _pages.diff(db.diff(from_ or known[-2].id, to or known[-1].id), offset, [r.id for r in known])
+
+    @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
+    def releases_page() -> str:
+        return _pages.releases(handles.get().releases())
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in ("app.js", "style.css"):
+            raise NotFound(f"no static file {name!r}")
+        body = resources.files("hcpcs.web").joinpath("static", name).read_bytes()
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(body, media_type=kind, headers={"Cache-Control": "public, max-age=3600"})
+
+    # -- FHIR ------------------------------------------------------------------------------------------
+
+    def fhir_json(resource: dict[str, Any], status: int = 200) -> Response:
+        return JSONResponse(resource, status_code=status, media_type=FHIR_JSON)
+
+    @app.get("/fhir/metadata", tags=["fhir"])
+    def fhir_metadata(request: Request, mode: str | None = None) -> Response:
+        """The CapabilityStatement, or with ``mode=terminology`` the TerminologyCapabilities."""
+        if mode == "terminology":
+            return fhir_json(fhir.terminology_capabilities(handles.get()))
+        return fhir_json(fhir.capability_statement(str(request.base_url) + "fhir"))
+
+    @app.get("/fhir/CodeSystem/$lookup", tags=["fhir"])
+    def fhir_lookup(code: str | None = None, system: str | None = None, version: str | None = None,
+                    date: str | None = None) -> Response:
+        """``$lookup``: display, short description, and every decoded field as a property."""
+        return fhir_json(fhir.lookup(handles.get(), code, system=system, version=version, date=date))
+
+    @app.get("/fhir/CodeSystem/$validate-code", tags=["fhir"])
+    def fhir_validate(code: str | None = None, system: str | None = None, url: str | None = None,
+                      version: str | None = None, date: str | None = None, display: str | None = None) -> Response:
+        """``$validate-code``, with ``date`` for a date of service."""
+        return fhir_json(fhir.validate_code(handles.get(), code, system=system or url, version=version, date=date,
+                                            display=display))
+
+    @app.get("/fhir/ValueSet/$expand", tags=["fhir"])
+    def fhir_expand(url: str | None = None, filter: str | None = None,
+                    count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                    activeOnly: bool = False, date: str | None = None,
+                    version: str | None = None) -> Response:
+        """``$expand`` of the implicit value set of all codes: ``filter``, paging, ``activeOnly``, ``date``."""
+        return fhir_json(fhir.expand(handles.get(), url=url, filter=filter, count=count, offset=offset,
+                                     active_only=activeOnly, date=date, version=version))
+
+    @app.get("/fhir/CodeSystem/{resource_id}", tags=["fhir"])
+    def fhir_code_system(resource_id: str, version: str | None = None) -> Response:
+        """Read the CodeSystem (its metadata; ``hcpcs export fhir`` writes every concept)."""
+        if resource_id != fhir.CODE_SYSTEM_ID:
+            raise fhir.FhirError(f"no CodeSystem {resource_id!r}: this server holds {fhir.CODE_SYSTEM_ID!r}",
+                                 issue="not-found", status=404)
+        return fhir_json(fhir.code_system(handles.get(), version=version))
+
+    return app
+
+
+def release_json(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "effective_date": r.effective_date.isoformat(), "loaded_at": r.loaded_at,
+            "procedure_count": r.procedure_count, "modifier_count": r.modifier_count,
+            "files": [{"name": f.name, "member": f.member, "role": f.role, "sha256": f.sha256, "size": f.size}
+                      for f in r.files]}
+

@@ -1,0 +1,144 @@
+"""The JSON API's response shapes, as published in its OpenAPI document.
+
+Stability promise: within ``/api/`` (version 1) fields are only ever added; none is renamed, retyped or
+removed. A breaking change would be served under ``/api/v2/`` beside the old one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(BaseModel):
+    status: int
+    type: str
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+class SourceFileOut(BaseModel):
+    name: str
+    member: str | None
+    role: str
+    sha256: str
+    size: int
+
+
+class ReleaseOut(BaseModel):
+    id: str
+    effective_date: str
+    loaded_at: str
+    procedure_count: int
+    modifier_count: int
+    files: list[SourceFileOut]
+
+
+class CodedOut(BaseModel):
+    code: str
+    meaning: str | None
+
+
+class FieldLine(BaseModel):
+    label: str
+    value: str
+    definition: str
+    field: str
+
+
+class CodeOut(Open):
+    code: str
+    kind: str
+    release: dict[str, str]
+    status: str
+    as_of: str | None
+    active: bool
+    long_description: str
+    short_description: str | None
+    coverage: CodedOut | None
+    added_date: str | None
+    termination_date: str | None
+    fields: list[FieldLine]
+
+
+class SearchHitOut(BaseModel):
+    code: str
+    short_description: str | None
+    long_description: str
+    status: str
+    match: str
+    score: float
+
+
+class SearchOut(BaseModel):
+    query: str
+    release: str
+    total: int
+    offset: int
+    terms: list[str]
+    corrections: dict[str, list[str]]
+    hits: list[SearchHitOut]
+
+
+class FieldChangeOut(BaseModel):
+    field: str
+    label: str
+    old: str | None
+    new: str | None
+    old_meaning: str | None
+    new_meaning: str | None
+
+
+class CodeChangeOut(Open):
+    code: str
+    action: str
+    action_meaning: str | None
+    actions: list[str]
+    changes: list[FieldChangeOut]
+
+
+class HistoryEventOut(CodeChangeOut):
+    release: str
+    effective_date: str
+    first: bool
+
+
+class HistoryOut(Open):
+    code: str
+    releases: list[str]
+    first_release: str
+    last_release: str
+    reactivated: bool
+    reused: bool
+    events: list[HistoryEventOut]
+
+
+class DiffOut(Open):
+    counts: dict[str, int]
+    fields: list[str]
+    total: int
+    offset: int
+    changes: list[CodeChangeOut]
+
+
+class FieldOut(BaseModel):
+    name: str
+    label: str
+    start: int
+    length: int
+    occurs: int
+    kind: str
+    code_table: str | None
+    definition: str
+
+
+def shape(data: Any) -> Any:
+    return data
