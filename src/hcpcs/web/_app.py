@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
@@ -40,12 +41,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     500: {"model": ErrorEnvelope, "description": "A fault in hcpcs"},
 }
 FHIR_JSON = "application/fhir+json"
+FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
+    for status, text in ((200, "A FHIR resource"), (400, "OperationOutcome: a malformed request"),
+                         (404, "OperationOutcome: no such code, release or resource"),
+                         (503, "OperationOutcome: the database cannot be used"))
+}
+RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
 
 
 class Handles:
     """One read-only handle per thread (SQLite connections are not shared between threads)."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: FilePath | None) -> None:
         self.path = path
         self.local = threading.local()
 
@@ -56,8 +64,9 @@ class Handles:
         return handle
 
 
-def _error(status: int, kind: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"status": status, "type": kind, "message": message}}, status_code=status)
+def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "type": kind, "message": message}}, status_code=status,
+                        headers=headers)
 
 
 def _status(exc: HcpcsError) -> tuple[int, str]:
@@ -70,9 +79,9 @@ def _status(exc: HcpcsError) -> tuple[int, str]:
     return 400, "bad_request"
 
 
-def create_app(db: str | Path | None = None) -> FastAPI:
+def create_app(db: str | FilePath | None = None) -> FastAPI:
     """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder)."""
-    handles = Handles(Path(db) if db is not None else None)
+    handles = Handles(FilePath(db) if db is not None else None)
     handles.get()  # fail now, not on the first request, when there is no database
     app = FastAPI(
         title="hcpcs", version="1",
@@ -102,8 +111,9 @@ def create_app(db: str | Path | None = None) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/fhir"):
             return JSONResponse(fhir.outcome(str(exc.detail), "not-found"), status_code=exc.status_code,
-                                media_type=FHIR_JSON)
-        return _error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error", str(exc.detail))
+                                media_type=FHIR_JSON, headers=dict(exc.headers) if exc.headers else None)
+        return _error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error", str(exc.detail),
+                      dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(Exception)
     async def fault(request: Request, exc: Exception) -> Response:
@@ -120,13 +130,15 @@ def create_app(db: str | Path | None = None) -> FastAPI:
     # -- JSON API --------------------------------------------------------------------------------------
 
     @app.get("/api/codes/{code}", response_model=CodeOut, tags=["codes"])
-    def api_code(code: str, release: str | None = None,
-                 as_of: Annotated[str | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Response:
+    def api_code(code: CodePath, release: ReleaseQuery = None,
+                 as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
+                 ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
-        return Response(code_json(code, release, as_of, fresh()), media_type="application/json")
+        day = as_of.isoformat() if as_of else None
+        return Response(code_json(code, _given(release), day, fresh()), media_type="application/json")
 
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
-    def api_history(code: str) -> Any:
+    def api_history(code: CodePath) -> Any:
         """The code across every loaded release: each change, termination, re-activation, reuse."""
         return history_json(handles.get().history(code))
 
@@ -135,8 +147,11 @@ def create_app(db: str | Path | None = None) -> FastAPI:
         q: Annotated[str, Query(description="Words or a code", max_length=10000)],
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
         offset: Annotated[int, Query(ge=0)] = 0,
-        release: str | None = None, as_of: str | None = None,
-        codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200")] = None,
+        release: ReleaseQuery = None,
+        as_of: Annotated[dt.date | None, Query(description="Search the release in effect on this date")] = None,
+        codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200",
+                                           pattern=r"^\s*([A-Za-z][0-9]{0,4}|[A-Za-z][0-9]{4}-[A-Za-z][0-9]{4})?\s*$")
+                         ] = None,
         coverage: Annotated[list[str] | None, Query()] = None,
         betos: Annotated[list[str] | None, Query()] = None,
         pricing: Annotated[list[str] | None, Query()] = None,
@@ -144,7 +159,8 @@ def create_app(db: str | Path | None = None) -> FastAPI:
         noc: bool = False, include_terminated: bool = False,
     ) -> Any:
         """Ranked search: exact code, code prefixes, then words (abbreviations, lay words, misspellings)."""
-        found = handles.get().search(q, limit=limit, offset=offset, release=release, as_of=as_of, codes=codes,
+        found = handles.get().search(q, limit=limit, offset=offset, release=_given(release), as_of=as_of,
+                                     codes=_given(codes),
                                      coverage=coverage or (), betos=betos or (), pricing_indicator=pricing or (),
                                      type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated)
         return search_dict(found)
@@ -156,14 +172,14 @@ def create_app(db: str | Path | None = None) -> FastAPI:
 
     @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
     def api_diff(
-        from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM")],
-        to: Annotated[str, Query(description="The newer release, YYYY-MM")],
+        from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
+        to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
         fields: Annotated[list[str] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
         offset: Annotated[int, Query(ge=0)] = 0,
     ) -> Any:
         """What changed between two releases, each code with CMS's action code and its field changes."""
-        found = handles.get().diff(from_, to, fields=fields)
+        found = handles.get().diff(from_, to, fields=[f for f in fields or () if f.strip()] or None)
         data = diff_json(found)
         data["total"], data["offset"] = len(found.changes), offset
         data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
@@ -220,27 +236,27 @@ def create_app(db: str | Path | None = None) -> FastAPI:
     def fhir_json(resource: dict[str, Any], status: int = 200) -> Response:
         return JSONResponse(resource, status_code=status, media_type=FHIR_JSON)
 
-    @app.get("/fhir/metadata", tags=["fhir"])
+    @app.get("/fhir/metadata", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_metadata(request: Request, mode: str | None = None) -> Response:
         """The CapabilityStatement, or with ``mode=terminology`` the TerminologyCapabilities."""
         if mode == "terminology":
             return fhir_json(fhir.terminology_capabilities(handles.get()))
         return fhir_json(fhir.capability_statement(str(request.base_url) + "fhir"))
 
-    @app.get("/fhir/CodeSystem/$lookup", tags=["fhir"])
+    @app.get("/fhir/CodeSystem/$lookup", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_lookup(code: str | None = None, system: str | None = None, version: str | None = None,
                     date: str | None = None) -> Response:
         """``$lookup``: display, short description, and every decoded field as a property."""
         return fhir_json(fhir.lookup(handles.get(), code, system=system, version=version, date=date))
 
-    @app.get("/fhir/CodeSystem/$validate-code", tags=["fhir"])
+    @app.get("/fhir/CodeSystem/$validate-code", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_validate(code: str | None = None, system: str | None = None, url: str | None = None,
                       version: str | None = None, date: str | None = None, display: str | None = None) -> Response:
         """``$validate-code``, with ``date`` for a date of service."""
         return fhir_json(fhir.validate_code(handles.get(), code, system=system or url, version=version, date=date,
                                             display=display))
 
-    @app.get("/fhir/ValueSet/$expand", tags=["fhir"])
+    @app.get("/fhir/ValueSet/$expand", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_expand(url: str | None = None, filter: str | None = None,
                     count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
                     activeOnly: bool = False, date: str | None = None,
@@ -249,7 +265,7 @@ def create_app(db: str | Path | None = None) -> FastAPI:
         return fhir_json(fhir.expand(handles.get(), url=url, filter=filter, count=count, offset=offset,
                                      active_only=activeOnly, date=date, version=version))
 
-    @app.get("/fhir/CodeSystem/{resource_id}", tags=["fhir"])
+    @app.get("/fhir/CodeSystem/{resource_id}", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_code_system(resource_id: str, version: str | None = None) -> Response:
         """Read the CodeSystem (its metadata; ``hcpcs export fhir`` writes every concept)."""
         if resource_id != fhir.CODE_SYSTEM_ID:
@@ -258,6 +274,17 @@ def create_app(db: str | Path | None = None) -> FastAPI:
         return fhir_json(fhir.code_system(handles.get(), version=version))
 
     return app
+
+
+# no pattern on the code: a CPT or CDT code gets hcpcs's own message (owned by the AMA / ADA), not a regex
+CodePath = Annotated[str, Path(description="A Level II code (S9328) or modifier (GA)", max_length=40)]
+ReleaseQuery = Annotated[str | None, Query(description="A release id, YYYY-MM (YYYY for January)",
+                                           pattern=RELEASE_PATTERN + "|^$")]
+
+
+def _given(text: str | None) -> str | None:
+    """An empty query parameter means the parameter was not given."""
+    return text if text and text.strip() else None
 
 
 def release_json(r: Any) -> dict[str, Any]:

@@ -1,0 +1,99 @@
+"""The web pages in a real browser: Debian's chromium, driven by Playwright, against ``hcpcs serve`` on
+127.0.0.1 in its own process. Screenshots are kept in tests/artifacts/ (not committed)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .conftest import ROOT
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(all_loaded: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "HCPCS_DB": str(all_loaded)}
+    process = subprocess.Popen([sys.executable, "-m", "hcpcs", "serve", "--port", str(port)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(url + "/api/releases", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("hcpcs serve did not start: " + (process.stdout.read(2000) if process.stdout else b"")
+                               .decode(errors="replace"))
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
+
+
+def test_search_as_you_type_then_open_a_code(server: str, browser: object) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/")
+    box = page.get_by_label("Search codes and descriptions")
+    box.press_sequentially("infusion pain", delay=30)
+    results = page.locator("#results li")
+    page.locator("#results li[data-href=\"/codes/S9328\"]").wait_for(timeout=10_000)
+    texts = results.all_inner_texts()
+    assert any(t.startswith("S9327") for t in texts) and any(t.startswith("S9328") for t in texts)
+    assert page.locator("#results mark").count() > 0  # the matched words are highlighted
+    page.screenshot(path=str(ARTIFACTS / "search-infusion-pain.png"))
+    # keyboard: arrow down to S9328 and open it with Enter
+    position = next(i for i, t in enumerate(texts) if t.startswith("S9328"))
+    for _ in range(position + 1):
+        box.press("ArrowDown")
+    assert results.nth(position).get_attribute("aria-selected") == "true"
+    box.press("Enter")
+    page.wait_for_url("**/codes/S9328")
+    row = page.locator("tr", has=page.locator("th", has_text="Coverage Code Description"))
+    assert "Not payable by Medicare" in row.inner_text()
+    assert "Hit pain imp pump diem" in page.locator("h1").inner_text()
+    assert "Processing Note Text" in page.content()
+    page.screenshot(path=str(ARTIFACTS / "code-S9328.png"), full_page=True)
+    page.close()
+
+
+def test_code_page_as_of_and_history(server: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto(server + "/codes/C9034?as_of=2020-05-01")
+    assert "Terminated" in page.locator("main").inner_text()
+    page.get_by_role("link", name="History").click()
+    page.wait_for_url("**/codes/C9034/history")
+    assert "replaced by J1095" in page.locator("main").inner_text()
+    page.close()

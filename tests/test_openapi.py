@@ -1,0 +1,33 @@
+"""Property tests of the HTTP API against its own OpenAPI document: no server errors, and every
+response matches the schema it promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from hcpcs.web import create_app
+
+
+@pytest.fixture(scope="session")
+def web_schema(all_loaded: Path) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(all_loaded))
+
+
+schema = schemathesis.pytest.from_fixture("web_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_matches_its_openapi_document(case: schemathesis.Case) -> None:
+    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
+                                   content_type_conformance])
