@@ -130,10 +130,11 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     # -- JSON API --------------------------------------------------------------------------------------
 
     @app.get("/api/codes/{code}", response_model=CodeOut, tags=["codes"])
-    def api_code(code: CodePath, release: ReleaseQuery = None,
+    async def api_code(code: CodePath, release: ReleaseQuery = None,
                  as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
                  ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
+        # async: answered on the event loop, from a per-process cache after the first time (no thread hop)
         day = as_of.isoformat() if as_of else None
         return Response(code_json(code, _given(release), day, fresh()), media_type="application/json")
 
