@@ -31,8 +31,9 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(all_loaded: Path) -> Iterator[str]:
     port = free_port()
-    env = {**os.environ, "HCPCS_DB": str(all_loaded)}
-    process = subprocess.Popen([sys.executable, "-m", "hcpcs", "serve", "--port", str(port)], env=env,
+    env = {k: v for k, v in os.environ.items() if k != "HCPCS_DB"}
+    process = subprocess.Popen([sys.executable, "-m", "hcpcs", "serve", "--db", str(all_loaded), "--port", str(port)],
+                               env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -54,6 +54,22 @@ def test_every_error_has_the_one_envelope(client: TestClient, path: str, status:
     assert error["type"] == kind and words in str(error["message"])
 
 
+def test_a_fault_is_a_500_in_the_same_envelope(all_loaded: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    broken = tmp_path / "broken.sqlite"
+    shutil.copy(all_loaded, broken)
+    with TestClient(create_app(broken), raise_server_exceptions=False) as faulty:
+        con = sqlite3.connect(broken)
+        con.execute("DROP TABLE releases")  # pulled from under the running server
+        con.commit()
+        con.close()
+        response = faulty.get("/api/releases")
+        assert response.status_code == 500
+        assert error_of(response)["type"] == "server_error"
+
+
 def test_search_history_diff_releases_fields(client: TestClient) -> None:
     found = client.get("/api/search", params={"q": "infusion pain", "limit": 5}).json()
     assert {"S9327", "S9328"} <= {h["code"] for h in found["hits"]} and found["total"] >= 5

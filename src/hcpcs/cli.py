@@ -304,9 +304,11 @@ def corrections(ctx: click.Context, release: str, fmt: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Worker processes (one per core serves the most requests).")
+@click.option("--db", "db_here", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The database file (the same as hcpcs --db).")
 @click.pass_context
 @handles_errors
-def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+def serve(ctx: click.Context, host: str, port: int, workers: int, db_here: Path | None) -> None:
     """Serve the JSON API (/api/, OpenAPI at /docs), web pages (/) and FHIR terminology (/fhir/)."""
     import os
 
@@ -314,6 +316,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 
     from ._api import default_db_path
 
+    if db_here is not None:
+        ctx.obj["db"] = db_here
     path = Path(ctx.obj["db"]) if ctx.obj["db"] else default_db_path()
     if not path.exists():
         raise StoreError(f"no database at {path}: load releases first (hcpcs load PATH)")
