@@ -48,6 +48,9 @@ from ._models import (
     TransactionReport,
 )
 from ._report import ReportComparison, compare_report
+from ._engines import Columns, Summary, validate_duckdb
+from ._rules import mine as mine_rules
+from ._validate import Period, Reference, Verdict, check_line
 from ._search import Vocabulary, extra_terms, learn_abbreviations, plan, words
 from ._store import Row, Store
 from ._transactions import read_report
@@ -186,6 +189,10 @@ class Hcpcs:
         learnt = learn_abbreviations((short, long) for _, long, short in texts)
         counts[""] = len(texts)  # the number of texts, to tell common words from rare ones
         store.replace_vocabulary(dict(counts), learnt)
+        by_release: dict[str, list[tuple[str, str | None]]] = {}
+        for r in store.descriptions():
+            by_release.setdefault(r["release_id"], []).append((r["code"], r["long_description"]))
+        store.replace_rules((rid, *rule) for rid, rows in by_release.items() for rule in mine_rules(rows))
         self._vocabulary = None
 
     def _store_release(self, data: ReleaseData, replace: bool) -> LoadStatus:
@@ -384,6 +391,58 @@ class Hcpcs:
         return [(r["code"], r["long_description"] or "",
                  r["termination_date"] is not None and r["termination_date"] < day.isoformat())
                 for r in self._store.code_list(rel.id, active_on)]
+
+    # -- validation --------------------------------------------------------------------------------
+
+    def reference(self) -> Reference:
+        """What claim-line validation needs: every record over its release's span, NOC flags, pair rules."""
+        version = self.data_version()
+        cached = getattr(self, "_reference", None)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        nocs: dict[int, set[str]] = {}
+        years = {r.id: r.year for r in self.releases()}
+        periods = []
+        for row in self._store.periods():
+            year = self._store.noc_list_year(years[row["release_id"]])
+            if year is not None and year not in nocs:
+                nocs[year] = self._store.noc_codes(year)
+            periods.append(Period(
+                row["code"], row["kind"], row["release_id"], dt.date.fromisoformat(row["valid_from"]),
+                dt.date.fromisoformat(row["valid_to"]), _day_or_none(row["added_date"]),
+                _day_or_none(row["termination_date"]), row["coverage"],
+                ", ".join(row[c] for c in FIELDS_BY_NAME["cross_reference"].columns if row[c]),
+                year is not None and row["code"] in nocs[year]))
+        rules = [(r["release_id"], r["code"], r["other"]) for r in self._store.rules()]
+        reference = Reference(periods, rules)
+        self._reference = (version, reference)
+        return reference
+
+    def validate(self, code: str, date: dt.date | str, *, modifiers: Sequence[str] = (),
+                 claim_codes: Sequence[str] = ()) -> Verdict:
+        """One claim line: ``valid``, or ``invalid`` with its reasons; ``claim_codes`` are the codes on the
+        claim's other lines (for pair rules)."""
+        return check_line(self.reference(), code, parse_day(date, "date of service"), modifiers,
+                          {c.strip().upper() for c in claim_codes})
+
+    def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",
+                      columns: Columns | None = None, progress: Callable[[float], None] | None = None) -> Summary:
+        """Validate every line of a .csv or .parquet file into ``output`` (.csv or .parquet)."""
+        src, out = Path(source), Path(output)
+        if src.resolve() == out.resolve():
+            raise UsageError("the output file must not be the input file")
+        if engine == "duckdb":
+            return validate_duckdb(self.reference(), src, out, columns or Columns(), progress)
+        if engine == "spark":
+            from ._spark import validate_spark
+
+            return validate_spark(self.reference(), src, out, columns or Columns())
+        raise UsageError(f"unknown engine {engine!r}: choose duckdb or spark")
+
+    def rules(self, release: str | None = None) -> list[tuple[str, str, str, str]]:
+        """The pair rules mined from the descriptions: (release, code, other code, CMS's words)."""
+        rid = self.release(release).id if release else None
+        return [(r["release_id"], r["code"], r["other"], r["clause"]) for r in self._store.rules(rid)]
 
     # -- time --------------------------------------------------------------------------------------
 
@@ -643,6 +702,10 @@ def _correction(row: Row) -> Correction:
 def _first_change(code: str, row: Row, note: str) -> CodeChange:
     return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
                       row["termination_date"], note=note)
+
+
+def _day_or_none(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
 
 
 def _store_once(fingerprint: str, stored: str | None, replace: bool, what: str, delete: Callable[[], None],

@@ -93,7 +93,7 @@ CREATE TABLE noc_codes (
   termination_date TEXT,
   PRIMARY KEY (year, code)
 ) WITHOUT ROWID;
-""" + _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA
+""" + _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA
 
 
 #: Added in schema 2: CMS's corrections files.
@@ -116,6 +116,16 @@ CREATE TABLE IF NOT EXISTS corrections (
   row INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS corrections_by_code ON corrections(code, release_id);
+"""
+#: Added in schema 2: pair rules mined from the descriptions.
+_RULES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pair_rules (
+  release_id TEXT NOT NULL,
+  code TEXT NOT NULL,
+  other TEXT NOT NULL,
+  clause TEXT NOT NULL,
+  PRIMARY KEY (release_id, code, other)
+) WITHOUT ROWID;
 """
 #: Added in schema 2: the full-text index, its vocabulary, and the learnt abbreviations.
 _SEARCH_SCHEMA = """
@@ -176,9 +186,9 @@ class Store:
                 self._run(_schema())
                 self.db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        elif tables and version == 1 and not readonly:
-            with self.transaction():  # schema 1 -> 2: the search index, filled by the facade
-                self._run(_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA)
+        elif tables and not readonly:
+            with self.transaction():  # schema 1 -> 2 (the search index is filled by the facade); idempotent
+                self._run(_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
         # the whole file (tens of MB) fits in memory: keep pages cached and read them mapped
@@ -351,6 +361,34 @@ class Store:
         for r in self.db.execute("SELECT * FROM abbreviations ORDER BY abbreviation, uses DESC, expansion"):
             learnt.setdefault(r["abbreviation"], []).append((r["expansion"], r["uses"]))
         return indexed, learnt
+
+    def replace_rules(self, rules: Iterable[tuple[str, str, str, str]]) -> None:
+        """Every pair rule, as ``(release id, code, other code, clause)``."""
+        self.db.execute("DELETE FROM pair_rules")
+        self.db.executemany("INSERT INTO pair_rules VALUES (?, ?, ?, ?)", rules)
+
+    def rules(self, release_id: str | None = None) -> list[Row]:
+        where, parameters = ("WHERE release_id = ?", (release_id,)) if release_id else ("", ())
+        try:
+            return self.db.execute(f"SELECT * FROM pair_rules {where} ORDER BY release_id, code, other",
+                                   parameters).fetchall()
+        except sqlite3.OperationalError:  # schema 1 opened read-only
+            return []
+
+    def periods(self, code: str | None = None) -> list[Row]:
+        """Each record with the span of dates its release was in effect (to the next release's start)."""
+        where, parameters = ("WHERE r.code = ?", (code,)) if code else ("", ())
+        xrefs = ", ".join(f"r.{c}" for c in FIELDS_BY_NAME["cross_reference"].columns)
+        return self.db.execute(
+            "WITH spans AS (SELECT id, effective_date AS valid_from, "
+            "LEAD(effective_date, 1, '9999-12-31') OVER (ORDER BY effective_date) AS valid_to FROM releases) "
+            f"SELECT r.code, r.kind, s.id AS release_id, s.valid_from, s.valid_to, r.added_date, r.termination_date, "
+            f"r.coverage, {xrefs} "
+            f"FROM records r JOIN spans s ON s.id = r.release_id {where} ORDER BY r.code, s.valid_from",
+            parameters).fetchall()
+
+    def noc_codes(self, year: int) -> set[str]:
+        return {r["code"] for r in self.db.execute("SELECT code FROM noc_codes WHERE year = ?", (year,))}
 
     def abbreviations(self) -> list[Row]:
         return self.db.execute("SELECT * FROM abbreviations ORDER BY abbreviation, uses DESC").fetchall()

@@ -1,0 +1,196 @@
+"""The bulk engines behind ``hcpcs validate FILE``: DuckDB (default, streaming) and Spark (``--engine spark``).
+
+Both load the same reference tables and run the same SQL (``_validate.core_sql``); only reading the input
+and writing the output differ. The output is written beside its target and renamed into place at the
+end, so a failed run leaves no partial file. Nothing here touches the hcpcs database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputError, UsageError
+from ._validate import MODIFIERS, Reference, core_sql, reference_rows
+
+Progress = Callable[[float], None]
+_TYPES = {"spans": {"release_id": "VARCHAR", "valid_from": "DATE", "valid_to": "DATE"},
+          "periods": {"code": "VARCHAR", "kind": "VARCHAR", "release_id": "VARCHAR", "valid_from": "DATE",
+                      "valid_to": "DATE", "added_date": "DATE", "termination_date": "DATE", "coverage": "VARCHAR",
+                      "replacements": "VARCHAR", "noc": "BOOLEAN"},
+          "firsts": {"code": "VARCHAR", "first_release": "VARCHAR", "first_from": "DATE"},
+          "rules": {"release_id": "VARCHAR", "code": "VARCHAR", "other": "VARCHAR"}}
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which input columns hold the code, the date of service, the claim id and the modifiers."""
+
+    code: str = "code"
+    date: str = "date"
+    claim: str | None = "claim_id"
+    modifiers: tuple[str, ...] = ("modifiers",)
+
+
+@dataclass(slots=True)
+class Summary:
+    lines: int = 0
+    valid: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    warnings: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    output: Path | None = None
+
+
+def file_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    raise UsageError(f"{path.name}: give a .csv or .parquet file")
+
+
+def _arrow(ref: Reference) -> dict[str, Any]:
+    import pyarrow as pa
+
+    kinds = {"VARCHAR": pa.string(), "DATE": pa.date32(), "BOOLEAN": pa.bool_()}
+    tables = {}
+    for name, rows in reference_rows(ref).items():
+        schema = pa.schema([(column, kinds[kind]) for column, kind in _TYPES[name].items()])
+        tables[name] = pa.Table.from_pylist(rows, schema=schema)
+    return tables
+
+
+def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns,
+                    progress: Progress | None = None, memory_limit: str = "600MB") -> Summary:
+    """Validate every line of ``source`` into ``output`` with DuckDB, streaming."""
+    import duckdb
+
+    started = time.perf_counter()
+    kind, out_kind = file_format(source), file_format(output)
+    if not source.exists():
+        raise InputError(str(source), "no such file")
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET preserve_insertion_order = true")
+        for name, table in _arrow(ref).items():
+            con.register(f"{name}_arrow", table)
+            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        reader = (f"read_csv({_literal(source)}, all_varchar = true, header = true)" if kind == "csv"
+                  else f"read_parquet({_literal(source)})")
+        try:
+            con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {reader}")
+            present = [row[0] for row in con.execute("DESCRIBE src").fetchall()]
+        except duckdb.Error as exc:
+            raise InputError(source.name, f"cannot read it as {kind.upper()} ({_first_line(exc)})") from None
+        _check_columns(source, present, columns)
+        _check_dates(con, source, columns, kind)
+        con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns)}")
+        part = output.with_name(output.name + ".part")
+        options = "FORMAT parquet" if out_kind == "parquet" else "FORMAT csv, HEADER true"
+        _run_with_progress(con, f"COPY ({core_sql()}) TO {_literal(part)} ({options})", progress)
+        summary = _summarise(con, part, out_kind)
+        part.replace(output)
+    except BaseException:
+        output.with_name(output.name + ".part").unlink(missing_ok=True)
+        raise
+    finally:
+        con.close()
+    summary.seconds = time.perf_counter() - started
+    summary.output = output
+    return summary
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:200]
+
+
+def _check_columns(source: Path, present: list[str], columns: Columns) -> None:
+    wanted = [columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers]
+    missing = [c for c in wanted if c not in present]
+    if missing:
+        raise InputError(source.name, f"no column {', '.join(repr(c) for c in missing)} "
+                         f"(columns: {', '.join(present)}); name them with --code-column, --date-column, "
+                         "--claim-column, --modifier-column")
+
+
+def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
+    date = _quoted(columns.date)
+    bad = f"TRY_CAST(CAST({date} AS VARCHAR) AS DATE) IS NULL"
+    (count,) = con.execute(f"SELECT count(*) FROM src WHERE {bad}").fetchone()
+    if not count:
+        return
+    row, value = con.execute(
+        f"SELECT n, d FROM (SELECT row_number() OVER () AS n, CAST({date} AS VARCHAR) AS d FROM src) "
+        f"WHERE TRY_CAST(d AS DATE) IS NULL LIMIT 1").fetchone()
+    where = {"line": row + 1} if kind == "csv" else {"row": row}
+    shown = "missing" if value is None or not str(value).strip() else f"{value!r} is not a date (YYYY-MM-DD)"
+    raise InputError(source.name, f"{columns.date} {shown}; {count:,} such rows in all", field=columns.date,
+                     **where)
+
+
+def _lines_sql(columns: Columns) -> str:
+    mods = ", ".join(f"CAST({_quoted(m)} AS VARCHAR)" for m in columns.modifiers) or "NULL"
+    split = (f"list_filter(string_split_regex(upper(trim(concat_ws(' ', {mods}))), '[\\s,]+'), lambda x: x <> '')")
+    picks = ", ".join(f"NULLIF(mods[{n}], '') AS m{n}" for n in range(1, MODIFIERS + 1))
+    claim = f"NULLIF(trim(CAST({_quoted(columns.claim)} AS VARCHAR)), '')" if columns.claim else "NULL"
+    code = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
+    return (f"SELECT line, claim_id, code, day, regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks} "
+            f"FROM (SELECT row_number() OVER () AS line, {claim} AS claim_id, coalesce({code}, '') AS code, "
+            f"CAST(CAST({_quoted(columns.date)} AS VARCHAR) AS DATE) AS day, {split} AS mods FROM src)")
+
+
+def _run_with_progress(con: Any, sql: str, progress: Progress | None) -> None:
+    if progress is None:
+        con.execute(sql)
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            con.execute(sql)
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    while worker.is_alive():
+        worker.join(0.2)
+        try:
+            done = con.query_progress()
+        except Exception:
+            done = -1
+        if done is not None and done >= 0:
+            progress(float(done))
+    if failure:
+        raise failure[0]
+    progress(100.0)
+
+
+def _summarise(con: Any, path: Path, kind: str) -> Summary:
+    reader = f"read_parquet({_literal(path)})" if kind == "parquet" else \
+        f"read_csv({_literal(path)}, all_varchar = true, header = true)"
+    summary = Summary()
+    lines, valid = con.execute(
+        f"SELECT count(*), count(*) FILTER (WHERE status = 'valid') FROM {reader}").fetchone()
+    summary.lines, summary.valid = lines, valid
+    for column, target in (("reasons", summary.reasons), ("warnings", summary.warnings)):
+        rows = con.execute(
+            f"SELECT r, count(*) FROM (SELECT unnest(string_split({column}, ';')) AS r FROM {reader} "
+            f"WHERE {column} IS NOT NULL AND {column} <> '') GROUP BY r ORDER BY r").fetchall()
+        target.update({r: n for r, n in rows})
+    return summary

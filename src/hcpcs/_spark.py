@@ -1,0 +1,93 @@
+"""The same validation as a PySpark job, for inputs one machine cannot hold.
+
+The reference tables are small (about 35,000 records over all releases) and are broadcast; the lines are
+read by Spark, normalised exactly as the DuckDB engine does, and run through the shared SQL. Local mode
+(``local[*]``) unless ``SPARK_MASTER`` names a cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from ._engines import Columns, Summary, file_format
+from ._errors import InputError
+from ._validate import MODIFIERS, Reference, core_sql, reference_rows
+
+_SCHEMAS = {
+    "spans": "release_id string, valid_from date, valid_to date",
+    "periods": "code string, kind string, release_id string, valid_from date, valid_to date, added_date date, "
+               "termination_date date, coverage string, replacements string, noc boolean",
+    "firsts": "code string, first_release string, first_from date",
+    "rules": "release_id string, code string, other string",
+}
+
+
+def session() -> Any:
+    from pyspark.sql import SparkSession
+
+    return (SparkSession.builder.master(os.environ.get("SPARK_MASTER", "local[2]")).appName("hcpcs-validate")
+            .config("spark.ui.enabled", "false").config("spark.sql.ansi.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "1g")
+            .getOrCreate())
+
+
+def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns) -> Summary:
+    from pyspark.sql import functions as F  # noqa: N812 (Spark's own convention)
+
+    started = time.perf_counter()
+    kind, out_kind = file_format(source), file_format(output)
+    if not source.exists():
+        raise InputError(str(source), "no such file")
+    spark = session()
+    rows = reference_rows(ref)
+    for name, schema in _SCHEMAS.items():
+        frame = spark.createDataFrame([tuple(r.values()) for r in rows[name]], schema=schema)
+        F.broadcast(frame).createOrReplaceTempView(name)
+    src = (spark.read.option("header", "true").csv(str(source)) if kind == "csv" else spark.read.parquet(str(source)))
+    missing = [c for c in (columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers)
+               if c not in src.columns]
+    if missing:
+        raise InputError(source.name, f"no column {', '.join(repr(c) for c in missing)} (columns: "
+                         f"{', '.join(src.columns)})")
+    src = src.withColumn("__line", F.monotonically_increasing_id())
+    day = F.to_date(F.col(columns.date).cast("string"), "yyyy-MM-dd")
+    bad = src.filter(day.isNull()).orderBy("__line").limit(1).collect()
+    if bad:
+        raise InputError(source.name, f"{columns.date} {bad[0][columns.date]!r} is not a date (YYYY-MM-DD)",
+                         field=columns.date)
+    mods = F.concat_ws(" ", *[F.col(m).cast("string") for m in columns.modifiers]) if columns.modifiers \
+        else F.lit("")
+    split = F.filter(F.split(F.upper(F.trim(mods)), r"[\s,]+"), lambda x: x != "")
+    code = F.coalesce(F.upper(F.trim(F.col(columns.code).cast("string"))), F.lit(""))
+    lines = src.select(
+        F.row_number().over(__import__("pyspark.sql.window", fromlist=["Window"]).Window.orderBy("__line"))
+        .alias("line"),
+        (F.when(F.trim(F.col(columns.claim).cast("string")) != "", F.trim(F.col(columns.claim).cast("string")))
+         if columns.claim else F.lit(None).cast("string")).alias("claim_id"),
+        code.alias("code"), day.alias("day"), split.alias("mods"))
+    lines = lines.select("line", "claim_id", "code", "day", F.col("code").rlike("^[A-CE-Z][0-9]{4}$").alias("code_ok"),
+                         *[F.when(F.get(F.col("mods"), n - 1) != "", F.get(F.col("mods"), n - 1)).alias(f"m{n}")
+                           for n in range(1, MODIFIERS + 1)])
+    lines.createOrReplaceTempView("lines")
+    result = spark.sql(core_sql("STRING"))
+    part = output.with_name(output.name + ".spark")
+    try:
+        writer = result.coalesce(1).write.mode("overwrite")
+        (writer.option("header", "true").csv(str(part)) if out_kind == "csv" else writer.parquet(str(part)))
+        written = next(p for p in part.iterdir() if p.name.startswith("part-"))
+        written.replace(output)
+    finally:
+        shutil.rmtree(part, ignore_errors=True)
+    summary = Summary(output=output)
+    counted = result.groupBy("status").count().collect()
+    summary.lines = sum(r["count"] for r in counted)
+    summary.valid = sum(r["count"] for r in counted if r["status"] == "valid")
+    for column, target in (("reasons", summary.reasons), ("warnings", summary.warnings)):
+        exploded = result.select(F.explode(F.split(F.col(column), ";")).alias("r")).filter("r <> ''")
+        target.update({r["r"]: r["count"] for r in exploded.groupBy("r").count().collect()})
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,267 @@
+"""Validating claim lines: was each line's code (and modifiers) valid on its date of service?
+
+One specification, three paths that must agree: ``check_line`` (Python, one line), and the same rules as
+SQL (``CORE_SQL``) run by DuckDB over a file, or by Spark. The SQL uses only what both engines share
+(joins, CASE, ``concat_ws``), over tables the engines build from the same reference data:
+
+    lines(line, claim_id, code, day, code_ok, m1, m2, m3, m4)   the input, normalised
+    spans(release_id, valid_from, valid_to)                     when each release was in effect
+    periods(code, kind, release_id, valid_from, valid_to, added_date, termination_date, coverage,
+            replacements, noc)                                  each record over its release's span
+    firsts(code, first_release, first_from)                     where each code first appears
+    rules(release_id, code, other)                              pair rules mined from descriptions
+
+Reasons (a line with any is ``invalid``), in this order: malformed_code, no_release, not_yet_effective,
+unknown_code, terminated, unknown_modifier, terminated_modifier, pair_conflict. Warnings: not_payable
+(coverage I, M or S), statute_excluded (coverage S), noc (a not-otherwise-classified code).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+REASONS = ("malformed_code", "no_release", "not_yet_effective", "unknown_code", "terminated", "unknown_modifier",
+           "terminated_modifier", "pair_conflict")
+WARNINGS = ("not_payable", "statute_excluded", "noc")
+_PROCEDURE = re.compile(r"[A-CE-Z][0-9]{4}")
+MODIFIERS = 4
+_COVERAGE = {"I": "Not payable by Medicare", "M": "Non-covered by Medicare", "S": "Non-covered by Medicare statute"}
+END_OF_TIME = dt.date(9999, 12, 31)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    code: str
+    kind: str
+    release_id: str
+    valid_from: dt.date
+    valid_to: dt.date
+    added_date: dt.date | None
+    termination_date: dt.date | None
+    coverage: str | None
+    replacements: str
+    noc: bool
+
+
+@dataclass(slots=True)
+class Reference:
+    """What validation needs from the database, the same for every engine."""
+
+    periods: list[Period]
+    rules: list[tuple[str, str, str]]
+    spans: list[tuple[str, dt.date, dt.date]] = field(default_factory=list)
+    by_code: dict[str, list[Period]] = field(default_factory=dict)
+    firsts: dict[str, Period] = field(default_factory=dict)
+    rule_map: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for period in self.periods:
+            self.by_code.setdefault(period.code, []).append(period)
+            self.firsts.setdefault(period.code, period)
+        seen = {(p.release_id, p.valid_from, p.valid_to) for p in self.periods}
+        self.spans = sorted(seen, key=lambda s: s[1])
+        for release_id, code, other in self.rules:
+            self.rule_map.setdefault((release_id, code), []).append(other)
+
+    def release_on(self, day: dt.date) -> str | None:
+        for release_id, start, end in self.spans:
+            if start <= day < end:
+                return release_id
+        return None
+
+    def period(self, code: str, day: dt.date, kind: str) -> Period | None:
+        for period in self.by_code.get(code, ()):
+            if period.kind == kind and period.valid_from <= day < period.valid_to:
+                return period
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A line's result: ``valid`` or ``invalid``, its reasons and warnings (codes with messages)."""
+
+    status: str
+    reasons: tuple[str, ...]
+    messages: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    def row(self) -> dict[str, str]:
+        return {"status": self.status, "reasons": ";".join(self.reasons), "messages": " | ".join(self.messages),
+                "warnings": ";".join(self.warnings)}
+
+
+def normalise_code(text: str | None) -> str:
+    return (text or "").strip().upper()
+
+
+def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: Sequence[str | None] = (),
+               claim_codes: Collection[str] = ()) -> Verdict:
+    """The verdict on one claim line; ``claim_codes`` are the codes of the claim's other lines."""
+    code = normalise_code(code_text)
+    found: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    release = ref.release_on(day)
+    when = day.isoformat()
+    if not _PROCEDURE.fullmatch(code):
+        found.append(("malformed_code", f"{code} is not a Level II procedure code"))
+    elif release is None:
+        found.append(("no_release", f"no loaded release is in effect on {when}"))
+    else:
+        period = ref.period(code, day, "procedure")
+        first = ref.firsts.get(code)
+        if period is None:
+            if first is not None and first.valid_from > day:
+                found.append(("not_yet_effective",
+                              f"{code} is not yet in effect on {when}: first in release {first.release_id}"))
+            else:
+                found.append(("unknown_code", f"{code} is not in release {release}"))
+        elif period.added_date is not None and period.added_date > day:
+            found.append(("not_yet_effective",
+                          f"{code} is not yet in effect on {when}: added {period.added_date.isoformat()}"))
+        elif period.termination_date is not None and period.termination_date < day:
+            replaced = f"; replaced by {period.replacements}" if period.replacements else ""
+            found.append(("terminated", f"{code} was terminated on {period.termination_date.isoformat()}{replaced}"))
+        if period is not None:
+            if period.coverage in _COVERAGE:
+                warnings.append("not_payable")
+            if period.coverage == "S":
+                warnings.append("statute_excluded")
+            if period.noc:
+                warnings.append("noc")
+    if release is not None:
+        for text in list(modifiers)[:MODIFIERS]:
+            modifier = normalise_code(text)
+            if not modifier:
+                continue
+            period = ref.period(modifier, day, "modifier")
+            if period is None:
+                found.append(("unknown_modifier", f"modifier {modifier} is not in release {release}"))
+            elif period.termination_date is not None and period.termination_date < day:
+                found.append(("terminated_modifier",
+                              f"modifier {modifier} was terminated on {period.termination_date.isoformat()}"))
+        if _PROCEDURE.fullmatch(code):
+            period = ref.period(code, day, "procedure")
+            others = ref.rule_map.get((period.release_id, code), []) if period else []
+            clash = sorted(o for o in others if o in claim_codes)
+            if clash:
+                found.append(("pair_conflict", f"{code} is not to be billed with {clash[0]} on the same claim"))
+    order = {r: i for i, r in enumerate(REASONS)}
+    found.sort(key=lambda r: order[r[0]])
+    return Verdict("invalid" if found else "valid", tuple(r for r, _ in found), tuple(m for _, m in found),
+                   tuple(warnings))
+
+
+#: The shared rules as SQL. Only joins, CASE and concat_ws: the same text runs on DuckDB and Spark.
+CORE_SQL = """
+WITH lined AS (
+  SELECT l.*, s.release_id AS in_effect
+  FROM lines l LEFT JOIN spans s ON l.day >= s.valid_from AND l.day < s.valid_to
+),
+ruled AS (
+  SELECT claim_id, code, in_effect FROM lined
+  WHERE claim_id IS NOT NULL AND code IN (SELECT code FROM rules)
+),
+clashes AS (
+  SELECT a.claim_id, a.code, a.in_effect, min(r.other) AS other
+  FROM (SELECT DISTINCT claim_id, code, in_effect FROM ruled) a
+  JOIN rules r ON r.release_id = a.in_effect AND r.code = a.code
+  JOIN (SELECT DISTINCT claim_id, code FROM lined WHERE claim_id IS NOT NULL) y
+    ON y.claim_id = a.claim_id AND y.code = r.other
+  GROUP BY a.claim_id, a.code, a.in_effect
+),
+judged AS (
+  SELECT l.line, l.claim_id, l.code, l.day, l.m1, l.m2, l.m3, l.m4,
+    CASE
+      WHEN NOT l.code_ok THEN concat_ws('', l.code, ' is not a Level II procedure code')
+      WHEN l.in_effect IS NULL THEN concat_ws('', 'no loaded release is in effect on ', CAST(l.day AS @TEXT@))
+      WHEN p.code IS NULL AND f.first_from > l.day THEN concat_ws('', l.code, ' is not yet in effect on ',
+        CAST(l.day AS @TEXT@), ': first in release ', f.first_release)
+      WHEN p.code IS NULL THEN concat_ws('', l.code, ' is not in release ', l.in_effect)
+      WHEN p.added_date > l.day THEN concat_ws('', l.code, ' is not yet in effect on ', CAST(l.day AS @TEXT@),
+        ': added ', CAST(p.added_date AS @TEXT@))
+      WHEN p.termination_date < l.day THEN concat_ws('', l.code, ' was terminated on ',
+        CAST(p.termination_date AS @TEXT@), CASE WHEN p.replacements <> '' THEN '; replaced by ' END,
+        CASE WHEN p.replacements <> '' THEN p.replacements END)
+    END AS code_message,
+    CASE
+      WHEN NOT l.code_ok THEN 'malformed_code'
+      WHEN l.in_effect IS NULL THEN 'no_release'
+      WHEN p.code IS NULL AND f.first_from > l.day THEN 'not_yet_effective'
+      WHEN p.code IS NULL THEN 'unknown_code'
+      WHEN p.added_date > l.day THEN 'not_yet_effective'
+      WHEN p.termination_date < l.day THEN 'terminated'
+    END AS code_reason,
+    {modifier_checks}
+    CASE WHEN x.other IS NOT NULL AND l.code_ok AND l.in_effect IS NOT NULL THEN concat_ws('', l.code,
+      ' is not to be billed with ', x.other, ' on the same claim') END AS clash_message,
+    concat_ws(';',
+      CASE WHEN p.coverage IN ('I', 'M', 'S') THEN 'not_payable' END,
+      CASE WHEN p.coverage = 'S' THEN 'statute_excluded' END,
+      CASE WHEN p.noc THEN 'noc' END) AS warnings
+  FROM lined l
+  LEFT JOIN periods p ON p.code = l.code AND p.kind = 'procedure' AND l.day >= p.valid_from AND l.day < p.valid_to
+  LEFT JOIN firsts f ON f.code = l.code
+  {modifier_joins}
+  LEFT JOIN clashes x ON x.claim_id = l.claim_id AND x.code = l.code AND x.in_effect = l.in_effect
+)
+SELECT line, claim_id, code, CAST(day AS @TEXT@) AS date, concat_ws(' ', m1, m2, m3, m4) AS modifiers,
+  CASE WHEN code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL THEN 'valid' ELSE 'invalid' END
+    AS status,
+  concat_ws(';', code_reason, {modifier_reasons}, CASE WHEN clash_message IS NOT NULL THEN 'pair_conflict' END)
+    AS reasons,
+  concat_ws(' | ', code_message, {modifier_messages}, clash_message) AS messages,
+  warnings
+FROM judged
+ORDER BY line
+"""
+
+
+def _modifier_sql() -> dict[str, str]:
+    checks, joins, reasons, messages, none = [], [], [], [], []
+    for n in range(1, MODIFIERS + 1):
+        m, q = f"l.m{n}", f"q{n}"
+        joins.append(f"LEFT JOIN periods {q} ON {q}.code = {m} AND {q}.kind = 'modifier' "
+                     f"AND l.day >= {q}.valid_from AND l.day < {q}.valid_to")
+        checks.append(
+            f"CASE WHEN {m} IS NULL OR l.in_effect IS NULL THEN NULL "
+            f"WHEN {q}.code IS NULL THEN 'unknown_modifier' "
+            f"WHEN {q}.termination_date < l.day THEN 'terminated_modifier' END AS m{n}_reason,\n    "
+            f"CASE WHEN {m} IS NULL OR l.in_effect IS NULL THEN NULL "
+            f"WHEN {q}.code IS NULL THEN concat_ws('', 'modifier ', {m}, ' is not in release ', l.in_effect) "
+            f"WHEN {q}.termination_date < l.day THEN concat_ws('', 'modifier ', {m}, ' was terminated on ', "
+            f"CAST({q}.termination_date AS @TEXT@)) END AS m{n}_message,")
+        none.append(f"AND m{n}_reason IS NULL")
+    # reasons in the spec's order: every unknown_modifier before any terminated_modifier
+    reasons.append(", ".join(f"CASE WHEN m{n}_reason = 'unknown_modifier' THEN m{n}_reason END"
+                             for n in range(1, MODIFIERS + 1)))
+    reasons.append(", ".join(f"CASE WHEN m{n}_reason = 'terminated_modifier' THEN m{n}_reason END"
+                             for n in range(1, MODIFIERS + 1)))
+    messages.append(", ".join(f"CASE WHEN m{n}_reason = 'unknown_modifier' THEN m{n}_message END"
+                              for n in range(1, MODIFIERS + 1)))
+    messages.append(", ".join(f"CASE WHEN m{n}_reason = 'terminated_modifier' THEN m{n}_message END"
+                              for n in range(1, MODIFIERS + 1)))
+    return {"modifier_checks": "\n    ".join(checks), "modifier_joins": "\n  ".join(joins),
+            "modifier_reasons": ", ".join(reasons), "modifier_messages": ", ".join(messages),
+            "no_modifier_problem": " ".join(none)}
+
+
+def core_sql(text: str = "VARCHAR") -> str:
+    """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING)."""
+    return CORE_SQL.format(**_modifier_sql()).replace("@TEXT@", text)
+
+
+def reference_rows(ref: Reference) -> dict[str, list[dict[str, Any]]]:
+    """The reference tables as rows, for an engine to load."""
+    return {
+        "spans": [{"release_id": r, "valid_from": a, "valid_to": b} for r, a, b in ref.spans],
+        "periods": [{"code": p.code, "kind": p.kind, "release_id": p.release_id, "valid_from": p.valid_from,
+                     "valid_to": p.valid_to, "added_date": p.added_date, "termination_date": p.termination_date,
+                     "coverage": p.coverage, "replacements": p.replacements, "noc": p.noc} for p in ref.periods],
+        "firsts": [{"code": c, "first_release": p.release_id, "first_from": p.valid_from}
+                   for c, p in ref.firsts.items()],
+        "rules": [{"release_id": r, "code": c, "other": o} for r, c, o in ref.rules],
+    }
