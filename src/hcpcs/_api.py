@@ -26,6 +26,7 @@ from ._bundle import (
 )
 from ._codes import codes_named_in, parse_code
 from ._diff import choose_fields, compare, diff_records
+from ._engines import Columns, Summary, validate_duckdb
 from ._errors import InputError, LoadError, NotFound, StoreError, UsageError
 from ._layout import FIELDS_BY_NAME
 from ._models import (
@@ -48,12 +49,11 @@ from ._models import (
     TransactionReport,
 )
 from ._report import ReportComparison, compare_report
-from ._engines import Columns, Summary, validate_duckdb
 from ._rules import mine as mine_rules
-from ._validate import Period, Reference, Verdict, check_line
 from ._search import Vocabulary, extra_terms, learn_abbreviations, plan, words
 from ._store import Row, Store
 from ._transactions import read_report
+from ._validate import Period, Reference, Verdict, check_line
 
 if TYPE_CHECKING:
     from ._update import Downloaded, Progress, Published
@@ -117,6 +117,7 @@ class Hcpcs:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._vocabulary: Vocabulary | None = None
+        self._reference: tuple[int, Reference] | None = None
         if not store.readonly and store.unindexed_releases():
             with store.transaction():  # a database from before search: index it once
                 self._index()
@@ -397,9 +398,8 @@ class Hcpcs:
     def reference(self) -> Reference:
         """What claim-line validation needs: every record over its release's span, NOC flags, pair rules."""
         version = self.data_version()
-        cached = getattr(self, "_reference", None)
-        if cached is not None and cached[0] == version:
-            return cached[1]
+        if self._reference is not None and self._reference[0] == version:
+            return self._reference[1]
         nocs: dict[int, set[str]] = {}
         years = {r.id: r.year for r in self.releases()}
         periods = []

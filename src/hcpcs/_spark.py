@@ -36,7 +36,7 @@ def session() -> Any:
 
 
 def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns) -> Summary:
-    from pyspark.sql import functions as F  # noqa: N812 (Spark's own convention)
+    from pyspark.sql import functions as F
 
     started = time.perf_counter()
     kind, out_kind = file_format(source), file_format(output)

@@ -355,6 +355,113 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
     click.echo(f"wrote {output}: CodeSystem {resource['version']}, {len(resource['concept']):,} concepts", err=True)
 
 
+@cli.command()
+@click.argument("target", metavar="CODE|FILE")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="The date of service (one line).")
+@click.option("--modifier", "modifiers", multiple=True, help="A modifier on the line (one line; repeat for more).")
+@click.option("--with", "claim_codes", multiple=True, metavar="CODE",
+              help="Another code on the same claim, for pair rules (one line; repeat for more).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Results file (.csv or .parquet) for a file of lines. Default: FILE-results.csv.")
+@click.option("--code-column", default="code", show_default=True)
+@click.option("--date-column", default="date", show_default=True)
+@click.option("--claim-column", default="claim_id", show_default=True, help="Empty string: no claim ids.")
+@click.option("--modifier-column", "modifier_columns", multiple=True,
+              help="Column(s) holding modifiers (several per cell split on spaces or commas). Default: modifiers.")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@handles_errors
+def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[str, ...],
+             claim_codes: tuple[str, ...], output: Path | None, code_column: str, date_column: str,
+             claim_column: str, modifier_columns: tuple[str, ...], engine: str, fmt: str) -> None:
+    """Check claim lines: was the code (and each modifier) valid on the date of service?
+
+    One line: hcpcs validate S9328 --date 2020-05-01 --modifier GA. A file (.csv or .parquet) of lines:
+    hcpcs validate claims.csv -o results.parquet. Exit 0 when every line is valid, 1 when any is not.
+    """
+    path = Path(target)
+    if path.suffix.lower() in (".csv", ".parquet", ".pq", ".tsv", ".txt"):
+        if day or modifiers or claim_codes:
+            raise UsageError("--date, --modifier and --with are for one line; a file names them by column")
+        _validate_file(ctx, path, output, code_column, date_column, claim_column, modifier_columns, engine, fmt)
+        return
+    if not day:
+        raise UsageError("give the date of service: --date YYYY-MM-DD")
+    with _open(ctx, readonly=True) as db:
+        verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes)
+    if fmt == "json":
+        click.echo(json.dumps({"code": target.strip().upper(), "date": day, "modifiers": list(modifiers),
+                               **verdict.row()}, indent=2))
+    else:
+        click.echo(verdict.status)
+        for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
+            click.echo(f"  {reason}: {message}")
+        for warning in verdict.warnings:
+            click.echo(f"  warning: {warning}")
+    if verdict.status != "valid":
+        sys.exit(1)
+
+
+def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_column: str, date_column: str,
+                   claim_column: str, modifier_columns: tuple[str, ...], engine: str, fmt: str) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from ._engines import Columns
+
+    columns = Columns(code_column, date_column, claim_column or None, modifier_columns or ("modifiers",))
+    target = output or path.with_name(path.stem + "-results.csv")
+    console = Console(stderr=True)
+    with _open(ctx, readonly=True) as db, Progress(BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
+                                                   console=console, transient=True,
+                                                   disable=not console.is_terminal) as bar:
+        task = bar.add_task("validating", total=100)
+        summary = db.validate_file(path, target, engine=engine, columns=columns,
+                                   progress=lambda done: bar.update(task, completed=done))
+    if fmt == "json":
+        click.echo(json.dumps({"lines": summary.lines, "valid": summary.valid, "reasons": summary.reasons,
+                               "warnings": summary.warnings, "seconds": round(summary.seconds, 3),
+                               "output": str(target)}, indent=2))
+    else:
+        table = Table(title=f"{summary.lines:,} lines, {summary.valid:,} valid -> {target}")
+        table.add_column("Reason or warning")
+        table.add_column("Lines", justify="right")
+        for name, count in summary.reasons.items():
+            table.add_row(name, f"{count:,}")
+        for name, count in summary.warnings.items():
+            table.add_row(f"warning: {name}", f"{count:,}")
+        Console().print(table)
+        rate = summary.lines / summary.seconds if summary.seconds else 0
+        click.echo(f"{summary.seconds:.2f} s, {rate:,.0f} lines/s")
+    if summary.valid != summary.lines:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--release", help="Release id (YYYY-MM). Default: every release.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+@handles_errors
+def rules(ctx: click.Context, release: str | None, fmt: str) -> None:
+    """List the pair rules mined from CMS's descriptions ("do not use this code with S9330 or S9331")."""
+    with _open(ctx, readonly=True) as db:
+        found = db.rules(release)
+    if fmt == "json":
+        click.echo(json.dumps([{"release": r, "code": c, "other": o, "clause": t} for r, c, o, t in found], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(found)} pair rules")
+    for name in ("Release", "Code", "Not with", "CMS's words"):
+        table.add_column(name, overflow="fold")
+    for row in found:
+        table.add_row(*row)
+    Console().print(table)
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v for value in values for v in value.split(",") if v.strip()]
 
