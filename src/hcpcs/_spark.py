@@ -73,7 +73,7 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
                          *[F.when(F.get(F.col("mods"), n - 1) != "", F.get(F.col("mods"), n - 1)).alias(f"m{n}")
                            for n in range(1, MODIFIERS + 1)])
     lines.createOrReplaceTempView("lines")
-    result = spark.sql(core_sql("STRING"))
+    result = spark.sql(core_sql(ref.spans, "STRING")).orderBy("line")
     part = output.with_name(output.name + ".spark")
     try:
         writer = result.coalesce(1).write.mode("overwrite")

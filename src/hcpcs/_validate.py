@@ -158,19 +158,17 @@ def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: S
 #: The shared rules as SQL. Only joins, CASE and concat_ws: the same text runs on DuckDB and Spark.
 CORE_SQL = """
 WITH lined AS (
-  SELECT l.*, s.release_id AS in_effect
-  FROM lines l LEFT JOIN spans s ON l.day >= s.valid_from AND l.day < s.valid_to
+  SELECT l.*, {in_effect} AS in_effect FROM lines l
 ),
 ruled AS (
-  SELECT claim_id, code, in_effect FROM lined
-  WHERE claim_id IS NOT NULL AND code IN (SELECT code FROM rules)
+  SELECT DISTINCT claim_id, code, in_effect FROM lined
+  WHERE claim_id IS NOT NULL AND (code IN (SELECT code FROM rules) OR code IN (SELECT other FROM rules))
 ),
 clashes AS (
   SELECT a.claim_id, a.code, a.in_effect, min(r.other) AS other
-  FROM (SELECT DISTINCT claim_id, code, in_effect FROM ruled) a
+  FROM ruled a
   JOIN rules r ON r.release_id = a.in_effect AND r.code = a.code
-  JOIN (SELECT DISTINCT claim_id, code FROM lined WHERE claim_id IS NOT NULL) y
-    ON y.claim_id = a.claim_id AND y.code = r.other
+  JOIN (SELECT DISTINCT claim_id, code FROM ruled) y ON y.claim_id = a.claim_id AND y.code = r.other
   GROUP BY a.claim_id, a.code, a.in_effect
 ),
 judged AS (
@@ -203,7 +201,7 @@ judged AS (
       CASE WHEN p.coverage = 'S' THEN 'statute_excluded' END,
       CASE WHEN p.noc THEN 'noc' END) AS warnings
   FROM lined l
-  LEFT JOIN periods p ON p.code = l.code AND p.kind = 'procedure' AND l.day >= p.valid_from AND l.day < p.valid_to
+  LEFT JOIN periods p ON p.release_id = l.in_effect AND p.code = l.code AND p.kind = 'procedure'
   LEFT JOIN firsts f ON f.code = l.code
   {modifier_joins}
   LEFT JOIN clashes x ON x.claim_id = l.claim_id AND x.code = l.code AND x.in_effect = l.in_effect
@@ -216,7 +214,6 @@ SELECT line, claim_id, code, CAST(day AS @TEXT@) AS date, concat_ws(' ', m1, m2,
   concat_ws(' | ', code_message, {modifier_messages}, clash_message) AS messages,
   warnings
 FROM judged
-ORDER BY line
 """
 
 
@@ -224,8 +221,8 @@ def _modifier_sql() -> dict[str, str]:
     checks, joins, reasons, messages, none = [], [], [], [], []
     for n in range(1, MODIFIERS + 1):
         m, q = f"l.m{n}", f"q{n}"
-        joins.append(f"LEFT JOIN periods {q} ON {q}.code = {m} AND {q}.kind = 'modifier' "
-                     f"AND l.day >= {q}.valid_from AND l.day < {q}.valid_to")
+        joins.append(f"LEFT JOIN periods {q} ON {q}.release_id = l.in_effect AND {q}.code = {m} "
+                     f"AND {q}.kind = 'modifier'")
         checks.append(
             f"CASE WHEN {m} IS NULL OR l.in_effect IS NULL THEN NULL "
             f"WHEN {q}.code IS NULL THEN 'unknown_modifier' "
@@ -249,9 +246,16 @@ def _modifier_sql() -> dict[str, str]:
             "no_modifier_problem": " ".join(none)}
 
 
-def core_sql(text: str = "VARCHAR") -> str:
-    """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING)."""
-    return CORE_SQL.format(**_modifier_sql()).replace("@TEXT@", text)
+def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR") -> str:
+    """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING).
+
+    The release in effect on a line's date is a CASE over the releases' start dates (a handful), so
+    every join after it is on equal keys: no range join, and the lines keep their order.
+    """
+    cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'"
+                     for rid, start, _ in sorted(spans, key=lambda s: s[1], reverse=True))
+    in_effect = f"CASE {cases} END" if cases else "CAST(NULL AS @TEXT@)"
+    return CORE_SQL.format(**_modifier_sql(), in_effect=in_effect).replace("@TEXT@", text)
 
 
 def reference_rows(ref: Reference) -> dict[str, list[dict[str, Any]]]:
