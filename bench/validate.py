@@ -43,20 +43,22 @@ COPY (
 """
 
 OURS = """
-import json, resource, sys, time
+import json, sys, time
 import hcpcs
+{peak}
 db = hcpcs.open(sys.argv[1], readonly=True)
 db.reference()
 start = time.perf_counter()
 summary = db.validate_file(sys.argv[2], sys.argv[3])
 seconds = time.perf_counter() - start
 print(json.dumps({"lines": summary.lines, "invalid": summary.lines - summary.valid, "seconds": seconds,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
 """
 
 PANDAS = """
-import json, resource, sys, time
+import json, sys, time
 import pandas as pd
+{peak}
 import hcpcs
 db = hcpcs.open(sys.argv[1], readonly=True)
 ref = db.reference()
@@ -93,12 +95,22 @@ merged = merged.sort_values("line")
 merged[["claim_id", "code", "date", "modifiers", "reason"]].to_parquet(sys.argv[3])
 seconds = time.perf_counter() - start
 print(json.dumps({"lines": len(merged), "invalid": int(merged["reason"].notna().sum()), "seconds": seconds,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": peak_mb()}))
+"""
+
+
+# The process's own high-water mark (VmHWM): getrusage's ru_maxrss would carry the parent's size over exec.
+PEAK = """
+def peak_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 """
 
 
 def run(script: str, *args: str) -> dict[str, float]:
-    out = subprocess.run([sys.executable, "-c", textwrap.dedent(script), *args], capture_output=True, text=True)
+    code = textwrap.dedent(script).replace("{peak}", PEAK)
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr[-2000:])
     result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])

@@ -75,8 +75,11 @@ def single_line_rows(db: hcpcs.Hcpcs, lines: list[tuple[str, str, str, str]]) ->
 
 
 def bulk_rows(path: Path) -> list[dict[str, str]]:
+    """The results in input order (the engine writes them as it finishes, each with its line number)."""
     with path.open() as rows:
-        return [{k: r[k] for k in ("status", "reasons", "messages", "warnings")} for r in csv.DictReader(rows)]
+        ordered = sorted(csv.DictReader(rows), key=lambda r: int(r["line"]))
+    assert [int(r["line"]) for r in ordered] == list(range(1, len(ordered) + 1))
+    return [{k: r[k] for k in ("status", "reasons", "messages", "warnings")} for r in ordered]
 
 
 CODES = ["S9328", "S9325", "S9327", "S9329", "S9330", "C9034", "J1095", "G9890", "E0424", "A4252", "A9999",
@@ -128,7 +131,7 @@ def test_spark_gives_the_same_results_as_duckdb(db: hcpcs.Hcpcs, tmp_path: Path)
     if shutil.which("java") is None:
         pytest.fail("Java is needed for the Spark engine")
     source = all_cases_file(tmp_path)
-    duck = db.validate_file(source, tmp_path / "duck.csv")
+    duck = db.validate_file(source, tmp_path / "duck.csv", ordered=True)
     spark = db.validate_file(source, tmp_path / "spark.csv", engine="spark")
     assert (tmp_path / "duck.csv").read_text() == (tmp_path / "spark.csv").read_text()
     assert (spark.lines, spark.valid, spark.reasons, spark.warnings) == (
@@ -173,3 +176,11 @@ def test_cli_one_line_and_a_file(all_loaded: Path, tmp_path: Path) -> None:
     rules = json.loads(result.output)
     assert {"release": "2020-10", "code": "S9329", "other": "S9330",
             "clause": "do not use this code with s9330 or s9331"} in rules
+
+
+def test_keep_order_writes_the_input_order(db: hcpcs.Hcpcs, tmp_path: Path) -> None:
+    source = all_cases_file(tmp_path)
+    db.validate_file(source, tmp_path / "ordered.csv", ordered=True)
+    with (tmp_path / "ordered.csv").open() as rows:
+        lines = [int(r["line"]) for r in csv.DictReader(rows)]
+    assert lines == list(range(1, 16))

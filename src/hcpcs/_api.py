@@ -426,13 +426,18 @@ class Hcpcs:
                           {c.strip().upper() for c in claim_codes})
 
     def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",
-                      columns: Columns | None = None, progress: Callable[[float], None] | None = None) -> Summary:
-        """Validate every line of a .csv or .parquet file into ``output`` (.csv or .parquet)."""
+                      columns: Columns | None = None, progress: Callable[[float], None] | None = None,
+                      ordered: bool = False) -> Summary:
+        """Validate every line of a .csv or .parquet file into ``output`` (.csv or .parquet).
+
+        Each result row carries its input ``line`` number; ``ordered`` writes them in the input's order
+        (DuckDB sorts: more time and memory; Spark always sorts).
+        """
         src, out = Path(source), Path(output)
         if src.resolve() == out.resolve():
             raise UsageError("the output file must not be the input file")
         if engine == "duckdb":
-            return validate_duckdb(self.reference(), src, out, columns or Columns(), progress)
+            return validate_duckdb(self.reference(), src, out, columns or Columns(), progress, ordered=ordered)
         if engine == "spark":
             from ._spark import validate_spark
 

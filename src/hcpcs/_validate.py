@@ -160,9 +160,9 @@ CORE_SQL = """
 WITH lined AS (
   SELECT l.*, {in_effect} AS in_effect FROM lines l
 ),
-ruled AS (
-  SELECT DISTINCT claim_id, code, in_effect FROM lined
-  WHERE claim_id IS NOT NULL AND (code IN (SELECT code FROM rules) OR code IN (SELECT other FROM rules))
+ruled AS (  -- read from the lines again, not from "lined": a second reader would make the engine store it all
+  SELECT DISTINCT l.claim_id, l.code, {in_effect} AS in_effect FROM lines l
+  WHERE l.claim_id IS NOT NULL AND (l.code IN (SELECT code FROM rules) OR l.code IN (SELECT other FROM rules))
 ),
 clashes AS (
   SELECT a.claim_id, a.code, a.in_effect, min(r.other) AS other
@@ -206,14 +206,13 @@ judged AS (
   {modifier_joins}
   LEFT JOIN clashes x ON x.claim_id = l.claim_id AND x.code = l.code AND x.in_effect = l.in_effect
 )
-SELECT line, claim_id, code, CAST(day AS @TEXT@) AS date, concat_ws(' ', m1, m2, m3, m4) AS modifiers,
-  CASE WHEN code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL THEN 'valid' ELSE 'invalid' END
-    AS status,
-  concat_ws(';', code_reason, {modifier_reasons}, CASE WHEN clash_message IS NOT NULL THEN 'pair_conflict' END)
-    AS reasons,
-  concat_ws(' | ', code_message, {modifier_messages}, clash_message) AS messages,
+SELECT line, claim_id, code, day AS date, concat_ws(' ', m1, m2, m3, m4) AS modifiers,
+  CASE WHEN ok THEN 'valid' ELSE 'invalid' END AS status,
+  CASE WHEN ok THEN '' ELSE concat_ws(';', code_reason, {modifier_reasons},
+    CASE WHEN clash_message IS NOT NULL THEN 'pair_conflict' END) END AS reasons,
+  CASE WHEN ok THEN '' ELSE concat_ws(' | ', code_message, {modifier_messages}, clash_message) END AS messages,
   warnings
-FROM judged
+FROM (SELECT *, code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL AS ok FROM judged) j
 """
 
 
