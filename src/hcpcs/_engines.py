@@ -15,15 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, UsageError
-from ._validate import MODIFIERS, Reference, core_sql, reference_rows
+from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_rows
 
 Progress = Callable[[float], None]
-_TYPES = {"spans": {"release_id": "VARCHAR", "valid_from": "DATE", "valid_to": "DATE"},
-          "periods": {"code": "VARCHAR", "kind": "VARCHAR", "release_id": "VARCHAR", "valid_from": "DATE",
-                      "valid_to": "DATE", "added_date": "DATE", "termination_date": "DATE", "coverage": "VARCHAR",
-                      "replacements": "VARCHAR", "noc": "BOOLEAN"},
-          "firsts": {"code": "VARCHAR", "first_release": "VARCHAR", "first_from": "DATE"},
-          "rules": {"release_id": "VARCHAR", "code": "VARCHAR", "other": "VARCHAR"}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +52,10 @@ def file_format(path: Path) -> str:
 def _arrow(ref: Reference) -> dict[str, Any]:
     import pyarrow as pa
 
-    kinds = {"VARCHAR": pa.string(), "DATE": pa.date32(), "BOOLEAN": pa.bool_()}
+    kinds = {"text": pa.string(), "date": pa.date32(), "boolean": pa.bool_()}
     tables = {}
     for name, rows in reference_rows(ref).items():
-        schema = pa.schema([(column, kinds[kind]) for column, kind in _TYPES[name].items()])
+        schema = pa.schema([(column, kinds[kind]) for column, kind in REFERENCE_COLUMNS[name].items()])
         tables[name] = pa.Table.from_pylist(rows, schema=schema)
     return tables
 

@@ -15,15 +15,9 @@ from typing import Any
 
 from ._engines import Columns, Summary, file_format
 from ._errors import InputError
-from ._validate import MODIFIERS, Reference, core_sql, reference_rows
+from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_rows
 
-_SCHEMAS = {
-    "spans": "release_id string, valid_from date, valid_to date",
-    "periods": "code string, kind string, release_id string, valid_from date, valid_to date, added_date date, "
-               "termination_date date, coverage string, replacements string, noc boolean",
-    "firsts": "code string, first_release string, first_from date",
-    "rules": "release_id string, code string, other string",
-}
+_SPARK_TYPES = {"text": "string", "date": "date", "boolean": "boolean"}
 
 
 def session() -> Any:
@@ -37,6 +31,7 @@ def session() -> Any:
 
 def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns) -> Summary:
     from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
 
     started = time.perf_counter()
     kind, out_kind = file_format(source), file_format(output)
@@ -44,8 +39,9 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
         raise InputError(str(source), "no such file")
     spark = session()
     rows = reference_rows(ref)
-    for name, schema in _SCHEMAS.items():
-        frame = spark.createDataFrame([tuple(r.values()) for r in rows[name]], schema=schema)
+    for name, columns_of in REFERENCE_COLUMNS.items():
+        schema = ", ".join(f"{column} {_SPARK_TYPES[kind]}" for column, kind in columns_of.items())
+        frame = spark.createDataFrame([tuple(r[c] for c in columns_of) for r in rows[name]], schema=schema)
         F.broadcast(frame).createOrReplaceTempView(name)
     src = (spark.read.option("header", "true").csv(str(source)) if kind == "csv" else spark.read.parquet(str(source)))
     missing = [c for c in (columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers)
@@ -64,8 +60,7 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
     split = F.filter(F.split(F.upper(F.trim(mods)), r"[\s,]+"), lambda x: x != "")
     code = F.coalesce(F.upper(F.trim(F.col(columns.code).cast("string"))), F.lit(""))
     lines = src.select(
-        F.row_number().over(__import__("pyspark.sql.window", fromlist=["Window"]).Window.orderBy("__line"))
-        .alias("line"),
+        F.row_number().over(Window.orderBy("__line")).alias("line"),
         (F.when(F.trim(F.col(columns.claim).cast("string")) != "", F.trim(F.col(columns.claim).cast("string")))
          if columns.claim else F.lit(None).cast("string")).alias("claim_id"),
         code.alias("code"), day.alias("day"), split.alias("mods"))

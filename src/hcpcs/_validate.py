@@ -257,6 +257,17 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
     return CORE_SQL.format(**_modifier_sql(), in_effect=in_effect).replace("@TEXT@", text)
 
 
+#: The reference tables' columns and types, for every engine to declare them the same way.
+REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
+    "spans": {"release_id": "text", "valid_from": "date", "valid_to": "date"},
+    "periods": {"code": "text", "kind": "text", "release_id": "text", "valid_from": "date", "valid_to": "date",
+                "added_date": "date", "termination_date": "date", "coverage": "text", "replacements": "text",
+                "noc": "boolean"},
+    "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
+    "rules": {"release_id": "text", "code": "text", "other": "text"},
+}
+
+
 def reference_rows(ref: Reference) -> dict[str, list[dict[str, Any]]]:
     """The reference tables as rows, for an engine to load."""
     return {

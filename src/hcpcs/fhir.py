@@ -82,10 +82,13 @@ def _when(value: dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _value_key(kind: str) -> str:
+    """The FHIR element that carries a value of this property type (valueCode, valueDateTime, ...)."""
+    return {"boolean": "valueBoolean", "dateTime": "valueDateTime", "code": "valueCode"}.get(kind, "valueString")
+
+
 def _property(code: str, value: Any, kind: str, description: str | None = None) -> dict[str, Any]:
-    part: list[dict[str, Any]] = [{"name": "code", "valueCode": code}]
-    key = {"boolean": "valueBoolean", "dateTime": "valueDateTime", "code": "valueCode"}.get(kind, "valueString")
-    part.append({"name": "value", key: value})
+    part: list[dict[str, Any]] = [{"name": "code", "valueCode": code}, {"name": "value", _value_key(kind): value}]
     if description:
         part.append({"name": "description", "valueString": description})
     return {"name": "property", "part": part}
@@ -250,8 +253,7 @@ def code_system(db: Hcpcs, *, version: str | None = None, complete: bool = False
 
 
 def _concept_property(name: str, value: Any, kind: str) -> dict[str, Any]:
-    key = {"boolean": "valueBoolean", "dateTime": "valueDateTime", "code": "valueCode"}.get(kind, "valueString")
-    return {"code": name, key: value}
+    return {"code": name, _value_key(kind): value}
 
 
 def capability_statement(base: str) -> dict[str, Any]:

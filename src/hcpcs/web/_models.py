@@ -6,8 +6,6 @@ removed. A breaking change would be served under ``/api/v2/`` beside the old one
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict
 
 
@@ -139,6 +137,3 @@ class FieldOut(BaseModel):
     code_table: str | None
     definition: str
 
-
-def shape(data: Any) -> Any:
-    return data
