@@ -214,3 +214,19 @@ def test_diff_with_fields_keeps_every_add_discontinuation_and_reactivation(db: h
     for action in ("A", "D", "R"):
         assert {c for c, ch in full.items() if ch.action == action} == {
             c for c, ch in only.items() if ch.action == action}, action
+
+
+def test_as_of_tells_what_later_releases_say(db: hcpcs.Hcpcs) -> None:
+    """The release in effect on the day is what CMS said then; later releases may know better."""
+    retro = db.get("C9034", as_of="2019-06-01")
+    assert retro.release.id == "2019-01" and retro.status == "Actual"
+    assert retro.hindsight == ("from release 2020-01 on, CMS gives a termination date of 2018-12-31, "
+                               "before this date",)
+    reused = db.get("G9890", as_of="2018-05-01")
+    assert reused.long_description.startswith("Dilated macular exam")
+    assert reused.hindsight == ("from release 2019-01 on, CMS says the code was re-added on 2018-04-01 "
+                                "with a new meaning",)
+    assert db.get("S9328", as_of="2020-05-01").hindsight == ()
+    from hcpcs._page import render_text
+
+    assert "Later Releases\tfrom release 2020-01 on, CMS gives a termination date" in render_text(retro)

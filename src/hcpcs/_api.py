@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -360,9 +361,10 @@ class Hcpcs:
         rel = self.release_on(day)
         records = self._store.code_records(code)
         row = records.get(rel.id)
-        if row is not None and (row["added_date"] is None or row["added_date"] <= day):
-            return self._code(row, rel, as_of=day)
         by_id = {r.id: r for r in self.releases()}
+        if row is not None and (row["added_date"] is None or row["added_date"] <= day):
+            later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
+            return dataclasses.replace(self._code(row, rel, as_of=day), hindsight=_hindsight(row, later, day))
         if row is not None:  # in the release, but added after the day
             raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: added "
                            f"{row['added_date'].isoformat()} (release {rel.id})")
@@ -707,6 +709,20 @@ def _correction(row: Row) -> Correction:
 def _first_change(code: str, row: Row, note: str) -> CodeChange:
     return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
                       row["termination_date"], note=note)
+
+
+def _hindsight(row: Row, later: list[tuple[str, Row]], day: dt.date) -> tuple[str, ...]:
+    """What releases published after the one in effect say about the day: a termination dated before it,
+    or the code re-added (reused) before it. CMS sets both after the fact."""
+    facts: dict[str, str] = {}  # each fact once, from the first later release that gives it
+    for rid, other in later:
+        ended, added = other["termination_date"], other["added_date"]
+        if ended is not None and ended < day and row["termination_date"] != ended:
+            facts.setdefault(f"gives a termination date of {ended.isoformat()}, before this date", rid)
+        if added is not None and row["added_date"] is not None and row["added_date"] < added <= day:
+            meaning = " with a new meaning" if other["long_description"] != row["long_description"] else ""
+            facts.setdefault(f"says the code was re-added on {added.isoformat()}{meaning}", rid)
+    return tuple(f"from release {rid} on, CMS {fact}" for fact, rid in facts.items())
 
 
 def _day_or_none(text: str | None) -> dt.date | None:

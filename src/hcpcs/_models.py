@@ -180,6 +180,8 @@ class Code:
     line: int
     as_of: dt.date | None = None
     corrections: tuple[Correction, ...] = ()
+    #: for an as-of lookup: what later releases say about that day (a termination or reuse set afterwards)
+    hindsight: tuple[str, ...] = ()
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:

@@ -90,6 +90,10 @@ def page_lines(code: Code) -> list[PageLine]:
     if code.as_of is not None:
         lines.append(PageLine("As Of", cms_date(code.as_of), "The date of service asked about; the page "
                               "shows the release in effect on that date.", "as_of"))
+    for note in code.hindsight:
+        lines.append(PageLine("Later Releases", note, "What releases published after the one in effect say "
+                              "about this date of service: CMS sets some terminations and reuses afterwards.",
+                              "hindsight"))
     lines.append(PageLine("Last Update Date", str(code.release.year), "The year of the release shown.",
                           "last_update"))
     lines.append(PageLine("Release", code.release.id, "The CMS release this page shows.", "release"))
@@ -194,6 +198,7 @@ def to_json(code: Code) -> dict[str, Any]:
         "release": {"id": code.release.id, "effective_date": code.release.effective_date.isoformat()},
         "status": code.status,
         "as_of": code.as_of.isoformat() if code.as_of else None,
+        "hindsight": list(code.hindsight),
         "active": code.active,
         "long_description": code.long_description,
         "short_description": code.short_description,
