@@ -49,7 +49,7 @@ import hcpcs
 db = hcpcs.open(sys.argv[1], readonly=True)
 db.reference()
 start = time.perf_counter()
-summary = db.validate_file(sys.argv[2], sys.argv[3])
+summary = db.validate_file(sys.argv[2], sys.argv[3], echo=sys.argv[4] == "echo")
 seconds = time.perf_counter() - start
 print(json.dumps({"lines": summary.lines, "invalid": summary.lines - summary.valid, "seconds": seconds,
                   "peak_mb": peak_mb()}))
@@ -123,7 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     import duckdb
 
-    from hcpcs._engines import _arrow
+    from hcpcs._engines import load_reference
 
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "hcpcs.sqlite"
@@ -132,15 +132,18 @@ def main() -> None:
             reference = handle.reference()
         lines = Path(folder) / "claims.parquet"
         con = duckdb.connect()
-        con.register("periods", _arrow(reference)["periods"])
+        load_reference(con, reference, Path(folder))
         con.execute(GENERATE.format(lines=args.lines, path=lines))
         con.close()
-        ours = run(OURS, str(db), str(lines), str(Path(folder) / "ours.parquet"))
+        ours = run(OURS, str(db), str(lines), str(Path(folder) / "ours.parquet"), "echo")
+        lean = run(OURS, str(db), str(lines), str(Path(folder) / "lean.parquet"), "results-only")
         base = run(PANDAS, str(db), str(lines), str(Path(folder) / "pandas.parquet"))
     n = args.lines
     print(f"{n:,} claim lines (parquet in and out), {ours['invalid'] / n:.1%} invalid")
     print(f"hcpcs (DuckDB):   {ours['seconds']:6.2f} s  {n / ours['seconds'] / 1e6:5.2f} M lines/s  "
           f"peak {ours['peak_mb']:6.0f} MB  (targets: >= 2 M lines/s, < 1024 MB)")
+    print(f"  --results-only:  {lean['seconds']:6.2f} s  {n / lean['seconds'] / 1e6:5.2f} M lines/s  "
+          f"peak {lean['peak_mb']:6.0f} MB  (line number and result, without the input's columns)")
     print(f"pandas merge_asof: {base['seconds']:5.2f} s  {n / base['seconds'] / 1e6:5.2f} M lines/s  "
           f"peak {base['peak_mb']:6.0f} MB  (code and first-modifier checks only)")
     print(f"ratio pandas/hcpcs: {base['seconds'] / ours['seconds']:.2f}x  (target >= 5x)")

@@ -184,3 +184,14 @@ def test_keep_order_writes_the_input_order(db: hcpcs.Hcpcs, tmp_path: Path) -> N
     with (tmp_path / "ordered.csv").open() as rows:
         lines = [int(r["line"]) for r in csv.DictReader(rows)]
     assert lines == list(range(1, 16))
+
+
+def test_results_only_leaves_the_input_columns_out(db: hcpcs.Hcpcs, tmp_path: Path) -> None:
+    source = all_cases_file(tmp_path)
+    db.validate_file(source, tmp_path / "lean.csv", echo=False)
+    db.validate_file(source, tmp_path / "full.csv")
+    with (tmp_path / "lean.csv").open() as lean, (tmp_path / "full.csv").open() as full:
+        lean_rows, full_rows = list(csv.DictReader(lean)), list(csv.DictReader(full))
+    assert list(lean_rows[0]) == ["line", "status", "reasons", "messages", "warnings"]
+    by_line = {r["line"]: r for r in full_rows}
+    assert all(by_line[r["line"]][k] == r[k] for r in lean_rows for k in r)

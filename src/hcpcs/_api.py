@@ -429,17 +429,19 @@ class Hcpcs:
 
     def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",
                       columns: Columns | None = None, progress: Callable[[float], None] | None = None,
-                      ordered: bool = False) -> Summary:
+                      ordered: bool = False, echo: bool = True) -> Summary:
         """Validate every line of a .csv or .parquet file into ``output`` (.csv or .parquet).
 
         Each result row carries its input ``line`` number; ``ordered`` writes them in the input's order
-        (DuckDB sorts: more time and memory; Spark always sorts).
+        (DuckDB sorts: more time and memory; Spark always sorts). ``echo=False`` leaves out the input's
+        claim id, code, date and modifiers (DuckDB): the results alone, keyed by line number.
         """
         src, out = Path(source), Path(output)
         if src.resolve() == out.resolve():
             raise UsageError("the output file must not be the input file")
         if engine == "duckdb":
-            return validate_duckdb(self.reference(), src, out, columns or Columns(), progress, ordered=ordered)
+            return validate_duckdb(self.reference(), src, out, columns or Columns(), progress, ordered=ordered,
+                                   echo=echo)
         if engine == "spark":
             from ._spark import validate_spark
 

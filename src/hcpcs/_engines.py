@@ -7,6 +7,8 @@ end, so a failed run leaves no partial file. Nothing here touches the hcpcs data
 
 from __future__ import annotations
 
+import csv
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, UsageError
-from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_rows
+from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_columns
 
 Progress = Callable[[float], None]
 
@@ -49,23 +51,27 @@ def file_format(path: Path) -> str:
     raise UsageError(f"{path.name}: give a .csv or .parquet file")
 
 
-def _arrow(ref: Reference) -> dict[str, Any]:
-    import pyarrow as pa
-
-    kinds = {"text": pa.string(), "date": pa.date32(), "boolean": pa.bool_()}
-    tables = {}
-    for name, rows in reference_rows(ref).items():
-        schema = pa.schema([(column, kinds[kind]) for column, kind in REFERENCE_COLUMNS[name].items()])
-        tables[name] = pa.Table.from_pylist(rows, schema=schema)
-    return tables
+def load_reference(con: Any, ref: Reference, folder: Path) -> None:
+    """The reference tables into DuckDB, through small CSV files (faster than importing pyarrow)."""
+    types = {"text": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN"}
+    for name, columns in reference_columns(ref).items():
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            csv.writer(out).writerows(zip(*columns.values(), strict=True))
+        spec = ", ".join(f"'{c}': '{types[k]}'" for c, k in REFERENCE_COLUMNS[name].items())
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv({_literal(path)}, header = false, "
+                    f"columns = {{{spec}}}, nullstr = '', quote = '\"', auto_detect = false)")
 
 
 def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns,
-                    progress: Progress | None = None, memory_limit: str = "400MB", ordered: bool = False) -> Summary:
+                    progress: Progress | None = None, memory_limit: str = "400MB", ordered: bool = False,
+                    echo: bool = True) -> Summary:
     """Validate every line of ``source`` into ``output`` with DuckDB, streaming.
 
     Each output row carries its input ``line`` number; rows come as the engine finishes them. ``ordered``
-    sorts them back into the input's order (a sort of the whole output: more time and memory).
+    sorts them back into the input's order (a sort of the whole output: more time and memory). ``echo``
+    repeats the line's claim id, code, date and modifiers beside its result; without them the output is the
+    line number and the result only (about a quarter less time on large files).
     """
     import duckdb
 
@@ -78,9 +84,8 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")  # every row carries its line number
         con.execute("SET enable_progress_bar = false")  # hcpcs draws its own
-        for name, table in _arrow(ref).items():
-            con.register(f"{name}_arrow", table)
-            con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        with tempfile.TemporaryDirectory(prefix="hcpcs-") as folder:
+            load_reference(con, ref, Path(folder))
         reader = (f"read_csv({_literal(source)}, all_varchar = true, header = true)" if kind == "csv"
                   else f"read_parquet({_literal(source)})")
         try:
@@ -93,7 +98,10 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
         con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind)}")
         part = output.with_name(output.name + ".part")
         options = "FORMAT parquet" if out_kind == "parquet" else "FORMAT csv, HEADER true"
-        query = core_sql(ref.spans) + (" ORDER BY line" if ordered else "")  # the joins do not keep the order
+        query = core_sql(ref.spans)
+        if not echo:
+            query = f"SELECT line, status, reasons, messages, warnings FROM ({query}) results"
+        query += " ORDER BY line" if ordered else ""  # the joins do not keep the order
         _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
         summary = _summarise(con, part, out_kind)
         part.replace(output)

@@ -41,7 +41,7 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
     rows = reference_rows(ref)
     for name, columns_of in REFERENCE_COLUMNS.items():
         schema = ", ".join(f"{column} {_SPARK_TYPES[kind]}" for column, kind in columns_of.items())
-        frame = spark.createDataFrame([tuple(r[c] for c in columns_of) for r in rows[name]], schema=schema)
+        frame = spark.createDataFrame(rows[name], schema=schema)
         F.broadcast(frame).createOrReplaceTempView(name)
     src = (spark.read.option("header", "true").csv(str(source)) if kind == "csv" else spark.read.parquet(str(source)))
     missing = [c for c in (columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers)
