@@ -119,6 +119,7 @@ class Hcpcs:
         self._store = store
         self._vocabulary: Vocabulary | None = None
         self._reference: tuple[int, Reference] | None = None
+        self._seen_version: int | None = None
         if not store.readonly and store.unindexed_releases():
             with store.transaction():  # a database from before search: index it once
                 self._index()
@@ -133,7 +134,7 @@ class Hcpcs:
     def data_version(self) -> int:
         """Changes when another process loads into the database: cached answers are then stale."""
         version = self._store.data_version()
-        if version != getattr(self, "_seen_version", version):
+        if self._seen_version is not None and version != self._seen_version:
             self._vocabulary = None
         self._seen_version = version
         return version
