@@ -184,8 +184,9 @@ class Hcpcs:
                 (r["code"], r["long_description"] or "", r["short_description"],
                  extra_terms(r["long_description"], r["short_description"]))
                 for r in store.descriptions(unindexed)))
+        described = store.descriptions()
         # each distinct text once: most codes read the same in every release
-        texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in store.descriptions()}
+        texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in described}
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(set(words(" ".join(text))))
@@ -193,7 +194,7 @@ class Hcpcs:
         counts[""] = len(texts)  # the number of texts, to tell common words from rare ones
         store.replace_vocabulary(dict(counts), learnt)
         by_release: dict[str, list[tuple[str, str | None]]] = {}
-        for r in store.descriptions():
+        for r in described:
             by_release.setdefault(r["release_id"], []).append((r["code"], r["long_description"]))
         store.replace_rules((rid, *rule) for rid, rows in by_release.items() for rule in mine_rules(rows))
         self._vocabulary = None

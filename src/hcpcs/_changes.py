@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from . import _codetables
-from ._models import CodeChange, Diff, FieldChange, History, Value
+from ._models import CodeChange, Correction, Diff, FieldChange, History, Release, Value
 from ._report import ReportComparison
 
 CSV_COLUMNS = ("code", "action", "actions", "field", "old", "new", "old_meaning", "new_meaning",
@@ -25,6 +25,23 @@ def _text(value: Value) -> str:
 def _shown(value: Value, meaning: str | None) -> str:
     text = _text(value) or "(blank)"
     return f"{text} ({meaning})" if meaning else text
+
+
+def release_json(release: Release) -> dict[str, Any]:
+    """A release with its counts and source files (each with its sha256)."""
+    return {"id": release.id, "effective_date": release.effective_date.isoformat(), "loaded_at": release.loaded_at,
+            "procedure_count": release.procedure_count, "modifier_count": release.modifier_count,
+            "disagreement_count": release.disagreement_count,
+            "files": [{"name": f.name, "member": f.member, "role": f.role, "sha256": f.sha256, "size": f.size}
+                      for f in release.files]}
+
+
+def correction_json(correction: Correction) -> dict[str, Any]:
+    """One of CMS's corrections, its date as ISO (and as CMS wrote it)."""
+    c = correction
+    return {"code": c.code, "action": c.action, "effective_date": _text(c.effective_date) or None,
+            "effective_text": c.effective_text, "short_description": c.short_description,
+            "long_description": c.long_description, "details": c.details, "source": c.source, "row": c.row}
 
 
 def field_change_json(change: FieldChange) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
             present = [row[0] for row in con.execute("DESCRIBE src").fetchall()]
         except duckdb.Error as exc:
             raise InputError(source.name, f"cannot read it as {kind.upper()} ({_first_line(exc)})") from None
-        _check_columns(source, present, columns)
+        check_columns(source, present, columns)
         _check_dates(con, source, columns, kind)
         con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind)}")
         part = output.with_name(output.name + ".part")
@@ -127,7 +127,7 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:200]
 
 
-def _check_columns(source: Path, present: list[str], columns: Columns) -> None:
+def check_columns(source: Path, present: list[str], columns: Columns) -> None:
     wanted = [columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers]
     missing = [c for c in wanted if c not in present]
     if missing:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import _codetables
+from ._changes import correction_json
 from ._layout import FIELDS
 from ._models import Code, Coded
 from ._values import cms_date
@@ -231,11 +232,7 @@ def to_json(code: Code) -> dict[str, Any]:
             {"code": r.code, "why": r.why, "short_description": r.short_description} for r in code.related
         ],
         "last_update": code.release.year,
-        "corrections": [
-            {"action": c.action, "effective_date": day(c.effective_date), "short_description": c.short_description,
-             "long_description": c.long_description, "details": c.details, "source": c.source, "row": c.row}
-            for c in code.corrections
-        ],
+        "corrections": [correction_json(c) for c in code.corrections],
         "source": {"file": code.source, "line": code.line},
         "fields": [
             {"label": line.label, "value": line.value, "definition": line.definition, "field": line.field}

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._engines import Columns, Summary, file_format
+from ._engines import Columns, Summary, check_columns, file_format
 from ._errors import InputError
 from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_rows
 
@@ -44,11 +44,7 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
         frame = spark.createDataFrame(rows[name], schema=schema)
         F.broadcast(frame).createOrReplaceTempView(name)
     src = (spark.read.option("header", "true").csv(str(source)) if kind == "csv" else spark.read.parquet(str(source)))
-    missing = [c for c in (columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers)
-               if c not in src.columns]
-    if missing:
-        raise InputError(source.name, f"no column {', '.join(repr(c) for c in missing)} (columns: "
-                         f"{', '.join(src.columns)})")
+    check_columns(source, list(src.columns), columns)
     src = src.withColumn("__line", F.monotonically_increasing_id())
     day = F.to_date(F.col(columns.date).cast("string"), "yyyy-MM-dd")
     bad = src.filter(day.isNull()).orderBy("__line").limit(1).collect()

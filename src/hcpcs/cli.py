@@ -114,14 +114,9 @@ def releases(ctx: click.Context, fmt: str) -> None:
     with _open(ctx, readonly=True) as db:
         found = db.releases()
     if fmt == "json":
-        click.echo(json.dumps([
-            {"id": r.id, "effective_date": r.effective_date.isoformat(), "loaded_at": r.loaded_at,
-             "procedure_count": r.procedure_count, "modifier_count": r.modifier_count,
-             "disagreement_count": r.disagreement_count,
-             "files": [{"name": f.name, "member": f.member, "role": f.role, "sha256": f.sha256, "size": f.size}
-                       for f in r.files]}
-            for r in found
-        ], indent=2))
+        from ._changes import release_json
+
+        click.echo(json.dumps([release_json(r) for r in found], indent=2))
         return
     from rich.console import Console
     from rich.table import Table
@@ -278,11 +273,9 @@ def corrections(ctx: click.Context, release: str, fmt: str) -> None:
     with _open(ctx, readonly=True) as db:
         found = db.corrections(release)
     if fmt == "json":
-        click.echo(json.dumps([
-            {"code": c.code, "action": c.action, "effective_date": c.effective_date.isoformat()
-             if c.effective_date else None, "effective_text": c.effective_text,
-             "short_description": c.short_description, "long_description": c.long_description,
-             "details": c.details, "source": c.source, "row": c.row} for c in found], indent=2, ensure_ascii=False))
+        from ._changes import correction_json
+
+        click.echo(json.dumps([correction_json(c) for c in found], indent=2, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.markup import escape

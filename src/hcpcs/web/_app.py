@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from .. import _codetables, fhir
 from .._api import Hcpcs
 from .._api import open as open_db
-from .._changes import code_change_json, diff_json, history_json
+from .._changes import code_change_json, diff_json, history_json, release_json
 from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
 from .._layout import FIELDS
 from .._page import to_json
@@ -287,10 +287,4 @@ def _given(text: str | None) -> str | None:
     """An empty query parameter means the parameter was not given."""
     return text if text and text.strip() else None
 
-
-def release_json(r: Any) -> dict[str, Any]:
-    return {"id": r.id, "effective_date": r.effective_date.isoformat(), "loaded_at": r.loaded_at,
-            "procedure_count": r.procedure_count, "modifier_count": r.modifier_count,
-            "files": [{"name": f.name, "member": f.member, "role": f.role, "sha256": f.sha256, "size": f.size}
-                      for f in r.files]}
 

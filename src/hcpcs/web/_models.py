@@ -37,6 +37,7 @@ class ReleaseOut(BaseModel):
     loaded_at: str
     procedure_count: int
     modifier_count: int
+    disagreement_count: int
     files: list[SourceFileOut]
 
 
