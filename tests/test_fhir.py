@@ -123,6 +123,7 @@ def test_expand_with_filter_paging_active_only_and_date(client: TestClient) -> N
     ("/fhir/CodeSystem/$lookup", {"code": "S9328", "date": "yesterday"}, 400, "invalid"),
     ("/fhir/ValueSet/$expand", {"url": "http://loinc.org/vs"}, 404, "not-found"),
     ("/fhir/ValueSet/$expand", {"count": "-1"}, 400, "invalid"),
+    ("/fhir/ValueSet/$expand", {"filter": "pump", "offset": "261586721508055121920"}, 400, "invalid"),
     ("/fhir/CodeSystem/icd10", {}, 404, "not-found"),
 ])
 def test_errors_are_operation_outcomes(client: TestClient, path: str, params: dict[str, str], status: int,

@@ -175,6 +175,11 @@ def test_bad_filters_are_usage_errors(db: hcpcs.Hcpcs) -> None:
         db.search("pump", codes="E01-")
     with pytest.raises(hcpcs.UsageError, match="limit"):
         db.search("pump", limit=0)
+    # SQLite's integers end at 2**63: a larger offset once escaped as an OverflowError (a 500 over HTTP)
+    with pytest.raises(hcpcs.UsageError, match="offset 0 to 1,000,000"):
+        db.search("pump", offset=2**70)
+    far = db.search("pump", offset=1_000_000)
+    assert far.hits == () and far.total > 0
 
 
 def test_cli_search_formats_and_exit_codes(all_loaded: Path) -> None:

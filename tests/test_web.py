@@ -43,6 +43,8 @@ def test_code_latest_release_and_as_of(client: TestClient) -> None:
     ("/api/codes/S9328?as_of=2020-13-01", 422, "invalid_parameter", "as_of"),
     ("/api/search?q=%20", 400, "bad_request", "empty"),
     ("/api/search?q=pump&limit=0", 422, "invalid_parameter", "limit"),
+    ("/api/search?q=pump&offset=261586721508055121920", 422, "invalid_parameter", "offset"),
+    ("/api/search?q=pump&offset=1000001", 422, "invalid_parameter", "offset"),
     ("/api/search", 422, "invalid_parameter", "q"),
     ("/api/diff?from=2019&to=2020&fields=colour", 400, "bad_request", "unknown field 'colour'"),
     ("/api/nothing-here", 404, "not_found", "Not Found"),

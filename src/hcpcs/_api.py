@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     from ._update import Downloaded, Progress, Published
 
 DEFAULT_DB_ENV = "HCPCS_DB"
+#: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
+MAX_OFFSET = 1_000_000
 LoadStatus = Literal["loaded", "replaced", "unchanged"]
 
 
@@ -535,8 +537,8 @@ class Hcpcs:
         text = query if isinstance(query, str) else ""
         if not text.strip():
             raise UsageError("the search query is empty: give words or a code")
-        if not 1 <= limit <= 1000 or offset < 0:
-            raise UsageError("limit must be 1 to 1000 and offset 0 or more")
+        if not 1 <= limit <= 1000 or not 0 <= offset <= MAX_OFFSET:
+            raise UsageError(f"limit must be 1 to 1000 and offset 0 to {MAX_OFFSET:,}")
         if as_of is not None and release is not None:
             raise UsageError("give a release or an as-of date, not both")
         day = parse_day(as_of, "as-of date") if as_of is not None else None

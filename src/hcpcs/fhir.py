@@ -13,7 +13,7 @@ import datetime as dt
 from typing import Any
 
 from . import _codetables
-from ._api import Hcpcs, parse_day
+from ._api import MAX_OFFSET, Hcpcs, parse_day
 from ._errors import CodeError, HcpcsError, NotFound, UsageError
 from ._layout import FIELDS
 from ._models import Code
@@ -180,8 +180,8 @@ def expand(db: Hcpcs, *, url: str | None = None, filter: str | None = None, coun
     if url is not None and url.split("?")[0] not in SYSTEMS:
         raise FhirError(f"unknown value set {url!r}: this server expands {VALUE_SET}", issue="not-found",
                         status=404)
-    if not 0 <= count <= 1000 or offset < 0:
-        raise FhirError("count must be 0 to 1000 and offset 0 or more")
+    if not 0 <= count <= 1000 or not 0 <= offset <= MAX_OFFSET:
+        raise FhirError(f"count must be 0 to 1000 and offset 0 to {MAX_OFFSET:,}")
     day = _day(date) if date else None
     release = db.release_on(day) if day else db.release(version)
     contains: list[dict[str, Any]]

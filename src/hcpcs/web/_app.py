@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from .. import _codetables, fhir
-from .._api import Hcpcs
+from .._api import MAX_OFFSET, Hcpcs
 from .._api import open as open_db
 from .._changes import code_change_json, diff_json, history_json, release_json
 from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
@@ -47,6 +47,7 @@ FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
                          (404, "OperationOutcome: no such code, release or resource"),
                          (503, "OperationOutcome: the database cannot be used"))
 }
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many results to skip")]
 RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
 
 
@@ -147,7 +148,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     def api_search(
         q: Annotated[str, Query(description="Words or a code", max_length=10000)],
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
         release: ReleaseQuery = None,
         as_of: Annotated[dt.date | None, Query(description="Search the release in effect on this date")] = None,
         codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200",
@@ -177,7 +178,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
         fields: Annotated[list[str] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> Any:
         """What changed between two releases, each code with CMS's action code and its field changes."""
         found = handles.get().diff(from_, to, fields=[f for f in fields or () if f.strip()] or None)
@@ -213,7 +214,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     @app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
     def diff_page(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> str:
+                  offset: Offset = 0) -> str:
         db = handles.get()
         known = db.releases()
         if len(known) < 2 and (from_ is None or to is None):
@@ -259,7 +260,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     @app.get("/fhir/ValueSet/$expand", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_expand(url: str | None = None, filter: str | None = None,
-                    count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                    count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Offset = 0,
                     activeOnly: bool = False, date: str | None = None,
                     version: str | None = None) -> Response:
         """``$expand`` of the implicit value set of all codes: ``filter``, paging, ``activeOnly``, ``date``."""
