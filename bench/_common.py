@@ -26,3 +26,19 @@ def median_seconds(func: Callable[[], object], runs: int) -> float:
         func()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def paired_seconds(ours: Callable[[], object], peer: Callable[[], object], runs: int) -> tuple[float, float, float]:
+    """Time ``ours`` and ``peer`` alternately, ``runs`` pairs: medians of each and of the per-pair ratio
+    peer/ours. On a shared, noisy machine a pair run back to back sees the same load, so the median
+    ratio is steadier than the ratio of medians."""
+    ours()
+    peer()  # warm-up
+    mine, theirs = [], []
+    for _ in range(runs):
+        for func, times in ((ours, mine), (peer, theirs)):
+            start = time.perf_counter()
+            func()
+            times.append(time.perf_counter() - start)
+    ratios = [b / a for a, b in zip(mine, theirs, strict=True)]
+    return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)

@@ -278,7 +278,7 @@ def _identify(bundle: Bundle, code_files: list[str], records: list[Record],
             month = found[1]
     if year is not None:
         return release_id(year, month or 1), "file name"
-    dates = [d for r in records if isinstance(d := r.values.get("action_effective_date"), dt.date)]
+    dates = [d for r in records if isinstance(d := r.get("action_effective_date"), dt.date)]
     if not dates:
         raise InputError(bundle.name, "cannot tell the release: no year in the file name and no action "
                          "effective dates; give --release YYYY-MM")

@@ -6,7 +6,7 @@ from ._layout import COLUMNS
 from ._models import Disagreement, Record, Value
 from ._values import cms_date
 
-_COMPARED = tuple(c for c in COLUMNS if c != "code")
+_COMPARED = tuple((index, column) for index, column in enumerate(COLUMNS) if column != "code")
 
 
 def disagreements(text: list[Record], sheet: list[Record]) -> list[Disagreement]:
@@ -18,8 +18,8 @@ def disagreements(text: list[Record], sheet: list[Record]) -> list[Disagreement]
         if other is None:
             found.append(Disagreement(record.code, "code", "present", "missing"))
             continue
-        for column in _COMPARED:
-            mine, theirs = record.values.get(column), other.values.get(column)
+        for index, column in _COMPARED:
+            mine, theirs = record.row[index], other.row[index]
             if mine != theirs:
                 found.append(Disagreement(record.code, column, _show(mine), _show(theirs)))
         text_repairs = {(r.field, r.reason) for r in record.repairs}

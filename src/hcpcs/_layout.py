@@ -116,3 +116,5 @@ FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 CONTENT_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.name not in ("sequence", "record_id"))
 #: Every store column of a record, in layout order.
 COLUMNS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns)
+#: Each column's position in ``COLUMNS`` (and in a record's row).
+COLUMN_INDEX: dict[str, int] = {column: index for index, column in enumerate(COLUMNS)}

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ._layout import COLUMN_INDEX, COLUMNS
+
 Value = str | int | dt.date | None
 Role = Literal[
     "codes", "codes_spreadsheet", "processing_notes", "noc", "transactions", "record_layout",
@@ -17,15 +19,24 @@ Role = Literal[
 class Record:
     """One HCPCS procedure or modifier record as read from a CMS file.
 
-    ``values`` maps every store column (see ``_layout.COLUMNS``) to its value: text stripped, ``None``
-    where blank, dates as ``datetime.date``, the anesthesia base units as ``int``.
+    ``row`` holds the value of every store column, in ``_layout.COLUMNS`` order: text stripped,
+    ``None`` where blank, dates as ``datetime.date``, the anesthesia base units as ``int``.
     ``line`` is the line (text file) or row (spreadsheet) the record starts on.
     """
 
     code: str
-    values: dict[str, Value]
+    row: tuple[Value, ...]
     line: int
     repairs: list[Repair] = field(default_factory=list)
+
+    @property
+    def values(self) -> dict[str, Value]:
+        """The row as a mapping from column name to value."""
+        return dict(zip(COLUMNS, self.row, strict=True))
+
+    def get(self, column: str) -> Value:
+        """The value of one column (a name from ``_layout.COLUMNS``)."""
+        return self.row[COLUMN_INDEX[column]]
 
     @property
     def kind(self) -> Literal["procedure", "modifier"]:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ._errors import InputError
-from ._layout import COLUMNS, CONTINUATION_IDS, FIELDS
+from ._layout import COLUMN_INDEX, CONTINUATION_IDS, FIELDS
 from ._models import Record, Repair
-from ._values import typed_values
+from ._values import typed_row
 
 _HEADER_SCAN_ROWS = 50
 _COLUMNS: tuple[tuple[str, str, int], ...] = tuple(
@@ -23,7 +23,9 @@ _COLUMNS: tuple[tuple[str, str, int], ...] = tuple(
     for column, header in zip(f.columns, f.headers, strict=True)
 )
 _REQUIRED_HEADERS = frozenset(header for _, header, _ in _COLUMNS)
-_CODE, _SEQUENCE = COLUMNS.index("code"), COLUMNS.index("sequence")
+_CODE, _SEQUENCE, _RECORD_ID, _LONG_DESCRIPTION = (
+    COLUMN_INDEX[c] for c in ("code", "sequence", "record_id", "long_description")
+)
 
 
 def read_rows(data: bytes, source: str) -> list[list[Any]]:
@@ -83,15 +85,17 @@ def records_from_rows(rows: Sequence[Sequence[Any]], source: str) -> list[Record
             raw[_SEQUENCE] += "0"
         if len(code) not in (2, 5) or not code.isalnum():
             raise InputError(source, f"{code!r} is not an HCPCS code", row=number, field="HCPC")
-        values, repairs = typed_values(raw, source=source, row=number)
-        if values["record_id"] in CONTINUATION_IDS and records and records[-1].code == code:
+        values, repairs = typed_row(raw, code=code, source=source, row=number)
+        record_id = values[_RECORD_ID]
+        if record_id in CONTINUATION_IDS and records and records[-1].code == code:
             # A long description CMS split over two rows: the rest of the text, as in the fixed-width file.
             previous = records[-1]
-            more = values["long_description"]
+            more = values[_LONG_DESCRIPTION]
             if more:
-                previous.values["long_description"] = f"{previous.values['long_description']} {more}"
+                joined = f"{previous.row[_LONG_DESCRIPTION]} {more}"
+                previous.row = (*previous.row[:_LONG_DESCRIPTION], joined, *previous.row[_LONG_DESCRIPTION + 1:])
             previous.repairs.append(Repair(
-                code, "long_description", f"continued on row {number} (RECID {values['record_id']})",
+                code, "long_description", f"continued on row {number} (RECID {record_id})",
                 "joined to the record's first row", "long description split over two rows",
             ))
             continue

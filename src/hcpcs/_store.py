@@ -239,7 +239,7 @@ class Store:
         self.db.executemany(
             f"INSERT INTO records (release_id, {_RECORD_COLUMNS}, kind, source_line) VALUES ({marks})",
             (
-                (rid, *(_sql(r.values.get(c)) for c in COLUMNS), r.kind, r.line)
+                (rid, *map(_sql, r.row), r.kind, r.line)
                 for r in release.records
             ),
         )

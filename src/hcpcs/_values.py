@@ -13,7 +13,6 @@ from ._models import Repair, Value
 
 _ASC_GROUP = COLUMNS.index("asc_group")
 _ASC_DATE = COLUMNS.index("asc_effective_date")
-_CODE = COLUMNS.index("code")
 _SHIFTED_ASC_DATE = re.compile(r"\d{6}")
 _DIGITS = re.compile(r"\d+")
 
@@ -39,42 +38,45 @@ def parse_number(raw: str) -> int | None:
 
 
 _PARSERS: dict[str, Callable[[str], Value]] = {"date": cache(parse_date), "number": cache(parse_number)}
-#: Columns that need typing (dates, numbers): (position in COLUMNS, column, parser, label).
-_TYPED: tuple[tuple[int, str, Callable[[str], Value], str], ...] = tuple(
-    (COLUMNS.index(column), column, _PARSERS[f.kind], label)
+#: Columns that need typing (dates, numbers): (position in COLUMNS, parser, label).
+_TYPED: tuple[tuple[int, Callable[[str], Value], str], ...] = tuple(
+    (COLUMNS.index(column), _PARSERS[f.kind], label)
     for f in FIELDS
     if f.kind != "text"
     for column, label in zip(f.columns, f.labels, strict=True)
 )
 
 
-def typed_values(raw: list[str], *, source: str, line: int | None = None,
-                 row: int | None = None) -> tuple[dict[str, Value], list[Repair]]:
-    """One record's stripped texts (in ``COLUMNS`` order) as typed values, blanks as ``None``;
-    with the repairs made to CMS's known slips (see ``repair``)."""
-    repairs = repair(raw) if raw[_ASC_GROUP] in ("19", "20") else []
-    values: dict[str, Value] = dict(zip(COLUMNS, [text or None for text in raw]))  # noqa: B905 (hot path)
-    for index, column, parse, label in _TYPED:
-        text = raw[index]
-        if text:
+def typed_row(texts: list[str], *, code: str, source: str, first: int = 0, line: int | None = None,
+              row: int | None = None) -> tuple[tuple[Value, ...], list[Repair]]:
+    """Stripped texts standing for the columns ``COLUMNS[first:first + len(texts)]`` as typed values:
+    blanks as ``None``, dates and numbers parsed; with the repairs made to CMS's known slips (see
+    ``repair``). ``InputError`` names the source, the line or row, and the field."""
+    repairs = repair(texts, code, first) if first <= _ASC_GROUP and first + len(texts) > _ASC_DATE else []
+    values: list[Value] = [text or None for text in texts]
+    for index, parse, label in _TYPED:
+        at = index - first
+        if 0 <= at < len(texts) and (text := texts[at]):
             try:
-                values[column] = parse(text)
+                values[at] = parse(text)
             except ValueError as exc:
                 raise InputError(source, str(exc), line=line, row=row, field=label) from None
-    return values, repairs
+    return tuple(values), repairs
 
 
-def repair(raw: list[str]) -> list[Repair]:
+def repair(texts: list[str], code: str, first: int = 0) -> list[Repair]:
     """Mend the slips CMS is known to make, identically in its text file and its spreadsheet.
 
     2018: five C codes (C9488, C9745-C9748) carry their ASC payment group date two columns early:
     the group field holds the century ("20") and the date field the rest ("170401"). Read as no ASC
-    group and the date 2017-04-01; the raw text is kept in the repair note.
+    group and the date 2017-04-01; the raw text is kept in the repair note. ``texts`` stands for the
+    columns from ``COLUMNS[first]`` on and is mended in place.
     """
-    group, date = raw[_ASC_GROUP], raw[_ASC_DATE]
+    at_group, at_date = _ASC_GROUP - first, _ASC_DATE - first
+    group, date = texts[at_group], texts[at_date]
     if group in ("19", "20") and _SHIFTED_ASC_DATE.fullmatch(date):
-        raw[_ASC_GROUP], raw[_ASC_DATE] = "", group + date
-        return [Repair(raw[_CODE], "asc_effective_date", f"ASC_GRP={group!r} ASC_DT={date!r}",
+        texts[at_group], texts[at_date] = "", group + date
+        return [Repair(code, "asc_effective_date", f"ASC_GRP={group!r} ASC_DT={date!r}",
                        f"ASC_GRP='' ASC_DT={group + date!r}",
                        "date written two columns early, its century in the ASC group field")]
     return []
