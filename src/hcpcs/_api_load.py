@@ -1,0 +1,234 @@
+"""The facade's loading part: reading CMS's files into the store, fetching new releases, corrections."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ._api_base import HandleBase, correction_from_row
+from ._bundle import Skipped, check_release_id, read_all, release_from_name, release_id
+from ._errors import LoadError, NotFound, UsageError
+from ._models import Correction, CorrectionList, NocList, ReleaseData, SourceFile
+from ._rules import mine as mine_rules
+from ._search import extra_terms, learn_abbreviations, words
+from ._store import Row
+
+if TYPE_CHECKING:
+    from ._update import Downloaded, Progress, Published
+
+
+LoadStatus = Literal["loaded", "replaced", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedRelease:
+    release_id: str
+    status: LoadStatus
+    procedure_count: int
+    modifier_count: int
+    disagreement_count: int
+    repair_count: int
+    id_source: str
+    files: tuple[SourceFile, ...]
+
+
+@dataclass(slots=True)
+class LoadReport:
+    releases: list[LoadedRelease] = field(default_factory=list)
+    noc_lists: list[tuple[int, int, LoadStatus]] = field(default_factory=list)
+    corrections: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class UpdateReport:
+    """What ``update`` found published, what it fetched (or would fetch), and what it loaded."""
+
+    published: list[Published] = field(default_factory=list)
+    wanted: list[Published | Path] = field(default_factory=list)
+    downloaded: list[Downloaded] = field(default_factory=list)
+    loaded: LoadReport | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """How CMS's text file and spreadsheet of one release disagree, and the slips hcpcs mended."""
+
+    release_id: str
+    disagreements: tuple[Row, ...]
+    repairs: tuple[Row, ...]
+
+
+class Loading(HandleBase):
+    """Loading releases, NOC lists and corrections; fetching what CMS has published."""
+
+    def load(self, paths: Iterable[str | Path], *, release: str | None = None, replace: bool = False,
+             progress: Callable[[str], None] | None = None) -> LoadReport:
+        """Read CMS release files (zips, folders, files) and store them, all in one transaction.
+
+        A release already stored from the same files is left as it is; from different files it is an
+        error unless ``replace``. Nothing is written unless everything was read.
+        """
+        result = read_all([Path(p) for p in paths], release=release, progress=progress)
+        if not result.releases and not result.noc_lists and not result.corrections:
+            reasons = "; ".join(f"{s.name}: {s.reason}" for s in result.skipped)
+            raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
+        report = LoadReport(skipped=result.skipped)
+        store = self._store
+        with store.transaction():
+            for data in result.releases:
+                status = self._store_release(data, replace)
+                report.releases.append(LoadedRelease(
+                    data.release_id, status, data.procedure_count, data.modifier_count,
+                    len(data.disagreements), len(data.repairs), data.id_source, tuple(data.files)))
+            for noc in result.noc_lists:
+                report.noc_lists.append((noc.year, len(noc.entries), self._store_noc(noc, replace)))
+            for fixes in result.corrections:
+                report.corrections.append((fixes.release_id, len(fixes.entries),
+                                           self._store_corrections(fixes, replace)))
+            if any(r.status != "unchanged" for r in report.releases):
+                self._index()
+        return report
+
+    def _index(self) -> None:
+        """Index every release not yet in the search index, then relearn the vocabulary and abbreviations."""
+        store = self._store
+        for unindexed in store.unindexed_releases():
+            store.index_release(unindexed, (
+                (r["code"], r["long_description"] or "", r["short_description"],
+                 extra_terms(r["long_description"], r["short_description"]))
+                for r in store.descriptions(unindexed)))
+        described = store.descriptions()
+        # each distinct text once: most codes read the same in every release
+        texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in described}
+        counts: Counter[str] = Counter()
+        for text in texts:
+            counts.update(set(words(" ".join(text))))
+        learnt = learn_abbreviations((short, long) for _, long, short in texts)
+        counts[""] = len(texts)  # the number of texts, to tell common words from rare ones
+        store.replace_vocabulary(dict(counts), learnt)
+        by_release: dict[str, list[tuple[str, str | None]]] = {}
+        for r in described:
+            by_release.setdefault(r["release_id"], []).append((r["code"], r["long_description"]))
+        store.replace_rules((rid, *rule) for rid, rows in by_release.items() for rule in mine_rules(rows))
+        self._vocabulary = None
+
+    def _store_release(self, data: ReleaseData, replace: bool) -> LoadStatus:
+        rid = data.release_id
+        code_files = [f for f in data.files if f.role in ("codes", "codes_spreadsheet")]
+        return _store_once(
+            _fingerprint(code_files), self._store.release_fingerprint(rid), replace,
+            f"release {rid} is already loaded from other files than {', '.join(f.display for f in code_files)}",
+            lambda: self._store.delete_release(rid),
+            lambda fingerprint: self._store.insert_release(data, fingerprint))
+
+    def _store_corrections(self, corrections: CorrectionList, replace: bool) -> LoadStatus:
+        rid = corrections.release_id
+        return _store_once(
+            _fingerprint(corrections.files), self._store.correction_fingerprint(rid), replace,
+            f"corrections to {rid} are already loaded from other files",
+            lambda: self._store.delete_corrections(rid),
+            lambda fingerprint: self._store.insert_corrections(corrections, fingerprint))
+
+    def _store_noc(self, noc: NocList, replace: bool) -> LoadStatus:
+        return _store_once(
+            _fingerprint(noc.files), self._store.noc_fingerprint(noc.year), replace,
+            f"the {noc.year} NOC list is already loaded from other files",
+            lambda: self._store.delete_noc_list(noc.year),
+            lambda fingerprint: self._store.insert_noc_list(noc, fingerprint))
+
+    def update(self, *, base_url: str | None = None, from_dir: str | Path | None = None, dry_run: bool = False,
+               download_dir: str | Path | None = None, progress: Progress | None = None, retries: int = 4,
+               backoff: float = 1.0) -> UpdateReport:
+        """Find the releases (and corrections) CMS has published that are not loaded, fetch and load them.
+
+        ``base_url`` names a mirror of www.cms.gov; ``from_dir`` reads zips from a folder instead of the
+        network. Everything is fetched and checked before anything is loaded, in one transaction.
+        """
+        from . import _update
+
+        report = UpdateReport()
+        have = {r.id for r in self.releases()}
+        corrected = set(self._store.correction_releases())
+        if from_dir is not None:
+            folder = Path(from_dir)
+            if not folder.is_dir():
+                raise UsageError(f"--from-dir {folder}: no such folder")
+            for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+                item: Published | None = _update.published(path.as_uri())
+                found = release_from_name(path.name)
+                rid = item.release_id if item else (release_id(found[0], found[1] or 1) if found else None)
+                kind = item.kind if item else "release"
+                if rid is None or path.suffix.lower() not in (".zip", ".xlsx", ".xls", ".txt"):
+                    continue
+                if (kind == "corrections" and rid not in corrected) or (kind == "release" and rid not in have):
+                    report.wanted.append(path)
+            if not dry_run and report.wanted:
+                report.loaded = self.load([p for p in report.wanted if isinstance(p, Path)])
+            return report
+        import httpx
+
+        target = Path(download_dir) if download_dir else default_download_dir()
+        with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(60.0, connect=10.0),
+                          headers={"User-Agent": "hcpcs (https://pypi.org/project/hcpcs)"}) as client:
+            fetcher = _update.Fetcher(client, retries=retries, backoff=backoff)
+            report.published = _update.discover(fetcher, base_url or _update.DEFAULT_BASE_URL)
+            report.wanted = [p for p in report.published if p.release_id is not None and (
+                (p.kind == "release" and p.release_id not in have)
+                or (p.kind == "corrections" and p.release_id not in corrected))]
+            if dry_run or not report.wanted:
+                return report
+            target.mkdir(parents=True, exist_ok=True)
+            for wanted in report.wanted:
+                assert isinstance(wanted, _update.Published)
+                report.downloaded.append(fetcher.download(wanted.url, target / wanted.name, progress))
+        report.loaded = self.load([d.path for d in report.downloaded])
+        return report
+
+    def corrections(self, release: str) -> list[Correction]:
+        """CMS's corrections to a release (``2019``), in the order CMS listed them."""
+        wanted = check_release_id(release)
+        rows = self._store.corrections(wanted)
+        if not rows:
+            known = ", ".join(self._store.correction_releases()) or "none"
+            raise NotFound(f"no corrections to {wanted} are loaded (loaded: {known}); "
+                           "load CMS's corrections zip with hcpcs load")
+        return [correction_from_row(r) for r in rows]
+
+    def check(self, release_id: str) -> CheckReport:
+        release = self.release(release_id)
+        return CheckReport(release.id, tuple(self._store.disagreements(release.id)),
+                           tuple(self._store.repairs(release.id)))
+
+
+def default_download_dir() -> Path:
+    """Where ``update`` keeps the zips it fetches: the user cache folder of this platform."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("hcpcs", appauthor=False) / "downloads"
+
+
+def _store_once(fingerprint: str, stored: str | None, replace: bool, conflict: str, delete: Callable[[], None],
+                insert: Callable[[str], None]) -> LoadStatus:
+    """Store something loaded from files once: the same files again change nothing; other files (the
+    ``conflict``, which says so) need ``replace``."""
+    if stored == fingerprint and not replace:
+        return "unchanged"
+    if stored is not None and not replace:
+        raise LoadError(f"{conflict}; use --replace to replace it")
+    if stored is not None:
+        delete()
+    insert(fingerprint)
+    return "replaced" if stored is not None else "loaded"
+
+
+def _fingerprint(files: Iterable[SourceFile]) -> str:
+    digest = hashlib.sha256()
+    for sha in sorted(f.sha256 for f in files):
+        digest.update(sha.encode())
+    return digest.hexdigest()
+

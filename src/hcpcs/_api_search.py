@@ -1,0 +1,119 @@
+"""The facade's search part: ranked search over codes and descriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ._api_base import HandleBase, parse_day
+from ._errors import NotFound, StoreError, UsageError
+from ._models import Release, SearchFilters, SearchHit, SearchResult
+from ._search import Vocabulary, plan
+from ._store import Row
+
+#: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
+MAX_OFFSET = 1_000_000
+
+
+class Searching(HandleBase):
+    """Ranked search, with the vocabulary learnt from the descriptions."""
+
+    def vocabulary(self) -> Vocabulary:
+        if self._vocabulary is None:
+            indexed, learnt = self._store.vocabulary()
+            self._vocabulary = Vocabulary.build(indexed, learnt)
+        return self._vocabulary
+
+    def abbreviations(self) -> dict[str, tuple[str, ...]]:
+        """The abbreviations learnt from the short descriptions: ``{"inj": ("injection", ...), ...}``."""
+        return dict(self.vocabulary().abbreviations)
+
+    def search(self, query: str, *, release: str | None = None, as_of: dt.date | str | None = None,
+               limit: int = 20, offset: int = 0, codes: str | None = None, coverage: Sequence[str] = (),
+               betos: Sequence[str] = (), pricing_indicator: Sequence[str] = (),
+               type_of_service: Sequence[str] = (), noc_only: bool = False,
+               include_terminated: bool = False) -> SearchResult:
+        """Ranked search over codes and descriptions: an exact code first, then code-prefix matches,
+        then codes matching every word (bm25), filled up with codes matching some words.
+
+        Filters: ``codes`` (a letter, prefix or range such as ``E0100-E0200``), ``coverage``, ``betos``,
+        ``pricing_indicator``, ``type_of_service``, ``noc_only``; terminated codes are left out unless
+        ``include_terminated``. ``release`` or ``as_of`` picks the release (default: the latest).
+        """
+        text = query if isinstance(query, str) else ""
+        if not text.strip():
+            raise UsageError("the search query is empty: give words or a code")
+        if not 1 <= limit <= 1000 or not 0 <= offset <= MAX_OFFSET:
+            raise UsageError(f"limit must be 1 to 1000 and offset 0 to {MAX_OFFSET:,}")
+        if as_of is not None and release is not None:
+            raise UsageError("give a release or an as-of date, not both")
+        day = parse_day(as_of, "as-of date") if as_of is not None else None
+        rel = self.release_on(day) if day is not None else self.release(release)
+        if self._store.unindexed_releases():
+            raise StoreError(f"{self.path} has no search index yet: open it once for writing (hcpcs load) to build it")
+        filters = SearchFilters(
+            codes=_code_filter(codes), coverage=_upper(coverage), betos=_upper(betos),
+            pricing_indicator=tuple(pricing_indicator), type_of_service=_upper(type_of_service),
+            noc_year=self._noc_year(rel) if noc_only else None,
+            active_on=None if include_terminated else (day or rel.effective_date),
+        )
+        stripped = text.strip().upper()
+        exact = stripped if _CODE_LIKE.fullmatch(stripped) else None
+        prefix = stripped if _CODE_PREFIX.fullmatch(stripped) else None
+        code_rows = self._store.search_codes(rel.id, exact, prefix, filters)
+        hits: list[SearchHit] = [
+            self._hit(r, rel, day, "code" if r["code"] == exact else "prefix", 0.0) for r in code_rows]
+        found = plan(text, self.vocabulary())
+        total = len(hits)
+        wanted = offset + limit
+        if found is not None:
+            tiers = [("all words", found.all_words), ("some words", found.all_but_one),
+                     ("some words", found.any_word if len(found.groups) > 1 else None)]
+            for match, expression in tiers:
+                if expression is None or (match == "some words" and total >= wanted):
+                    continue
+                skip = [h.code for h in hits]
+                room = max(wanted - len(hits), 0)
+                rows, matched = self._store.search_text(rel.id, expression, filters, room or 1, 0, skip)
+                total += matched
+                hits += [self._hit(r, rel, day, match, r["score"]) for r in rows[:room]]
+        return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
+                            found.terms if found else (), found.corrections if found else {})
+
+    def _noc_year(self, release: Release) -> int:
+        year = self._store.noc_list_year(release.year)
+        if year is None:
+            raise NotFound("no NOC list is loaded: load CMS's NOC codes file to filter on it")
+        return year
+
+    @staticmethod
+    def _hit(row: Row, release: Release, day: dt.date | None, match: Any, score: float) -> SearchHit:
+        end = row["termination_date"]
+        if isinstance(end, str):
+            end = dt.date.fromisoformat(end)
+        terminated = end is not None and end < (day or release.effective_date)
+        return SearchHit(row["code"], row["short_description"], row["long_description"] or "",
+                         "Terminated" if terminated else "Actual", match, score)
+
+_CODE_LIKE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
+
+_CODE_PREFIX = re.compile(r"[A-Z]\d{1,3}")
+
+_CODE_RANGE = re.compile(r"([A-Z]\d{0,4})(?:-([A-Z]\d{4}))?")
+
+
+def _code_filter(text: str | None) -> str | None:
+    if text is None or not text.strip():
+        return None
+    wanted = text.strip().upper().replace(" ", "")
+    match = _CODE_RANGE.fullmatch(wanted)
+    if not match or (match.group(2) and len(match.group(1)) != 5):
+        raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
+    return wanted
+
+
+def _upper(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(v.strip().upper() for v in values if v.strip())
+

@@ -1,0 +1,98 @@
+"""The facade's time part: what changed between releases, a code's history, CMS's transaction reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from ._api_base import HandleBase, field_values
+from ._bundle import SPREADSHEET_SUFFIXES, gather, role_of
+from ._codes import parse_code
+from ._diff import choose_fields, compare, diff_records
+from ._errors import InputError, NotFound
+from ._models import CodeChange, Diff, History, HistoryEvent, TransactionReport
+from ._report import ReportComparison, compare_report
+from ._store import Row
+from ._transactions import read_report
+
+
+class TimeTravel(HandleBase):
+    """Diffs of releases, histories of codes, and comparison with CMS's transaction reports."""
+
+    def diff(self, old: str, new: str, *, fields: Iterable[str] | None = None) -> Diff:
+        """Every code that changed from release ``old`` to release ``new``, with CMS's action codes.
+
+        ``fields`` limits the compared fields (``coverage``, ``pricing_indicator``, ...); additions,
+        discontinuations and re-activations are always reported.
+        """
+        chosen = choose_fields(fields)
+        before, after = self.release(old), self.release(new)
+        columns = list(dict.fromkeys([c for f in chosen for c in f.columns] + ["added_date", "termination_date"]))
+        old_records, new_records = self._store.differing_records(before.id, after.id, columns)
+        earlier = self._store.last_records_before(new_records.keys() - old_records.keys(), before.id)
+        changes = diff_records(old_records, new_records, after.effective_date, chosen, earlier)
+        return Diff(before, after, tuple(changes), tuple(f.name for f in chosen))
+
+    def history(self, code: str) -> History:
+        """A code across every loaded release: when it appeared, each change, termination, reuse."""
+        wanted = parse_code(code)
+        records = self._store.code_records(wanted)
+        known = self.releases()
+        if not records:
+            if not known:
+                raise NotFound(f"no releases loaded in {self.path}: run hcpcs load PATH")
+            raise self._not_in(wanted, known[-1])
+        events: list[HistoryEvent] = []
+        previous: Row | None = None
+        last_seen: Row | None = None
+        for rel in known:
+            row = records.get(rel.id)
+            if last_seen is None:
+                if row is not None:
+                    added = row["added_date"]
+                    note = f"first loaded release with this code; CMS added it on {added.isoformat()}" if added \
+                        else "first loaded release with this code"
+                    events.append(HistoryEvent(rel, _first_change(wanted, row, note), first=True))
+            else:
+                change = compare(wanted, previous, row, rel.effective_date,
+                                 earlier=last_seen if previous is None else None)
+                if change is not None:
+                    events.append(HistoryEvent(rel, change))
+            previous = row
+            last_seen = row or last_seen
+        assert last_seen is not None
+        ids = tuple(records)
+        return History(
+            code=wanted, releases=ids, events=tuple(events), first_release=ids[0], last_release=ids[-1],
+            termination_date=last_seen["termination_date"],
+            replacements=field_values(last_seen, "cross_reference") if last_seen["termination_date"] else (),
+            reactivated=any("R" in e.change.actions for e in events),
+            reused=any(e.change.reused for e in events),
+        )
+
+    def read_report(self, path: str | Path) -> TransactionReport:
+        """Read CMS's transaction report from a ``.prn``/``.xlsx`` file, or from a release zip holding one."""
+        return read_transaction_report(Path(path))
+
+    def compare_report(self, diff: Diff, report: TransactionReport | str | Path) -> ReportComparison:
+        """Where ``diff`` and CMS's transaction report for its newer release agree, and where not (and why)."""
+        found = report if isinstance(report, TransactionReport) else self.read_report(report)
+        return compare_report(diff, found, self._store.release_records(diff.old.id),
+                              self._store.release_records(diff.new.id))
+
+
+def read_transaction_report(path: Path) -> TransactionReport:
+    """CMS's transaction report in a file, or in a zip or folder: the spreadsheet when there is one."""
+    members = [m for bundle in gather([path]) for m in bundle.members]
+    reports = [m for m in members if role_of(m) == "transactions"] if len(members) > 1 else members
+    if not reports:
+        raise InputError(str(path), "holds no transaction report (*trans* or Changes_by_* files)")
+    sheets = [m for m in reports if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
+    chosen = (sheets or reports)[0]  # the spreadsheet keeps whole descriptions; the .prn cuts them
+    return read_report(chosen.data, chosen.display)
+
+
+def _first_change(code: str, row: Row, note: str) -> CodeChange:
+    return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
+                      row["termination_date"], note=note)
+

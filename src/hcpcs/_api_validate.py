@@ -1,0 +1,78 @@
+"""The facade's validation part: claim lines checked against every release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ._api_base import HandleBase, parse_day
+from ._engines import Columns, Summary, validate_duckdb
+from ._errors import UsageError
+from ._layout import FIELDS_BY_NAME
+from ._validate import Period, Reference, Verdict, check_line
+
+
+class Validating(HandleBase):
+    """Claim-line validation: one line, or whole files through DuckDB or Spark."""
+
+    def reference(self) -> Reference:
+        """What claim-line validation needs: every record over its release's span, NOC flags, pair rules."""
+        version = self.data_version()
+        if self._reference is not None and self._reference[0] == version:
+            return self._reference[1]
+        nocs: dict[int, set[str]] = {}
+        years = {r.id: r.year for r in self.releases()}
+        periods = []
+        for row in self._store.periods():
+            year = self._store.noc_list_year(years[row["release_id"]])
+            if year is not None and year not in nocs:
+                nocs[year] = self._store.noc_codes(year)
+            periods.append(Period(
+                row["code"], row["kind"], row["release_id"], dt.date.fromisoformat(row["valid_from"]),
+                dt.date.fromisoformat(row["valid_to"]), _day_or_none(row["added_date"]),
+                _day_or_none(row["termination_date"]), row["coverage"],
+                ", ".join(row[c] for c in FIELDS_BY_NAME["cross_reference"].columns if row[c]),
+                year is not None and row["code"] in nocs[year]))
+        rules = [(r["release_id"], r["code"], r["other"]) for r in self._store.rules()]
+        reference = Reference(periods, rules)
+        self._reference = (version, reference)
+        return reference
+
+    def validate(self, code: str, date: dt.date | str, *, modifiers: Sequence[str] = (),
+                 claim_codes: Sequence[str] = ()) -> Verdict:
+        """One claim line: ``valid``, or ``invalid`` with its reasons; ``claim_codes`` are the codes on the
+        claim's other lines (for pair rules)."""
+        return check_line(self.reference(), code, parse_day(date, "date of service"), modifiers,
+                          {c.strip().upper() for c in claim_codes})
+
+    def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",
+                      columns: Columns | None = None, progress: Callable[[float], None] | None = None,
+                      ordered: bool = False, echo: bool = True) -> Summary:
+        """Validate every line of a .csv or .parquet file into ``output`` (.csv or .parquet).
+
+        Each result row carries its input ``line`` number; ``ordered`` writes them in the input's order
+        (DuckDB sorts: more time and memory; Spark always sorts). ``echo=False`` leaves out the input's
+        claim id, code, date and modifiers (DuckDB): the results alone, keyed by line number.
+        """
+        src, out = Path(source), Path(output)
+        if src.resolve() == out.resolve():
+            raise UsageError("the output file must not be the input file")
+        if engine == "duckdb":
+            return validate_duckdb(self.reference(), src, out, columns or Columns(), progress, ordered=ordered,
+                                   echo=echo)
+        if engine == "spark":
+            from ._spark import validate_spark
+
+            return validate_spark(self.reference(), src, out, columns or Columns())
+        raise UsageError(f"unknown engine {engine!r}: choose duckdb or spark")
+
+    def rules(self, release: str | None = None) -> list[tuple[str, str, str, str]]:
+        """The pair rules mined from the descriptions: (release, code, other code, CMS's words)."""
+        rid = self.release(release).id if release else None
+        return [(r["release_id"], r["code"], r["other"], r["clause"]) for r in self._store.rules(rid)]
+
+
+def _day_or_none(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
