@@ -96,6 +96,10 @@ def test_validate_code_with_a_date(client: TestClient) -> None:
     assert terminated["result"] == [False] and "replaced by J1095" in terminated["message"][0]
     before = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="C9034", date="2018-03-01"))
     assert before["result"] == [False] and "not yet in effect" in before["message"][0]
+    hindsight = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="C9034", date="2019-06-01"))
+    assert hindsight["result"] == [True] and hindsight["message"] == [
+        "warning: C9034 was in effect by release 2019-01, but from release 2020-01 on, CMS gives a termination "
+        "date of 2018-12-31, before this date"]
     unknown = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="S9998"))
     assert unknown["result"] == [False]
     wrong_display = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="S9328", display="Aspirin"))

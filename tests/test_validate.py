@@ -38,6 +38,13 @@ CASES = [
     (("A4252", "2020-05-01", [], []), ("valid", "", "", "not_payable;statute_excluded")),
     (("A4210", "2020-05-01", [], []), ("valid", "", "", "not_payable")),
     (("A9999", "2020-05-01", [], []), ("valid", "", "", "noc")),
+    # what later releases say: 2019-01 still lists C9034, 2020-01 ends it on 2018-12-31 (after the fact)
+    (("C9034", "2019-06-01", [], []), ("valid", "", "", "retroactive_termination")),
+    (("C9034", "2018-12-31", [], []),
+     ("invalid", "not_yet_effective", "C9034 is not yet in effect on 2018-12-31: first in release 2019-01", "")),
+    # G9890 in 2018-01 has its old meaning; 2019-01 says it was re-added on 2018-04-01, with a new one
+    (("G9890", "2018-05-01", [], []), ("valid", "", "", "re_added")),
+    (("G9890", "2018-03-31", [], []), ("valid", "", "", "")),
 ]
 
 
@@ -115,7 +122,7 @@ def test_duckdb_file_gives_every_reason_and_parquet_both_ways(db: hcpcs.Hcpcs, t
     summary = db.validate_file(source, tmp_path / "out.parquet")
     assert set(summary.reasons) == {"malformed_code", "no_release", "not_yet_effective", "unknown_code", "terminated",
                                     "unknown_modifier", "terminated_modifier", "pair_conflict"}
-    assert set(summary.warnings) == {"not_payable", "statute_excluded", "noc"}
+    assert set(summary.warnings) == {"not_payable", "statute_excluded", "noc", "retroactive_termination", "re_added"}
     again = db.validate_file(tmp_path / "out.parquet", tmp_path / "again.csv",
                              columns=hcpcs_columns(modifiers=("modifiers",)))
     assert again.lines == summary.lines
@@ -165,13 +172,17 @@ def test_cli_one_line_and_a_file(all_loaded: Path, tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", str(all_loaded), "validate", "C9034", "--date", "2020-05-01"])
     assert result.exit_code == 1
     assert "terminated: C9034 was terminated on 2018-12-31; replaced by J1095" in result.output
+    result = runner.invoke(cli, ["--db", str(all_loaded), "validate", "C9034", "--date", "2019-06-01"])
+    assert result.exit_code == 0 and result.output == (
+        "valid\n  warning: retroactive_termination: a later release ends the code before this date "
+        "(CMS set it after the fact)\n")
     result = runner.invoke(cli, ["--db", str(all_loaded), "validate", "S9328"])
     assert result.exit_code == 2 and "--date" in result.output
     source = all_cases_file(tmp_path)
     result = runner.invoke(cli, ["--db", str(all_loaded), "validate", str(source), "-o", str(tmp_path / "r.csv"),
                                  "--format", "json"])
     data = json.loads(result.output)
-    assert result.exit_code == 1 and data["lines"] == 15 and data["reasons"]["terminated"] == 1
+    assert result.exit_code == 1 and data["lines"] == 19 and data["reasons"]["terminated"] == 1
     result = runner.invoke(cli, ["--db", str(all_loaded), "rules", "--format", "json"])
     rules = json.loads(result.output)
     assert {"release": "2020-10", "code": "S9329", "other": "S9330",
@@ -183,7 +194,7 @@ def test_keep_order_writes_the_input_order(db: hcpcs.Hcpcs, tmp_path: Path) -> N
     db.validate_file(source, tmp_path / "ordered.csv", ordered=True)
     with (tmp_path / "ordered.csv").open() as rows:
         lines = [int(r["line"]) for r in csv.DictReader(rows)]
-    assert lines == list(range(1, 16))
+    assert lines == list(range(1, 20))
 
 
 def test_results_only_leaves_the_input_columns_out(db: hcpcs.Hcpcs, tmp_path: Path) -> None:

@@ -13,7 +13,10 @@ SQL (``CORE_SQL``) run by DuckDB over a file, or by Spark. The SQL uses only wha
 
 Reasons (a line with any is ``invalid``), in this order: malformed_code, no_release, not_yet_effective,
 unknown_code, terminated, unknown_modifier, terminated_modifier, pair_conflict. Warnings: not_payable
-(coverage I, M or S), statute_excluded (coverage S), noc (a not-otherwise-classified code).
+(coverage I, M or S), statute_excluded (coverage S), noc (a not-otherwise-classified code), and what later
+releases say about the day, which CMS sets after the fact: retroactive_termination (a later release gives
+the code a termination date before the day) and re_added (a later release says the code was added again,
+possibly with a new meaning, on or before the day).
 """
 
 from __future__ import annotations
@@ -21,12 +24,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 REASONS = ("malformed_code", "no_release", "not_yet_effective", "unknown_code", "terminated", "unknown_modifier",
            "terminated_modifier", "pair_conflict")
-WARNINGS = ("not_payable", "statute_excluded", "noc")
+#: Each warning, in words.
+WARNINGS: dict[str, str] = {
+    "not_payable": "the coverage code says Medicare does not pay for it (I, M or S)",
+    "statute_excluded": "not covered by Medicare statute (coverage S)",
+    "noc": "a not-otherwise-classified code: the claim needs a narrative",
+    "retroactive_termination": "a later release ends the code before this date (CMS set it after the fact)",
+    "re_added": "a later release says the code was added again on or before this date, perhaps with a new meaning",
+}
 _PROCEDURE = re.compile(r"[A-CE-Z][0-9]{4}")
 MODIFIERS = 4
 _COVERAGE = {"I": "Not payable by Medicare", "M": "Non-covered by Medicare", "S": "Non-covered by Medicare statute"}
@@ -45,6 +55,29 @@ class Period:
     coverage: str | None
     replacements: str
     noc: bool
+    #: The earliest termination date a later release gives the code, where it differs from this record's.
+    later_termination: dt.date | None = None
+    #: The earliest added date a later release gives the code after this record's own: the code re-added.
+    re_added_on: dt.date | None = None
+
+
+def with_hindsight(periods: Sequence[Period]) -> list[Period]:
+    """Each period with what the later releases of its code say (``later_termination``, ``re_added_on``)."""
+    by_code: dict[str, list[Period]] = {}
+    for period in periods:
+        by_code.setdefault(period.code, []).append(period)
+    found: list[Period] = []
+    for same in by_code.values():
+        same.sort(key=lambda p: p.valid_from)
+        for index, period in enumerate(same):
+            later = same[index + 1:]
+            ended = [p.termination_date for p in later
+                     if p.termination_date is not None and p.termination_date != period.termination_date]
+            added = [p.added_date for p in later if p.added_date is not None and period.added_date is not None
+                     and p.added_date > period.added_date]
+            found.append(replace(period, later_termination=min(ended, default=None),
+                                 re_added_on=min(added, default=None)))
+    return found
 
 
 @dataclass(slots=True)
@@ -59,6 +92,7 @@ class Reference:
     rule_map: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.periods = with_hindsight(self.periods)
         for period in self.periods:
             self.by_code.setdefault(period.code, []).append(period)
             self.firsts.setdefault(period.code, period)
@@ -132,6 +166,11 @@ def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: S
                 warnings.append("statute_excluded")
             if period.noc:
                 warnings.append("noc")
+            ended_since = period.termination_date is not None and period.termination_date < day
+            if period.later_termination is not None and period.later_termination < day and not ended_since:
+                warnings.append("retroactive_termination")
+            if period.re_added_on is not None and period.re_added_on <= day:
+                warnings.append("re_added")
     if release is not None:
         for text in list(modifiers)[:MODIFIERS]:
             modifier = normalise_code(text)
@@ -199,7 +238,10 @@ judged AS (
     concat_ws(';',
       CASE WHEN p.coverage IN ('I', 'M', 'S') THEN 'not_payable' END,
       CASE WHEN p.coverage = 'S' THEN 'statute_excluded' END,
-      CASE WHEN p.noc THEN 'noc' END) AS warnings
+      CASE WHEN p.noc THEN 'noc' END,
+      CASE WHEN p.later_termination < l.day AND (p.termination_date IS NULL OR p.termination_date >= l.day)
+        THEN 'retroactive_termination' END,
+      CASE WHEN p.re_added_on <= l.day THEN 're_added' END) AS warnings
   FROM lined l
   LEFT JOIN periods p ON p.release_id = l.in_effect AND p.code = l.code AND p.kind = 'procedure'
   LEFT JOIN firsts f ON f.code = l.code
@@ -262,7 +304,7 @@ REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
     "spans": {"release_id": "text", "valid_from": "date", "valid_to": "date"},
     "periods": {"code": "text", "kind": "text", "release_id": "text", "valid_from": "date", "valid_to": "date",
                 "added_date": "date", "termination_date": "date", "coverage": "text", "replacements": "text",
-                "noc": "boolean"},
+                "noc": "boolean", "later_termination": "date", "re_added_on": "date"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
 }

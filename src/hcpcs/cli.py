@@ -387,6 +387,8 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
         return
     if not day:
         raise UsageError("give the date of service: --date YYYY-MM-DD")
+    from ._validate import WARNINGS
+
     with _open(ctx, readonly=True) as db:
         verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes)
     if fmt == "json":
@@ -397,7 +399,7 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
         for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
             click.echo(f"  {reason}: {message}")
         for warning in verdict.warnings:
-            click.echo(f"  warning: {warning}")
+            click.echo(f"  warning: {warning}: {WARNINGS[warning]}")
     if verdict.status != "valid":
         sys.exit(1)
 

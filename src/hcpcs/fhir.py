@@ -160,6 +160,10 @@ def validate_code(db: Hcpcs, code: str | None, *, system: str | None = None, ver
     if not result:
         message = (f"{found.code} was terminated on {_when(found.termination_date)}"
                    + (f"; replaced by {', '.join(found.cross_references)}" if found.cross_references else ""))
+    elif found.hindsight:
+        # result true, with a warning (FHIR: a message with a true result carries hints and warnings)
+        message = f"warning: {found.code} was in effect by release {found.release.id}, but " + "; ".join(
+            found.hindsight)
     if display is not None and display.strip().lower() not in (found.long_description.lower(),
                                                                (found.short_description or "").lower()):
         result = False
