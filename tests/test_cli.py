@@ -224,3 +224,7 @@ def test_diff_against_report(all_loaded: Path) -> None:
     assert "G9448\tours C\treport N\tencoding\t" in out
     code, out = run(all_loaded, "diff", "2020-01", "2020-04", "--against-report", str(report), "--format", "csv")
     assert out.splitlines()[0] == "code,ours,report,groups,reason,evidence" and len(out.splitlines()) == 13
+    code, loaded = run(all_loaded, "diff", "2020-01", "2020-04", "--format", "csv", "--against-report")
+    assert code == 0 and loaded == out  # alone: the report loaded with 2020-04
+    code, out = run(all_loaded, "diff", "2020-01", "2020-04", "--against-report", "no-such-report.xlsx")
+    assert code == 2 and "no-such-report.xlsx: no such file" in out

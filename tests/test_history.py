@@ -34,6 +34,24 @@ def test_diff_agrees_with_cms_report_except_pinned_codes(db: hcpcs.Hcpcs, old: s
     assert found == PINNED[f"{old} -> {new}"]
     # the agreement is broad: every ADD and Discontinued of the report not pinned is ours too
     assert comparison.agreed["A"] >= 18 and comparison.agreed["D"] >= 1
+    # the report loaded with the release (from its zip, or from CMS's *trans* file beside it) is the same
+    loaded = db.compare_report(db.diff(old, new))
+    assert (loaded.differences, loaded.agreed) == (comparison.differences, comparison.agreed)
+
+
+def test_transaction_reports_are_stored_with_every_entry(db: hcpcs.Hcpcs, tmp_path: Path) -> None:
+    stored = db.transaction_report("2020-04")
+    assert stored == db.read_report(CMS / "2020-04-trans-alpha.xlsx") and len(stored.entries) == 7097
+    assert db.transaction_report("2018").source.endswith(".xlsx")  # the spreadsheet, not the cut .prn
+    with hcpcs.open(tmp_path / "codes-only.sqlite") as alone:
+        alone.load([CMS / "2020-04-anweb.xlsx"])
+        with pytest.raises(hcpcs.NotFound, match="no transaction report of 2020-04 is loaded"):
+            alone.compare_report(alone.diff("2020-04", "2020-04"))
+        report = alone.load([CMS / "2020-04-trans-alpha.xlsx"])
+        assert report.transaction_reports == [("2020-04", 7097, "loaded")]
+        assert alone.load([CMS / "2020-04-trans-alpha.xlsx"]).transaction_reports == [("2020-04", 7097, "unchanged")]
+        with pytest.raises(hcpcs.LoadError, match="transaction report of 2020-04 is already loaded"):
+            alone.load([CMS / "2020-10-trans-alpha.xlsx"], release="2020-04")
 
 
 @pytest.mark.parametrize(("old", "new", "report"), PAIRS, ids=[f"{a}->{b}" for a, b, _ in PAIRS])

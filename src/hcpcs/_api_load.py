@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from ._api_base import HandleBase, correction_from_row
 from ._bundle import Skipped, check_release_id, read_all, release_from_name, release_id
 from ._errors import LoadError, NotFound, UsageError
-from ._models import Correction, CorrectionList, NocList, ReleaseData, SourceFile
+from ._models import Correction, CorrectionList, NocList, ReleaseData, ReportData, SourceFile
 from ._rules import mine as mine_rules
 from ._search import extra_terms, learn_abbreviations, words
 from ._store import Row
@@ -41,6 +41,8 @@ class LoadReport:
     releases: list[LoadedRelease] = field(default_factory=list)
     noc_lists: list[tuple[int, int, LoadStatus]] = field(default_factory=list)
     corrections: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
+    #: CMS's transaction reports: (release, entries, status).
+    transaction_reports: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -74,7 +76,7 @@ class Loading(HandleBase):
         error unless ``replace``. Nothing is written unless everything was read.
         """
         result = read_all([Path(p) for p in paths], release=release, progress=progress)
-        if not result.releases and not result.noc_lists and not result.corrections:
+        if not (result.releases or result.noc_lists or result.corrections or result.reports):
             reasons = "; ".join(f"{s.name}: {s.reason}" for s in result.skipped)
             raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
         report = LoadReport(skipped=result.skipped)
@@ -90,6 +92,9 @@ class Loading(HandleBase):
             for fixes in result.corrections:
                 report.corrections.append((fixes.release_id, len(fixes.entries),
                                            self._store_corrections(fixes, replace)))
+            for found in result.reports:
+                report.transaction_reports.append((found.release_id, len(found.report.entries),
+                                                   self._store_report(found, replace)))
             if any(r.status != "unchanged" for r in report.releases):
                 self._index()
         return report
@@ -133,6 +138,14 @@ class Loading(HandleBase):
             f"corrections to {rid} are already loaded from other files",
             lambda: self._store.delete_corrections(rid),
             lambda fingerprint: self._store.insert_corrections(corrections, fingerprint))
+
+    def _store_report(self, data: ReportData, replace: bool) -> LoadStatus:
+        rid = data.release_id
+        return _store_once(
+            _fingerprint(data.files), self._store.report_fingerprint(rid), replace,
+            f"the transaction report of {rid} is already loaded from other files",
+            lambda: self._store.delete_report(rid),
+            lambda fingerprint: self._store.insert_report(data, fingerprint))
 
     def _store_noc(self, noc: NocList, replace: bool) -> LoadStatus:
         return _store_once(

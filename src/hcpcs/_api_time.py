@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._api_base import HandleBase, field_values
-from ._bundle import SPREADSHEET_SUFFIXES, gather, role_of
+from ._bundle import gather, role_of, transaction_report_member
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, NotFound
-from ._models import CodeChange, Diff, History, HistoryEvent, TransactionReport
+from ._models import CodeChange, Diff, History, HistoryEvent, ReportEntry, TransactionReport
 from ._report import ReportComparison, compare_report
 from ._store import Row
 from ._transactions import read_report
@@ -74,9 +74,28 @@ class TimeTravel(HandleBase):
         """Read CMS's transaction report from a ``.prn``/``.xlsx`` file, or from a release zip holding one."""
         return read_transaction_report(Path(path))
 
-    def compare_report(self, diff: Diff, report: TransactionReport | str | Path) -> ReportComparison:
-        """Where ``diff`` and CMS's transaction report for its newer release agree, and where not (and why)."""
-        found = report if isinstance(report, TransactionReport) else self.read_report(report)
+    def transaction_report(self, release: str | None = None) -> TransactionReport:
+        """CMS's transaction report of a loaded release (the latest by default), as stored at load time."""
+        rid = self.release(release).id
+        found = self._store.report(rid)
+        if found is None:
+            known = ", ".join(self._store.report_releases()) or "none"
+            raise NotFound(f"no transaction report of {rid} is loaded (loaded: {known}); load the release zip "
+                           "or CMS's *trans* file with hcpcs load")
+        source, rows = found
+        return TransactionReport(source, tuple(
+            ReportEntry(r["code"], r["action"], r["change"], r["short_description"], r["long_description"],
+                        r["line"]) for r in rows))
+
+    def compare_report(self, diff: Diff, report: TransactionReport | str | Path | None = None) -> ReportComparison:
+        """Where ``diff`` and CMS's transaction report for its newer release agree, and where not (and why).
+
+        ``report`` is a report, or a file to read one from; by default, the one loaded with the newer release.
+        """
+        if report is None:
+            found = self.transaction_report(diff.new.id)
+        else:
+            found = report if isinstance(report, TransactionReport) else self.read_report(report)
         return compare_report(diff, found, self._store.release_records(diff.old.id),
                               self._store.release_records(diff.new.id))
 
@@ -87,8 +106,7 @@ def read_transaction_report(path: Path) -> TransactionReport:
     reports = [m for m in members if role_of(m) == "transactions"] if len(members) > 1 else members
     if not reports:
         raise InputError(str(path), "holds no transaction report (*trans* or Changes_by_* files)")
-    sheets = [m for m in reports if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
-    chosen = (sheets or reports)[0]  # the spreadsheet keeps whole descriptions; the .prn cuts them
+    chosen = transaction_report_member(reports)
     return read_report(chosen.data, chosen.display)
 
 

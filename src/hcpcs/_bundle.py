@@ -20,7 +20,7 @@ from ._compare import disagreements
 from ._corrections import merge, read_corrections
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
-from ._models import CorrectionList, NocEntry, NocList, Record, ReleaseData, Role, SourceFile
+from ._models import CorrectionList, NocEntry, NocList, Record, ReleaseData, ReportData, Role, SourceFile
 from ._notes import (
     looks_like_processing_notes,
     read_noc_spreadsheet,
@@ -28,6 +28,7 @@ from ._notes import (
     read_processing_notes,
 )
 from ._spreadsheet import looks_like_code_sheet, read_rows, read_spreadsheet
+from ._transactions import read_report
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm")
 _MONTHS = {
@@ -82,6 +83,7 @@ class ReadResult:
     releases: list[ReleaseData] = field(default_factory=list)
     noc_lists: list[NocList] = field(default_factory=list)
     corrections: list[CorrectionList] = field(default_factory=list)
+    reports: list[ReportData] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
 
 
@@ -175,7 +177,7 @@ def roles_of(bundle: Bundle) -> dict[Role, list[Member]]:
 
 
 def read_bundle(bundle: Bundle, roles: dict[Role, list[Member]], *,
-                release: str | None = None) -> ReleaseData | NocList | CorrectionList | Skipped:
+                release: str | None = None) -> ReleaseData | NocList | CorrectionList | ReportData | Skipped:
     """Read one bundle into a release, a NOC list, or a note of why it was passed over."""
     if _has_codes(roles):
         return _read_release(bundle, roles, release)
@@ -186,7 +188,11 @@ def read_bundle(bundle: Bundle, roles: dict[Role, list[Member]], *,
     if "record_layout" in roles:
         return Skipped(bundle.name, "the record layout: its code tables are built into hcpcs")
     if "transactions" in roles:
-        return Skipped(bundle.name, "a transaction report without its release's code file")
+        if release is not None:
+            return read_transactions(roles["transactions"], check_release_id(release))
+        if (named := release_from_name(bundle.name)) is not None:
+            return read_transactions(roles["transactions"], release_id(named[0], named[1] or 1))
+        return Skipped(bundle.name, "a transaction report whose name does not give its release: use --release")
     what = "zip" if bundle.is_zip else "file"
     raise InputError(bundle.name, f"this {what} holds no HCPCS code file (no ANWEB .txt, .xlsx or .xls)")
 
@@ -203,6 +209,10 @@ def read_all(paths: Iterable[Path], *, release: str | None = None,
         found = read_bundle(bundle, roles, release=release)
         if isinstance(found, ReleaseData):
             result.releases.append(found)
+            if "transactions" in roles:
+                result.reports.append(read_transactions(roles["transactions"], found.release_id))
+        elif isinstance(found, ReportData):
+            result.reports.append(found)
         elif isinstance(found, NocList):
             result.noc_lists.append(found)
         elif isinstance(found, CorrectionList):
@@ -305,6 +315,18 @@ def _read_corrections(bundle: Bundle, members: list[Member], override: str | Non
     entries = merge([read_corrections(m.data, m.basename) for m in chosen])
     return CorrectionList(release, entries, [*([bundle.archive] if bundle.archive else []),
                                              *(m.source_file("corrections") for m in members)])
+
+
+def transaction_report_member(members: list[Member]) -> Member:
+    """Of a release's transaction report files, the one to read: the spreadsheet (whose descriptions are
+    whole; the .prn cuts them) when there is one."""
+    sheets = [m for m in members if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
+    return (sheets or members)[0]
+
+
+def read_transactions(members: list[Member], release: str) -> ReportData:
+    chosen = transaction_report_member(members)
+    return ReportData(release, read_report(chosen.data, chosen.display), [chosen.source_file("transactions")])
 
 
 def _read_noc(bundle: Bundle, members: list[Member]) -> NocList:

@@ -377,3 +377,12 @@ class CorrectionList:
     release_id: str
     entries: list[Correction]
     files: list[SourceFile]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """CMS's transaction report of one release as read for loading, with the file it was read from."""
+
+    release_id: str
+    report: TransactionReport
+    files: list[SourceFile]

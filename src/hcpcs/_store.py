@@ -17,9 +17,9 @@ from typing import Any
 
 from ._errors import StoreError
 from ._layout import COLUMNS, FIELDS, FIELDS_BY_NAME
-from ._models import CorrectionList, NocList, ReleaseData, SearchFilters, SourceFile, Value
+from ._models import CorrectionList, NocList, ReleaseData, ReportData, SearchFilters, SourceFile, Value
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _APPLICATION_ID = 0x48435043  # "HCPC"
 _DATE_COLUMNS = frozenset(c for f in FIELDS if f.kind == "date" for c in f.columns)
 _RECORD_COLUMNS = ", ".join(COLUMNS)
@@ -93,10 +93,29 @@ CREATE TABLE noc_codes (
   termination_date TEXT,
   PRIMARY KEY (year, code)
 ) WITHOUT ROWID;
-""" + _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA
+""" + _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA
 
 
 #: Added in schema 2: CMS's corrections files.
+_REPORTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS transaction_reports (
+  release_id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  loaded_at TEXT NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS report_entries (
+  release_id TEXT NOT NULL REFERENCES transaction_reports(release_id),
+  code TEXT NOT NULL,
+  action TEXT NOT NULL,
+  change TEXT NOT NULL,
+  short_description TEXT,
+  long_description TEXT,
+  line INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS report_entries_by_code ON report_entries(code, release_id);
+"""
+
 _CORRECTIONS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS correction_lists (
   release_id TEXT PRIMARY KEY,
@@ -187,8 +206,8 @@ class Store:
                 self.db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif tables and not readonly:
-            with self.transaction():  # schema 1 -> 2 (the search index is filled by the facade); idempotent
-                self._run(_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA)
+            with self.transaction():  # schema 1 -> 2 -> 3 (the search index is filled by the facade); idempotent
+                self._run(_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
         # the whole file (tens of MB) fits in memory: keep pages cached and read them mapped
@@ -313,6 +332,45 @@ class Store:
 
     def correction_releases(self) -> list[str]:
         return [r["release_id"] for r in self.db.execute("SELECT release_id FROM correction_lists ORDER BY 1")]
+
+    # -- transaction reports ------------------------------------------------------------------------
+
+    def report_fingerprint(self, release_id: str) -> str | None:
+        row = self.db.execute("SELECT fingerprint FROM transaction_reports WHERE release_id = ?",
+                              (release_id,)).fetchone()
+        return row["fingerprint"] if row else None
+
+    def delete_report(self, release_id: str) -> None:
+        self.db.execute("DELETE FROM report_entries WHERE release_id = ?", (release_id,))
+        self.db.execute("DELETE FROM files WHERE owner = ?", (f"report:{release_id}",))
+        self.db.execute("DELETE FROM transaction_reports WHERE release_id = ?", (release_id,))
+
+    def insert_report(self, data: ReportData, fingerprint: str) -> None:
+        rid = data.release_id
+        self.db.execute("INSERT INTO transaction_reports VALUES (?, ?, ?, ?)",
+                        (rid, data.report.source, _now(), fingerprint))
+        self._insert_files(f"report:{rid}", data.files)
+        self.db.executemany(
+            "INSERT INTO report_entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((rid, e.code, e.action, e.change, e.short_description, e.long_description, e.line)
+             for e in data.report.entries))
+
+    def report(self, release_id: str) -> tuple[str, list[Row]] | None:
+        """A release's transaction report: its source and its entries in file order."""
+        head = self.db.execute("SELECT source FROM transaction_reports WHERE release_id = ?",
+                               (release_id,)).fetchone()
+        if head is None:
+            return None
+        return head["source"], self.db.execute(
+            "SELECT * FROM report_entries WHERE release_id = ? ORDER BY line", (release_id,)).fetchall()
+
+    def report_releases(self) -> list[str]:
+        return [r["release_id"] for r in self.db.execute("SELECT release_id FROM transaction_reports ORDER BY 1")]
+
+    def report_entry(self, code: str, release_id: str) -> Row | None:
+        row: Row | None = self.db.execute("SELECT * FROM report_entries WHERE code = ? AND release_id = ?",
+                                          (code, release_id)).fetchone()
+        return row
 
     def _insert_files(self, owner: str, files: Iterable[SourceFile]) -> None:
         self.db.executemany(

@@ -58,6 +58,9 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.obj["db"] = db
 
 
+#: What ``--against-report`` given alone stands for: the transaction report loaded with the release.
+_LOADED_REPORT = ":loaded:"
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--release", help="The release id (YYYY-MM) of the file given, where its name does not say.")
@@ -101,6 +104,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
             click.echo(f"NOC list {year}: {count} codes, {status}")
         for release_id, count, status in report.corrections:
             click.echo(f"corrections to {release_id}: {count}, {status}")
+        for release_id, count, status in report.transaction_reports:
+            click.echo(f"transaction report of {release_id}: {count:,} entries, {status}")
         for skipped in report.skipped:
             click.echo(f"skipped {skipped.name}: {skipped.reason}")
 
@@ -179,12 +184,12 @@ def history(ctx: click.Context, code: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
 @click.option("--fields", help="Compare only these fields, comma-separated (coverage,pricing_indicator,...). "
               "Additions, discontinuations and re-activations are always listed.")
-@click.option("--against-report", "report", type=click.Path(exists=True, path_type=Path),
-              help="CMS's transaction report for TO (.prn, .xlsx, or the release zip): show where it and "
-              "this diff agree and differ, and why.")
+@click.option("--against-report", "report", is_flag=False, flag_value=_LOADED_REPORT, metavar="[FILE]",
+              help="Compare with CMS's transaction report for TO: show where it and this diff agree and differ, "
+              "and why. Alone, the report loaded with TO; or a file (.prn, .xlsx, or the release zip).")
 @click.pass_context
 @handles_errors
-def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, report: Path | None) -> None:
+def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, report: str | None) -> None:
     """List what changed from release FROM to release TO, classified with CMS's action codes.
 
     A added, D discontinued, R re-activated, C long description, S short description, B long
@@ -197,7 +202,9 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
     with _open(ctx, readonly=True) as db:
         found = db.diff(old, new, fields=names)
         if report is not None:
-            comparison = db.compare_report(found, report)
+            if report != _LOADED_REPORT and not Path(report).exists():
+                raise UsageError(f"--against-report {report}: no such file")
+            comparison = db.compare_report(found, None if report == _LOADED_REPORT else Path(report))
             output = {"text": _changes.comparison_text, "csv": _changes.comparison_csv}.get(fmt)
             click.echo(output(comparison) if output else _changes.render_json(_changes.comparison_json(comparison)),
                        nl=False)
