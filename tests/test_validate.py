@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hcpcs
+from hcpcs._validate import Reference, check_line
 from hcpcs.cli import cli
 
 # (code, date, modifiers, other codes on the claim) -> (status, reasons, first message, warnings)
@@ -105,6 +106,25 @@ def test_single_line_and_duckdb_agree(db: hcpcs.Hcpcs, tmp_path_factory: pytest.
     summary = db.validate_file(folder / "lines.csv", folder / "out.csv")
     assert summary.lines == len(lines)
     assert bulk_rows(folder / "out.csv") == single_line_rows(db, lines)
+
+
+@pytest.fixture(scope="module")
+def whole_reference(all_loaded: Path) -> Reference:
+    with hcpcs.open(all_loaded, readonly=True) as db:
+        return db.reference()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(CODES), st.dates(dt.date(2017, 6, 1), dt.date(2021, 3, 1)), st.sampled_from(MODIFIERS),
+       st.lists(st.sampled_from(CODES), max_size=3))
+def test_one_line_reads_only_its_codes_and_agrees_with_the_whole_reference(
+        all_loaded: Path, whole_reference: Reference, code: str, day: dt.date, modifiers: str,
+        others: list[str]) -> None:
+    with hcpcs.open(all_loaded, readonly=True) as fresh:
+        mods = modifiers.replace(",", " ").split()
+        alone = fresh.validate(code, day, modifiers=mods, claim_codes=others)  # no reference built: its codes only
+        assert fresh._reference is None
+    assert alone == check_line(whole_reference, code, day, mods, {c.strip().upper() for c in others})
 
 
 def all_cases_file(folder: Path) -> Path:

@@ -10,7 +10,7 @@ from ._api_base import HandleBase, parse_day
 from ._engines import Columns, Summary, validate_duckdb
 from ._errors import UsageError
 from ._layout import FIELDS_BY_NAME
-from ._validate import Period, Reference, Verdict, check_line
+from ._validate import END_OF_TIME, Period, Reference, Verdict, check_line, normalise_code
 
 
 class Validating(HandleBase):
@@ -21,30 +21,43 @@ class Validating(HandleBase):
         version = self.data_version()
         if self._reference is not None and self._reference[0] == version:
             return self._reference[1]
-        nocs: dict[int, set[str]] = {}
-        years = {r.id: r.year for r in self.releases()}
+        reference = self._reference_of(None)
+        self._reference = (version, reference)
+        return reference
+
+    def _reference_of(self, codes: Sequence[str] | None) -> Reference:
+        """The reference data of some codes (every code for ``None``), with every release's span."""
+        known = self.releases()
+        ends = [r.effective_date for r in known[1:]] + [END_OF_TIME]
+        spans = [(r.id, r.effective_date, end) for r, end in zip(known, ends, strict=True)]
+        noc_years = {r.id: self._store.noc_list_year(r.year) for r in known}
+        nocs = {year: self._store.noc_codes(year) for year in set(noc_years.values()) if year is not None}
+        crossrefs = FIELDS_BY_NAME["cross_reference"].columns
         periods = []
-        for row in self._store.periods():
-            year = self._store.noc_list_year(years[row["release_id"]])
-            if year is not None and year not in nocs:
-                nocs[year] = self._store.noc_codes(year)
+        for row in self._store.periods(codes):
+            year = noc_years[row["release_id"]]
             periods.append(Period(
                 row["code"], row["kind"], row["release_id"], dt.date.fromisoformat(row["valid_from"]),
                 dt.date.fromisoformat(row["valid_to"]), _day_or_none(row["added_date"]),
                 _day_or_none(row["termination_date"]), row["coverage"],
-                ", ".join(row[c] for c in FIELDS_BY_NAME["cross_reference"].columns if row[c]),
-                year is not None and row["code"] in nocs[year]))
+                ", ".join(row[c] for c in crossrefs if row[c]), year is not None and row["code"] in nocs[year]))
         rules = [(r["release_id"], r["code"], r["other"]) for r in self._store.rules()]
-        reference = Reference(periods, rules)
-        self._reference = (version, reference)
-        return reference
+        return Reference(periods, rules, spans)
 
     def validate(self, code: str, date: dt.date | str, *, modifiers: Sequence[str] = (),
                  claim_codes: Sequence[str] = ()) -> Verdict:
         """One claim line: ``valid``, or ``invalid`` with its reasons; ``claim_codes`` are the codes on the
-        claim's other lines (for pair rules)."""
-        return check_line(self.reference(), code, parse_day(date, "date of service"), modifiers,
-                          {c.strip().upper() for c in claim_codes})
+        claim's other lines (for pair rules).
+
+        With the whole reference already built (``reference()``, kept per data version) it is used; else
+        only the records of this line's codes are read."""
+        day = parse_day(date, "date of service")
+        others = {normalise_code(c) for c in claim_codes}
+        if self._reference is not None and self._reference[0] == self.data_version():
+            reference = self._reference[1]
+        else:
+            reference = self._reference_of(sorted({normalise_code(code), *map(normalise_code, modifiers), *others}))
+        return check_line(reference, code, day, modifiers, others)
 
     def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",
                       columns: Columns | None = None, progress: Callable[[float], None] | None = None,

@@ -433,9 +433,11 @@ class Store:
         except sqlite3.OperationalError:  # schema 1 opened read-only
             return []
 
-    def periods(self, code: str | None = None) -> list[Row]:
-        """Each record with the span of dates its release was in effect (to the next release's start)."""
-        where, parameters = ("WHERE r.code = ?", (code,)) if code else ("", ())
+    def periods(self, codes: Sequence[str] | None = None) -> list[Row]:
+        """Each record (of ``codes``, or all) with the span of dates its release was in effect (to the next
+        release's start)."""
+        where, parameters = (f"WHERE r.code IN ({', '.join('?' * len(codes))})", tuple(codes)) \
+            if codes is not None else ("", ())
         xrefs = ", ".join(f"r.{c}" for c in FIELDS_BY_NAME["cross_reference"].columns)
         return self.db.execute(
             "WITH spans AS (SELECT id, effective_date AS valid_from, "

@@ -93,11 +93,13 @@ class Reference:
     rule_map: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        """``spans`` (each release's dates in effect) may be given; by default they are read off the periods,
+        which is right when the periods are those of every code."""
         self.periods = with_hindsight(self.periods)
         for period in self.periods:
             self.by_code.setdefault(period.code, []).append(period)
             self.firsts.setdefault(period.code, period)
-        seen = {(p.release_id, p.valid_from, p.valid_to) for p in self.periods}
+        seen = set(self.spans) or {(p.release_id, p.valid_from, p.valid_to) for p in self.periods}
         self.spans = sorted(seen, key=lambda s: s[1])
         for release_id, code, other in self.rules:
             self.rule_map.setdefault((release_id, code), []).append(other)
