@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._page import render
+from hcpcs._page import render, to_json
 
 from .conftest import SEEDS
 
@@ -116,3 +116,17 @@ def test_noc_flag_from_noc_list(db: hcpcs.Hcpcs) -> None:
     assert db.get("A0999", release="2019").noc is True
     assert db.get("S9328", release="2019").noc is False
     assert db.get("A0999").noc_list_year == 2019
+
+
+def test_page_says_what_cms_transaction_report_says(db: hcpcs.Hcpcs) -> None:
+    added = db.get("C9053", release="2020-04")  # from 2020-04-trans-alpha.xlsx, loaded beside the release
+    assert added.transaction_report is not None
+    assert (added.transaction_report.action, added.transaction_report.change) == ("A", "ADD")
+    assert "Transaction Report\tADD (A)\tWhat CMS's transaction report of release 2020-04 says of this code " \
+           "(line 11)." in render(added, "text")
+    assert to_json(db.get("S9328", release="2019"))["transaction_report"]["change"] == "No Change"
+    # the 2020 zip's report says No Change for C9034, though 2020-01 gave it a termination date of 2018-12-31
+    # (set after the fact): the page shows both, so a reader sees what the report left out
+    ended = db.get("C9034", release="2020")
+    assert ended.transaction_report is not None and ended.transaction_report.change == "No Change"
+    assert ended.termination_date is not None and ended.termination_date.isoformat() == "2018-12-31"

@@ -14,7 +14,7 @@ from ._bundle import check_release_id
 from ._codes import codes_named_in, parse_code
 from ._errors import NotFound, UsageError
 from ._layout import FIELDS_BY_NAME
-from ._models import Code, Coded, Correction, RelatedCode, Release, SourceFile
+from ._models import Code, Coded, Correction, RelatedCode, Release, ReportEntry, SourceFile
 from ._search import Vocabulary
 from ._store import Row, Store
 from ._validate import Reference
@@ -211,6 +211,8 @@ class HandleBase:
             noc_list_year=noc_year,
             related=tuple(RelatedCode(c, why, shorts.get(c)) for c, why in seen.items()),
             corrections=tuple(correction_from_row(r) for r in store.corrections(code=row["code"], year=release.year)),
+            transaction_report=report_entry_from_row(entry) if (entry := store.report_entry(row["code"], release.id))
+            else None,
             values={k: v for k, v in row.items() if k not in ("release_id", "kind", "source_line")},
             source=_code_source(release),
             line=row["source_line"],
@@ -228,6 +230,11 @@ def parse_day(value: dt.date | str, what: str) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise UsageError(f"{what} {value!r} is not a date: write YYYY-MM-DD, such as 2020-05-01") from None
+
+
+def report_entry_from_row(row: Row) -> ReportEntry:
+    return ReportEntry(row["code"], row["action"], row["change"], row["short_description"], row["long_description"],
+                       row["line"])
 
 
 def correction_from_row(row: Row) -> Correction:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ._api_base import HandleBase, field_values
+from ._api_base import HandleBase, field_values, report_entry_from_row
 from ._bundle import gather, role_of, transaction_report_member
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, NotFound
-from ._models import CodeChange, Diff, History, HistoryEvent, ReportEntry, TransactionReport
+from ._models import CodeChange, Diff, History, HistoryEvent, TransactionReport
 from ._report import ReportComparison, compare_report
 from ._store import Row
 from ._transactions import read_report
@@ -83,9 +83,7 @@ class TimeTravel(HandleBase):
             raise NotFound(f"no transaction report of {rid} is loaded (loaded: {known}); load the release zip "
                            "or CMS's *trans* file with hcpcs load")
         source, rows = found
-        return TransactionReport(source, tuple(
-            ReportEntry(r["code"], r["action"], r["change"], r["short_description"], r["long_description"],
-                        r["line"]) for r in rows))
+        return TransactionReport(source, tuple(map(report_entry_from_row, rows)))
 
     def compare_report(self, diff: Diff, report: TransactionReport | str | Path | None = None) -> ReportComparison:
         """Where ``diff`` and CMS's transaction report for its newer release agree, and where not (and why).

@@ -193,6 +193,8 @@ class Code:
     corrections: tuple[Correction, ...] = ()
     #: for an as-of lookup: what later releases say about that day (a termination or reuse set afterwards)
     hindsight: tuple[str, ...] = ()
+    #: what CMS's transaction report of the release says of the code, when the report is loaded
+    transaction_report: ReportEntry | None = None
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:

@@ -81,6 +81,11 @@ def page_lines(code: Code) -> list[PageLine]:
         lines.append(PageLine("Correction", shown, f"CMS corrected this code after publishing the release, in "
                               f"{fix.source}, row {fix.row}: see hcpcs corrections {code.release.year}.",
                               "corrections"))
+    if code.transaction_report is not None:
+        entry = code.transaction_report
+        lines.append(PageLine("Transaction Report", f"{entry.change} ({entry.action})",
+                              f"What CMS's transaction report of release {code.release.id} says of this code "
+                              f"(line {entry.line}).", "transaction_report"))
     lines.append(PageLine("Status", code.status, "Actual: in use in this release; Terminated: its "
                           "termination date is before the release took effect (or before the as-of date).",
                           "status"))
@@ -233,6 +238,10 @@ def to_json(code: Code) -> dict[str, Any]:
         ],
         "last_update": code.release.year,
         "corrections": [correction_json(c) for c in code.corrections],
+        "transaction_report": (
+            {"action": code.transaction_report.action, "change": code.transaction_report.change,
+             "line": code.transaction_report.line} if code.transaction_report else None
+        ),
         "source": {"file": code.source, "line": code.line},
         "fields": [
             {"label": line.label, "value": line.value, "definition": line.definition, "field": line.field}
