@@ -85,6 +85,11 @@ def test_search_history_diff_releases_fields(client: TestClient) -> None:
     diff = client.get("/api/diff", params={"from": "2020-01", "to": "2020-04", "limit": 5, "offset": 5}).json()
     assert diff["total"] == 35 and diff["offset"] == 5 and len(diff["changes"]) == 5
     assert diff["counts"] == {"A": 18, "C": 14, "D": 1, "F": 2}
+    report = client.get("/api/diff/report", params={"from": "2020-01", "to": "2020-04"}).json()
+    assert report["from"] == "2020-01" and report["report"] == "2020-04-trans-alpha.xlsx"
+    assert report["agreed"] == {"A": 18, "C": 4, "D": 1, "N": 7062} and len(report["differences"]) == 12
+    assert {"code": "AX", "ours": "F", "report": "N", "groups": [], "reason": "report-misses",
+            "evidence": "processing_note '0000' -> None"} in report["differences"]
     releases = client.get("/api/releases").json()
     assert [r["id"] for r in releases] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
     assert all(len(f["sha256"]) == 64 for r in releases for f in r["files"])
@@ -124,6 +129,6 @@ def test_static_files_and_openapi(client: TestClient) -> None:
     assert "ArrowDown" in client.get("/static/app.js").text
     assert client.get("/static/other.js").status_code == 404
     spec = client.get("/openapi.json").json()
-    assert {"/api/codes/{code}", "/api/search", "/api/releases", "/api/diff", "/api/codes/{code}/history",
-            "/api/fields", "/api/code-tables"} <= set(spec["paths"])
+    assert {"/api/codes/{code}", "/api/search", "/api/releases", "/api/diff", "/api/diff/report",
+            "/api/codes/{code}/history", "/api/fields", "/api/code-tables"} <= set(spec["paths"])
     assert "Stability promise" in spec["info"]["description"]

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from .. import _codetables, fhir
 from .._api import MAX_OFFSET, Hcpcs
 from .._api import open as open_db
-from .._changes import code_change_json, diff_json, history_json, release_json
+from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
 from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
 from .._layout import FIELDS
 from .._page import to_json
@@ -31,6 +31,7 @@ from ._models import (
     FieldOut,
     HistoryOut,
     ReleaseOut,
+    ReportComparisonOut,
     SearchOut,
 )
 
@@ -186,6 +187,16 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         data["total"], data["offset"] = len(found.changes), offset
         data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
         return data
+
+    @app.get("/api/diff/report", response_model=ReportComparisonOut, tags=["releases"])
+    def api_diff_report(
+        from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
+        to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
+    ) -> Any:
+        """Where the diff of two releases and CMS's transaction report of the newer one (as loaded with it)
+        agree and differ, each difference with its reason."""
+        db = handles.get()
+        return comparison_json(db.compare_report(db.diff(from_, to)))
 
     @app.get("/api/fields", response_model=list[FieldOut], tags=["reference"])
     def api_fields() -> Any:

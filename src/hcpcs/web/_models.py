@@ -6,7 +6,7 @@ removed. A breaking change would be served under ``/api/v2/`` beside the old one
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Open(BaseModel):
@@ -126,6 +126,23 @@ class DiffOut(Open):
     total: int
     offset: int
     changes: list[CodeChangeOut]
+
+
+class ReportDifferenceOut(BaseModel):
+    code: str
+    ours: str
+    report: str | None
+    groups: list[str]
+    reason: str
+    evidence: str
+
+
+class ReportComparisonOut(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    report: str
+    agreed: dict[str, int]
+    differences: list[ReportDifferenceOut]
 
 
 class FieldOut(BaseModel):
