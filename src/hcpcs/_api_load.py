@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ._api_base import HandleBase, correction_from_row
-from ._bundle import Skipped, check_release_id, read_all, release_from_name, release_id
+from ._bundle import Skipped, check_release_id, read_all, release_named
 from ._errors import LoadError, NotFound, UsageError
 from ._models import Correction, CorrectionList, NocList, ReleaseData, ReportData, SourceFile
 from ._rules import mine as mine_rules
@@ -173,8 +173,7 @@ class Loading(HandleBase):
                 raise UsageError(f"--from-dir {folder}: no such folder")
             for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
                 item: Published | None = _update.published(path.as_uri())
-                found = release_from_name(path.name)
-                rid = item.release_id if item else (release_id(found[0], found[1] or 1) if found else None)
+                rid = item.release_id if item else release_named(path.name)
                 kind = item.kind if item else "release"
                 if rid is None or path.suffix.lower() not in (".zip", ".xlsx", ".xls", ".txt"):
                     continue

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._api_base import HandleBase, field_values, report_entry_from_row
-from ._bundle import gather, role_of, transaction_report_member
+from ._bundle import gather, role_of, spreadsheet_first
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, NotFound
@@ -104,7 +104,7 @@ def read_transaction_report(path: Path) -> TransactionReport:
     reports = [m for m in members if role_of(m) == "transactions"] if len(members) > 1 else members
     if not reports:
         raise InputError(str(path), "holds no transaction report (*trans* or Changes_by_* files)")
-    chosen = transaction_report_member(reports)
+    chosen = spreadsheet_first(reports)
     return read_report(chosen.data, chosen.display)
 
 

@@ -18,12 +18,18 @@ class Validating(HandleBase):
 
     def reference(self) -> Reference:
         """What claim-line validation needs: every record over its release's span, NOC flags, pair rules."""
-        version = self.data_version()
+        version = self.data_version()  # read before building: a load meanwhile leaves the cache stale
+        reference = self._built_reference(version)
+        if reference is None:
+            reference = self._reference_of(None)
+            self._reference = (version, reference)
+        return reference
+
+    def _built_reference(self, version: int) -> Reference | None:
+        """The whole reference, if built at this data version."""
         if self._reference is not None and self._reference[0] == version:
             return self._reference[1]
-        reference = self._reference_of(None)
-        self._reference = (version, reference)
-        return reference
+        return None
 
     def _reference_of(self, codes: Sequence[str] | None) -> Reference:
         """The reference data of some codes (every code for ``None``), with every release's span."""
@@ -53,10 +59,8 @@ class Validating(HandleBase):
         only the records of this line's codes are read."""
         day = parse_day(date, "date of service")
         others = {normalise_code(c) for c in claim_codes}
-        if self._reference is not None and self._reference[0] == self.data_version():
-            reference = self._reference[1]
-        else:
-            reference = self._reference_of(sorted({normalise_code(code), *map(normalise_code, modifiers), *others}))
+        reference = self._built_reference(self.data_version()) or self._reference_of(
+            sorted({normalise_code(code), *map(normalise_code, modifiers), *others}))
         return check_line(reference, code, day, modifiers, others)
 
     def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",

@@ -100,6 +100,12 @@ def check_release_id(text: str) -> str:
     return release_id(int(match.group(1)), int(match.group(2) or 1))
 
 
+def release_named(name: str) -> str | None:
+    """The release id a CMS file name gives (a year alone is its January release), else ``None``."""
+    found = release_from_name(name)
+    return release_id(found[0], found[1] or 1) if found else None
+
+
 def release_from_name(name: str) -> tuple[int, int | None] | None:
     """The (year, month) a CMS file name gives; month is ``None`` when the name names only a year."""
     stem = PurePosixPath(name).name
@@ -160,9 +166,9 @@ def gather(paths: Iterable[Path]) -> list[Bundle]:
             bundles.append(_read_zip(path))
             continue
         member = Member(path.name, None, _read_bytes(path))
-        found = release_from_name(path.name)
-        key = release_id(found[0], found[1] or 1) if found else f"file:{path}"
-        loose.setdefault(key, Bundle(key if found else path.name)).members.append(member)
+        named = release_named(path.name)
+        key = named or f"file:{path}"
+        loose.setdefault(key, Bundle(named or path.name)).members.append(member)
     return bundles + list(loose.values())
 
 
@@ -190,8 +196,8 @@ def read_bundle(bundle: Bundle, roles: dict[Role, list[Member]], *,
     if "transactions" in roles:
         if release is not None:
             return read_transactions(roles["transactions"], check_release_id(release))
-        if (named := release_from_name(bundle.name)) is not None:
-            return read_transactions(roles["transactions"], release_id(named[0], named[1] or 1))
+        if (named := release_named(bundle.name)) is not None:
+            return read_transactions(roles["transactions"], named)
         return Skipped(bundle.name, "a transaction report whose name does not give its release: use --release")
     what = "zip" if bundle.is_zip else "file"
     raise InputError(bundle.name, f"this {what} holds no HCPCS code file (no ANWEB .txt, .xlsx or .xls)")
@@ -298,42 +304,43 @@ def _identify(bundle: Bundle, code_files: list[str], records: list[Record],
 
 def _read_corrections(bundle: Bundle, members: list[Member], override: str | None) -> CorrectionList:
     """A year's corrections: every spreadsheet (the .prn copies only where no spreadsheet has the same name)."""
-    sheets = {PurePosixPath(m.basename).stem.lower() for m in members
-              if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)}
-    chosen = [m for m in members if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)
-              or PurePosixPath(m.basename).stem.lower() not in sheets]
+    sheets = {PurePosixPath(m.basename).stem.lower() for m in members if is_spreadsheet(m)}
+    chosen = [m for m in members if is_spreadsheet(m) or PurePosixPath(m.basename).stem.lower() not in sheets]
     chosen = [m for m in chosen if not m.basename.lower().endswith(".txt")]  # the README
     if not chosen:
         raise InputError(bundle.name, "holds no corrections file (.xlsx or .prn)")
     if override is not None:
         release = check_release_id(override)
     else:
-        found = release_from_name(bundle.name) or release_from_name(chosen[0].basename)
-        if found is None:
+        named = release_named(bundle.name) or release_named(chosen[0].basename)
+        if named is None:
             raise InputError(bundle.name, "cannot tell which release these corrections are for; give --release")
-        release = release_id(found[0], found[1] or 1)
+        release = named
     entries = merge([read_corrections(m.data, m.basename) for m in chosen])
     return CorrectionList(release, entries, [*([bundle.archive] if bundle.archive else []),
                                              *(m.source_file("corrections") for m in members)])
 
 
-def transaction_report_member(members: list[Member]) -> Member:
-    """Of a release's transaction report files, the one to read: the spreadsheet (whose descriptions are
-    whole; the .prn cuts them) when there is one."""
-    sheets = [m for m in members if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
+def spreadsheet_first(members: list[Member]) -> Member:
+    """Of the copies of one CMS list (a transaction report, the NOC list), the one to read: the spreadsheet
+    when there is one, whose descriptions are whole (the .prn and .txt copies cut them)."""
+    sheets = [m for m in members if is_spreadsheet(m)]
     return (sheets or members)[0]
 
 
+def is_spreadsheet(member: Member) -> bool:
+    return member.basename.lower().endswith(SPREADSHEET_SUFFIXES)
+
+
 def read_transactions(members: list[Member], release: str) -> ReportData:
-    chosen = transaction_report_member(members)
+    chosen = spreadsheet_first(members)
     return ReportData(release, read_report(chosen.data, chosen.display), [chosen.source_file("transactions")])
 
 
 def _read_noc(bundle: Bundle, members: list[Member]) -> NocList:
-    spreadsheets = [m for m in members if m.basename.lower().endswith(SPREADSHEET_SUFFIXES)]
-    chosen = spreadsheets[0] if spreadsheets else members[0]  # the spreadsheet keeps whole descriptions
+    chosen = spreadsheet_first(members)
     entries: list[NocEntry] = (
-        read_noc_spreadsheet(chosen.data, chosen.display) if spreadsheets
+        read_noc_spreadsheet(chosen.data, chosen.display) if is_spreadsheet(chosen)
         else read_noc_text(chosen.data, chosen.display)
     )
     year = None

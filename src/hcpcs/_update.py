@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from ._bundle import release_from_name, release_id
+from ._bundle import release_named
 from ._errors import HcpcsError
 
 DEFAULT_BASE_URL = "https://www.cms.gov"
@@ -80,9 +80,7 @@ def published(url: str) -> Published | None:
     name = unquote(PurePosixPath(urlsplit(url).path).name)
     if not _ZIP.search(name):
         return None
-    found = release_from_name(name)
-    rid = release_id(found[0], found[1] or 1) if found else None
-    return Published(url, name, rid, "corrections" if "correction" in name.lower() else "release")
+    return Published(url, name, release_named(name), "corrections" if "correction" in name.lower() else "release")
 
 
 class Fetcher:
