@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from ._layout import COLUMN_INDEX, COLUMNS
 
@@ -59,6 +59,27 @@ class SourceFile:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadWarning:
+    """Something in a file that could not be fully understood: the file was stored as far as it could be.
+
+    ``hcpcs load`` lists these in its summary; ``--strict`` turns them into errors.
+    """
+
+    source: str
+    message: str
+    line: int | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.row is not None:
+            where += f", row {self.row}"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
 class NocEntry:
     code: str
     long_description: str
@@ -99,6 +120,7 @@ class ReleaseData:
     disagreements: list[Disagreement] = field(default_factory=list)
     repairs: list[Repair] = field(default_factory=list)
     id_source: str = "file name"
+    warnings: list[LoadWarning] = field(default_factory=list)
 
     @property
     def procedure_count(self) -> int:
@@ -116,6 +138,18 @@ class NocList:
     year: int
     entries: list[NocEntry]
     files: list[SourceFile]
+    warnings: list[LoadWarning] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RecordLayoutData:
+    """CMS's record layout of one year (``HCPCS2025_recordlayout.txt``) as read for loading: the field
+    definitions and code tables (``_layout_reader.read_record_layout``), with the file it came from."""
+
+    year: int
+    layout: dict[str, Any]
+    files: list[SourceFile]
+    warnings: list[LoadWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,6 +413,7 @@ class CorrectionList:
     release_id: str
     entries: list[Correction]
     files: list[SourceFile]
+    warnings: list[LoadWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,3 +423,4 @@ class ReportData:
     release_id: str
     report: TransactionReport
     files: list[SourceFile]
+    warnings: list[LoadWarning] = field(default_factory=list)
