@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._bundle import release_from_name
 from hcpcs._codetables import layout
 from hcpcs._layout_reader import read_record_layout
+from hcpcs._names import release_from_name
 
 from .conftest import CMS
 

@@ -8,6 +8,7 @@
 """
 
 from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
+from ._bundle import FileUse
 from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UsageError
 from ._models import (
     Code,
@@ -17,6 +18,7 @@ from ._models import (
     FieldChange,
     History,
     HistoryEvent,
+    LoadWarning,
     RelatedCode,
     Release,
     ReportEntry,
@@ -35,6 +37,7 @@ __all__ = [
     "Coded",
     "Diff",
     "FieldChange",
+    "FileUse",
     "Hcpcs",
     "HcpcsError",
     "History",
@@ -42,6 +45,7 @@ __all__ = [
     "InputError",
     "LoadError",
     "LoadReport",
+    "LoadWarning",
     "LoadedRelease",
     "NotFound",
     "RelatedCode",

@@ -10,11 +10,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from . import _codetables
-from ._bundle import check_release_id
 from ._codes import codes_named_in, parse_code
 from ._errors import NotFound, UsageError
 from ._layout import FIELDS_BY_NAME
 from ._models import Code, Coded, Correction, RelatedCode, Release, ReportEntry, SourceFile
+from ._names import check_release_id
 from ._search import Vocabulary
 from ._store import Row, Store
 from ._validate import Reference

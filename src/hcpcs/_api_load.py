@@ -10,9 +10,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ._api_base import HandleBase, correction_from_row
-from ._bundle import Skipped, check_release_id, read_all, release_named
+from ._bundle import FileUse, read_all
 from ._errors import LoadError, NotFound, UsageError
-from ._models import Correction, CorrectionList, NocList, ReleaseData, ReportData, SourceFile
+from ._models import (
+    Correction,
+    CorrectionList,
+    LoadWarning,
+    NocList,
+    RecordLayoutData,
+    ReleaseData,
+    ReportData,
+    SourceFile,
+)
+from ._names import check_release_id, release_named
 from ._rules import mine as mine_rules
 from ._search import extra_terms, learn_abbreviations, words
 from ._store import Row
@@ -43,7 +53,16 @@ class LoadReport:
     corrections: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
     #: CMS's transaction reports: (release, entries, status).
     transaction_reports: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    #: CMS's record layouts: (year, fields, status).
+    layouts: list[tuple[int, int, LoadStatus]] = field(default_factory=list)
+    #: every file and zip member given: its role, and what the load did with it
+    files: list[FileUse] = field(default_factory=list)
+    #: what could not be fully understood (``strict`` turns these into errors)
+    warnings: list[LoadWarning] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> list[FileUse]:
+        return [f for f in self.files if f.outcome == "skipped"]
 
 
 @dataclass(slots=True)
@@ -69,17 +88,16 @@ class Loading(HandleBase):
     """Loading releases, NOC lists and corrections; fetching what CMS has published."""
 
     def load(self, paths: Iterable[str | Path], *, release: str | None = None, replace: bool = False,
-             progress: Callable[[str], None] | None = None) -> LoadReport:
+             strict: bool = False, progress: Callable[[str], None] | None = None) -> LoadReport:
         """Read CMS release files (zips, folders, files) and store them, all in one transaction.
 
         A release already stored from the same files is left as it is; from different files it is an
-        error unless ``replace``. Nothing is written unless everything was read.
+        error unless ``replace``. Nothing is written unless everything was read. An auxiliary file (a
+        transaction report, NOC list, corrections, notes, record layout) that cannot be fully understood is
+        stored as far as it can be, with a warning in the report; ``strict`` makes any warning an error.
         """
-        result = read_all([Path(p) for p in paths], release=release, progress=progress)
-        if not (result.releases or result.noc_lists or result.corrections or result.reports):
-            reasons = "; ".join(f"{s.name}: {s.reason}" for s in result.skipped)
-            raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
-        report = LoadReport(skipped=result.skipped)
+        result = read_all([Path(p) for p in paths], release=release, strict=strict, progress=progress)
+        report = LoadReport(files=result.files, warnings=result.warnings)
         store = self._store
         with store.transaction():
             for data in result.releases:
@@ -95,6 +113,9 @@ class Loading(HandleBase):
             for found in result.reports:
                 report.transaction_reports.append((found.release_id, len(found.report.entries),
                                                    self._store_report(found, replace)))
+            for layout in result.layouts:
+                report.layouts.append((layout.year, len(layout.layout.get("fields", {})),
+                                       self._store_layout(layout, replace)))
             if any(r.status != "unchanged" for r in report.releases):
                 self._index()
         return report
@@ -153,6 +174,13 @@ class Loading(HandleBase):
             f"the {noc.year} NOC list is already loaded from other files",
             lambda: self._store.delete_noc_list(noc.year),
             lambda fingerprint: self._store.insert_noc_list(noc, fingerprint))
+
+    def _store_layout(self, layout: RecordLayoutData, replace: bool) -> LoadStatus:
+        return _store_once(
+            _fingerprint(layout.files), self._store.layout_fingerprint(layout.year), replace,
+            f"the {layout.year} record layout is already loaded from other files",
+            lambda: self._store.delete_layout(layout.year),
+            lambda fingerprint: self._store.insert_layout(layout, fingerprint))
 
     def update(self, *, base_url: str | None = None, from_dir: str | Path | None = None, dry_run: bool = False,
                download_dir: str | Path | None = None, progress: Progress | None = None, retries: int = 4,

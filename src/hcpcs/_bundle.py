@@ -1,8 +1,11 @@
-"""Finding the HCPCS files in what a user points at: release zips, folders, loose files.
+"""Finding the HCPCS files in what a user points at, and reading each for what it is.
 
-CMS's file names change from year to year (``HCPC17_CONTR_ANWEB.txt``, ``HCPC2020_ANWEB_w_disclaimer.txt``,
-``HCPC2024_APR_ANWEB_v5.xlsx``, a bare ``anweb.xlsx``), so each file's role is found from its name
-and, where the name says nothing, from its content. Nothing here touches the database.
+Users hold CMS's releases as zips (renamed or not), as folders they unzipped, and as loose files; a
+release zip carries beside its code file the processing notes, transaction report, NOC list, corrections
+and record layout of that release. Each file's role is found from its name (``_names``) and, where the
+name says nothing, from its content. Every file given is accounted for (``FileUse``): read for a role,
+or skipped with the reason. A code file that cannot be read refuses the load; any other file that cannot
+be fully understood is read as far as it can be, with a ``LoadWarning``. Nothing here touches the database.
 """
 
 from __future__ import annotations
@@ -10,35 +13,45 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import re
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
+from typing import Literal, TypeVar
 
 from ._compare import disagreements
 from ._corrections import merge, read_corrections
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
-from ._models import CorrectionList, NocEntry, NocList, Record, ReleaseData, ReportData, Role, SourceFile
-from ._notes import (
-    looks_like_processing_notes,
-    read_noc_spreadsheet,
-    read_noc_text,
-    read_processing_notes,
+from ._layout_reader import read_record_layout
+from ._models import (
+    CorrectionList,
+    LoadWarning,
+    NocEntry,
+    NocList,
+    Record,
+    RecordLayoutData,
+    ReleaseData,
+    ReportData,
+    Role,
+    SourceFile,
 )
+from ._names import (
+    ROLE_WORDS,
+    check_release_id,
+    is_spreadsheet_name,
+    release_from_name,
+    release_id,
+    release_named,
+    role_named,
+)
+from ._notes import looks_like_processing_notes, read_noc_spreadsheet, read_noc_text, read_processing_notes
 from ._spreadsheet import looks_like_code_sheet, read_rows, read_spreadsheet
 from ._transactions import read_report
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm")
-_MONTHS = {
-    "jan": 1, "january": 1, "apr": 4, "april": 4, "jul": 7, "july": 7, "oct": 10, "october": 10,
-}
-_YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})[-_]?(0[1-9]|1[0-2])(?!\d)")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
-_SHORT_YEAR = re.compile(r"(?i)hcpcs?(\d{2})(?=[_-])")
-_MONTH_WORD = re.compile(r"(?i)(?:^|[-_ .])(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")(?=[-_ .]|$)")
-_RELEASE_ID = re.compile(r"(?:19|20)\d{2}-(?:0[1-9]|1[0-2])")
+T = TypeVar("T")
+Outcome = Literal["loaded", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,10 +61,12 @@ class Member:
     container: str
     member: str | None
     data: bytes
+    #: found by walking a folder (a stray file there is skipped, not an error)
+    found_in_folder: bool = False
 
     @property
     def basename(self) -> str:
-        return PurePosixPath(self.member).name if self.member else self.container
+        return PurePosixPath(self.member).name if self.member else PurePosixPath(self.container).name
 
     @property
     def display(self) -> str:
@@ -73,9 +88,14 @@ class Bundle:
 
 
 @dataclass(frozen=True, slots=True)
-class Skipped:
-    name: str
-    reason: str
+class FileUse:
+    """What a load did with one file or zip member: read for a role, or skipped, and why."""
+
+    file: str
+    role: str
+    outcome: Outcome
+    detail: str
+    warnings: int = 0
 
 
 @dataclass(slots=True)
@@ -84,70 +104,26 @@ class ReadResult:
     noc_lists: list[NocList] = field(default_factory=list)
     corrections: list[CorrectionList] = field(default_factory=list)
     reports: list[ReportData] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
+    layouts: list[RecordLayoutData] = field(default_factory=list)
+    files: list[FileUse] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)
 
-
-def release_id(year: int, month: int) -> str:
-    return f"{year:04d}-{month:02d}"
-
-
-def check_release_id(text: str) -> str:
-    """A release id as users may write it (``2020``, ``2020-4``, ``2020-04``) in its one form."""
-    text = text.strip()
-    match = re.fullmatch(r"((?:19|20)\d{2})(?:-(\d{1,2}))?", text)
-    if not match or not 1 <= int(match.group(2) or 1) <= 12:
-        raise LoadError(f"{text!r} is not a release id: write YYYY or YYYY-MM, such as 2020-04")
-    return release_id(int(match.group(1)), int(match.group(2) or 1))
-
-
-def release_named(name: str) -> str | None:
-    """The release id a CMS file name gives (a year alone is its January release), else ``None``."""
-    found = release_from_name(name)
-    return release_id(found[0], found[1] or 1) if found else None
-
-
-def release_from_name(name: str) -> tuple[int, int | None] | None:
-    """The (year, month) a CMS file name gives; month is ``None`` when the name names only a year."""
-    stem = PurePosixPath(name).name
-    ym = _YEAR_MONTH.search(stem)
-    if ym:
-        return int(ym.group(1)), int(ym.group(2))
-    year_match = _YEAR.search(stem)
-    short = _SHORT_YEAR.search(stem)
-    if year_match:
-        year = int(year_match.group(1))
-    elif short:
-        year = 2000 + int(short.group(1))
-    else:
-        return None
-    word = _MONTH_WORD.search(stem)
-    return year, (_MONTHS[word.group(1).lower()] if word else None)
+    @property
+    def anything(self) -> bool:
+        return bool(self.releases or self.noc_lists or self.corrections or self.reports or self.layouts)
 
 
 def role_of(member: Member) -> Role | None:
     """What a file is, from its name and, where that says nothing, its content."""
-    name = member.basename.lower()
-    spreadsheet = name.endswith(SPREADSHEET_SUFFIXES)
-    if "correction" in name:
-        return "corrections"
-    if "trans" in name or "changes_by" in name:
-        return "transactions"
-    if "noc" in name.replace("anweb", ""):
-        return "noc"
-    if "proc_note" in name or "procnote" in name:
-        return "processing_notes"
-    if "recordlayout" in name or "record_layout" in name or "record-layout" in name:
-        return "record_layout"
-    if "readme" in name:
-        return "readme"
-    if "anweb" in name:
-        return "codes_spreadsheet" if spreadsheet else "codes"
-    head = member.data[:16384]
-    if spreadsheet:
+    named = role_named(member.basename)
+    if named is not None:
+        return named
+    if is_spreadsheet(member):
         try:
             return "codes_spreadsheet" if looks_like_code_sheet(read_rows(member.data, member.display)) else None
         except InputError:
             return None
+    head = member.data[:16384]
     if looks_like_fixed_width(head):
         return "codes"
     if looks_like_processing_notes(head):
@@ -158,73 +134,42 @@ def role_of(member: Member) -> Role | None:
 
 
 def gather(paths: Iterable[Path]) -> list[Bundle]:
-    """Zips become one bundle each; loose files are grouped by the release their names give."""
+    """Zips become one bundle each (a zip inside a zip too); loose files are grouped by the release their
+    names give, else by the folder they are in (a release unzipped into a folder), else one a bundle."""
     bundles: list[Bundle] = []
     loose: dict[str, Bundle] = {}
-    for path in _expand(paths):
+    for path, in_folder in _expand(paths):
         if path.suffix.lower() == ".zip":
-            bundles.append(_read_zip(path))
+            bundles.extend(_read_zip(path.name, _read_bytes(path), in_folder))
             continue
-        member = Member(path.name, None, _read_bytes(path))
-        named = release_named(path.name)
+        shown = _shown_name(path, in_folder)
+        member = Member(shown, None, _read_bytes(path), in_folder)
+        named = release_named(path.name) or (release_named(path.parent.name) if in_folder else None)
         key = named or f"file:{path}"
         loose.setdefault(key, Bundle(named or path.name)).members.append(member)
     return bundles + list(loose.values())
 
 
-def roles_of(bundle: Bundle) -> dict[Role, list[Member]]:
-    """The bundle's members by role, each classified once (content sniffing may read a whole workbook)."""
-    roles: dict[Role, list[Member]] = {}
+def roles_of(bundle: Bundle) -> dict[Role | None, list[Member]]:
+    """The bundle's members by role (``None``: not a file hcpcs knows), each classified once."""
+    roles: dict[Role | None, list[Member]] = {}
     for member in bundle.members:
-        role = role_of(member)
-        if role is not None:
-            roles.setdefault(role, []).append(member)
+        roles.setdefault(role_of(member), []).append(member)
     return roles
 
 
-def read_bundle(bundle: Bundle, roles: dict[Role, list[Member]], *,
-                release: str | None = None) -> ReleaseData | NocList | CorrectionList | ReportData | Skipped:
-    """Read one bundle into a release, a NOC list, or a note of why it was passed over."""
-    if _has_codes(roles):
-        return _read_release(bundle, roles, release)
-    if "noc" in roles:
-        return _read_noc(bundle, roles["noc"])
-    if "corrections" in roles:
-        return _read_corrections(bundle, roles["corrections"], release)
-    if "record_layout" in roles:
-        return Skipped(bundle.name, "the record layout: its code tables are built into hcpcs")
-    if "transactions" in roles:
-        if release is not None:
-            return read_transactions(roles["transactions"], check_release_id(release))
-        if (named := release_named(bundle.name)) is not None:
-            return read_transactions(roles["transactions"], named)
-        return Skipped(bundle.name, "a transaction report whose name does not give its release: use --release")
-    what = "zip" if bundle.is_zip else "file"
-    raise InputError(bundle.name, f"this {what} holds no HCPCS code file (no ANWEB .txt, .xlsx or .xls)")
-
-
-def read_all(paths: Iterable[Path], *, release: str | None = None,
+def read_all(paths: Iterable[Path], *, release: str | None = None, strict: bool = False,
              progress: Callable[[str], None] | None = None) -> ReadResult:
+    """Read everything given. ``strict``: a warning is an error (``LoadError``)."""
     classified = [(bundle, roles_of(bundle)) for bundle in gather(paths)]
     if release is not None and sum(1 for _, roles in classified if _has_codes(roles)) > 1:
         raise LoadError("--release names one release, but more than one release file was given")
-    result = ReadResult()
+    reading = _Reading(strict)
     for bundle, roles in classified:
         if progress:
             progress(bundle.name)
-        found = read_bundle(bundle, roles, release=release)
-        if isinstance(found, ReleaseData):
-            result.releases.append(found)
-            if "transactions" in roles:
-                result.reports.append(read_transactions(roles["transactions"], found.release_id))
-        elif isinstance(found, ReportData):
-            result.reports.append(found)
-        elif isinstance(found, NocList):
-            result.noc_lists.append(found)
-        elif isinstance(found, CorrectionList):
-            result.corrections.append(found)
-        else:
-            result.skipped.append(found)
+        reading.bundle(bundle, roles, release)
+    result = reading.finish()
     ids = [r.release_id for r in result.releases]
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
@@ -233,48 +178,231 @@ def read_all(paths: Iterable[Path], *, release: str | None = None,
     return result
 
 
-def _has_codes(roles: dict[Role, list[Member]]) -> bool:
-    return "codes" in roles or "codes_spreadsheet" in roles
+def spreadsheet_first(members: list[Member]) -> Member:
+    """Of the copies of one CMS list (a transaction report, the NOC list), the one to read: the spreadsheet
+    when there is one, whose descriptions are whole (the .prn and .txt copies cut them)."""
+    sheets = [m for m in members if is_spreadsheet(m)]
+    return (sheets or members)[0]
 
 
-def _read_release(bundle: Bundle, roles: dict[Role, list[Member]], override: str | None) -> ReleaseData:
-    text = _one(roles.get("codes", []), bundle)
-    sheet = _one(roles.get("codes_spreadsheet", []), bundle)
-    files: list[SourceFile] = [bundle.archive] if bundle.archive else []
-    records: list[Record]
-    found_disagreements = []
-    if text is not None:
-        records = read_fixed_width(text.data, text.display)
-        files.append(text.source_file("codes"))
+def is_spreadsheet(member: Member) -> bool:
+    return is_spreadsheet_name(member.basename)
+
+
+def read_transactions(members: list[Member], release: str, *, warnings: list[LoadWarning]) -> ReportData:
+    chosen = spreadsheet_first(members)
+    return ReportData(release, read_report(chosen.data, chosen.display, warnings=warnings),
+                      [chosen.source_file("transactions")])
+
+
+class _Reading:
+    """One load's reading: what was read, every file's use, and the warnings."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.result = ReadResult()
+
+    def bundle(self, bundle: Bundle, roles: dict[Role | None, list[Member]], override: str | None) -> None:
+        if bundle.archive is not None:
+            self._use(bundle.archive.display, "archive", "loaded", f"a zip of {len(bundle.members)} files")
+        release: str | None = None
+        year: int | None = None
+        if _has_codes(roles):
+            data = self._release(bundle, roles, override)
+            self.result.releases.append(data)
+            release, year = data.release_id, data.effective_date.year
+        elif override is not None:
+            release = check_release_id(override)
+        else:
+            release = release_named(bundle.name)
+        for member in roles.get(None, []):
+            self._use(member.display, None, "skipped", "not a CMS HCPCS file hcpcs knows (by name or content)")
+        self._auxiliary(bundle, roles, release, year)
+        if set(roles) <= {None, "readme"} and not any(m.found_in_folder for m in bundle.members):
+            what = "zip" if bundle.is_zip else "file"
+            raise InputError(bundle.name, f"this {what} holds no HCPCS code file (no ANWEB .txt, .xlsx or .xls)")
+
+    def finish(self) -> ReadResult:
+        if self.strict and self.result.warnings:
+            first = self.result.warnings[0]
+            raise LoadError(f"--strict: {len(self.result.warnings)} warning(s), the first: {first}")
+        if not self.result.anything:
+            reasons = "; ".join(f"{u.file}: {u.detail}" for u in self.result.files if u.outcome == "skipped")
+            raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
+        return self.result
+
+    def _use(self, file: str, role: Role | None, outcome: Outcome, detail: str, warnings: int = 0) -> None:
+        self.result.files.append(FileUse(file, ROLE_WORDS[role] if role else "unknown", outcome, detail, warnings))
+
+    def _release(self, bundle: Bundle, roles: dict[Role | None, list[Member]], override: str | None) -> ReleaseData:
+        text = _one(roles.get("codes", []), bundle)
+        sheet = _one(roles.get("codes_spreadsheet", []), bundle)
+        files: list[SourceFile] = [bundle.archive] if bundle.archive else []
+        found_disagreements = []
+        sheet_records: list[Record] | None = None
         if sheet is not None:
             sheet_records = read_spreadsheet(sheet.data, sheet.display)
             files.append(sheet.source_file("codes_spreadsheet"))
-            found_disagreements = disagreements(records, sheet_records)
-    else:
-        assert sheet is not None
-        records = read_spreadsheet(sheet.data, sheet.display)
-        files.append(sheet.source_file("codes_spreadsheet"))
-    _check_unique(records, (text or sheet).display)  # type: ignore[union-attr]
-    notes: dict[str, str] = {}
-    for member in roles.get("processing_notes", []):
-        notes.update(read_processing_notes(member.data, member.display))
-        files.append(member.source_file("processing_notes"))
-    extra: tuple[Role, ...] = ("transactions", "readme", "record_layout", "noc")
-    for role in extra:
-        files.extend(m.source_file(role) for m in roles.get(role, []))
-    code_files = [m.basename for role in ("codes", "codes_spreadsheet") for m in roles.get(role, [])]
-    release_id_, id_source = _identify(bundle, code_files, records, override)
-    year, month = int(release_id_[:4]), int(release_id_[5:])
-    return ReleaseData(
-        release_id=release_id_,
-        effective_date=dt.date(year, month, 1),
-        records=records,
-        files=files,
-        processing_notes=notes,
-        disagreements=found_disagreements,
-        repairs=[repair for record in records for repair in record.repairs],
-        id_source=id_source,
-    )
+        if text is not None:
+            records = read_fixed_width(text.data, text.display)
+            files.append(text.source_file("codes"))
+            if sheet_records is not None:
+                found_disagreements = disagreements(records, sheet_records)
+        else:
+            assert sheet_records is not None
+            records = sheet_records
+        code_file = text or sheet
+        assert code_file is not None
+        _check_unique(records, code_file.display)
+        code_names = [m.basename for m in (text, sheet) if m is not None]
+        rid, id_source = _identify(bundle, code_names, records, override)
+        if text is not None:
+            self._use(text.display, "codes", "loaded", f"release {rid}: {len(records):,} records")
+        if sheet is not None:
+            detail = (f"release {rid}: compared with the text file, {len(found_disagreements)} disagreements"
+                      if text is not None else f"release {rid}: {len(records):,} records")
+            self._use(sheet.display, "codes_spreadsheet", "loaded", detail)
+        notes: dict[str, str] = {}
+        for member in roles.get("processing_notes", []):
+            read = self._read(member, "processing_notes", f"release {rid}",
+                              partial(read_processing_notes, member.data, member.display))
+            if read is not None:
+                notes.update(read)
+                files.append(member.source_file("processing_notes"))
+        for member in roles.get("readme", []):
+            files.append(member.source_file("readme"))
+            self._use(member.display, "readme", "loaded", f"kept with release {rid} as one of its source files")
+        year, month = int(rid[:4]), int(rid[5:])
+        return ReleaseData(
+            release_id=rid,
+            effective_date=dt.date(year, month, 1),
+            records=records,
+            files=files,
+            processing_notes=notes,
+            disagreements=found_disagreements,
+            repairs=[repair for record in records for repair in record.repairs],
+            id_source=id_source,
+        )
+
+    def _auxiliary(self, bundle: Bundle, roles: dict[Role | None, list[Member]], release: str | None,
+                   year: int | None) -> None:
+        """The lists read beside (or without) a code file: each for the bundle's release, or as named."""
+        archive = [bundle.archive] if bundle.archive else []
+        if members := roles.get("transactions"):
+            self._transactions(bundle, members, release)
+        if members := roles.get("noc"):
+            chosen = self._chosen(members, "noc", "NOC list")
+            noc_year = year or _year_named(chosen, bundle)
+            if noc_year is None:
+                self._cannot(chosen, "noc", "cannot tell the year of this NOC list from its name")
+            else:
+                entries = self._read(chosen, "noc", f"NOC list {noc_year}", partial(_read_noc, chosen))
+                if entries is not None:
+                    self.result.noc_lists.append(NocList(noc_year, entries, [*archive, chosen.source_file("noc")]))
+        if members := roles.get("corrections"):
+            self._corrections(bundle, members, release)
+        if members := roles.get("record_layout"):
+            for member in members:
+                layout_year = year or _year_named(member, bundle)
+                if layout_year is None:
+                    self._cannot(member, "record_layout", "cannot tell the year of this record layout from its name")
+                    continue
+                layout = self._read(member, "record_layout", f"record layout {layout_year}",
+                                    partial(read_record_layout, member.data))
+                if layout is not None:
+                    self.result.layouts.append(
+                        RecordLayoutData(layout_year, layout, [*archive, member.source_file("record_layout")]))
+        if year is None:  # no code file here: the README and notes have no release to go with
+            for member in roles.get("readme", []):
+                self._use(member.display, "readme", "skipped", "a README: nothing in it to load")
+            for member in roles.get("processing_notes", []):
+                self._use(member.display, "processing_notes", "skipped",
+                          "processing notes without their release's code file: load them together")
+
+    def _transactions(self, bundle: Bundle, members: list[Member], release: str | None) -> None:
+        chosen = self._chosen(members, "transactions", "transaction report")
+        if release is None:
+            self._cannot(chosen, "transactions", "a transaction report whose name does not give its release: "
+                         "use --release")
+            return
+        report = self._read(chosen, "transactions", f"transaction report of {release}",
+                            partial(read_transactions, [chosen], release))
+        if report is not None:
+            self.result.reports.append(report)
+
+    def _corrections(self, bundle: Bundle, members: list[Member], release: str | None) -> None:
+        """A year's corrections: every spreadsheet, the .prn copies only where no spreadsheet has the same name."""
+        sheets = {PurePosixPath(m.basename).stem.lower(): m for m in members if is_spreadsheet(m)}
+        chosen: list[Member] = []
+        for member in members:
+            twin = sheets.get(PurePosixPath(member.basename).stem.lower())
+            if twin is not None and twin is not member:
+                self._use(member.display, "corrections", "skipped", f"a copy of {twin.basename}, which was read")
+            elif member.basename.lower().endswith(".txt") and "readme" in member.basename.lower():
+                self._use(member.display, "readme", "skipped", "the corrections README: nothing in it to load")
+            else:
+                chosen.append(member)
+        if not chosen:
+            return
+        rid = release or release_named(chosen[0].basename)
+        if rid is None:
+            for member in chosen:
+                self._cannot(member, "corrections", "cannot tell which release these corrections are for; "
+                             "give --release")
+            return
+        lists = [found for member in chosen if (found := self._read(
+            member, "corrections", f"corrections to {rid}",
+            partial(read_corrections, member.data, member.basename))) is not None]
+        if lists:
+            archive = [bundle.archive] if bundle.archive else []
+            self.result.corrections.append(CorrectionList(
+                rid, merge(lists), [*archive, *(m.source_file("corrections") for m in chosen)]))
+
+    def _chosen(self, members: list[Member], role: Role, what: str) -> Member:
+        """The copy of a list to read; the others are accounted for as copies."""
+        chosen = spreadsheet_first(members)
+        for member in members:
+            if member is not chosen:
+                self._use(member.display, role, "skipped", f"another copy of the {what}: {chosen.basename} was read")
+        return chosen
+
+    def _read(self, member: Member, role: Role, detail: str, read: Callable[..., T]) -> T | None:
+        """Read an auxiliary file with ``read(warnings=...)``; what cannot be read at all is a warning (an
+        error under ``strict``)."""
+        warnings: list[LoadWarning] = []
+        try:
+            found = read(warnings=warnings)
+        except InputError as exc:
+            if self.strict:
+                raise
+            self._cannot(member, role, exc.reason, line=exc.line, row=exc.row)
+            return None
+        self.result.warnings.extend(warnings)
+        self._use(member.display, role, "loaded", detail, len(warnings))
+        return found
+
+    def _cannot(self, member: Member, role: Role, reason: str, *, line: int | None = None,
+                row: int | None = None) -> None:
+        self.result.warnings.append(LoadWarning(member.display, f"not loaded: {reason}", line=line, row=row))
+        self._use(member.display, role, "skipped", reason)
+
+
+def _read_noc(member: Member, *, warnings: list[LoadWarning]) -> list[NocEntry]:
+    if is_spreadsheet(member):
+        return read_noc_spreadsheet(member.data, member.display, warnings=warnings)
+    return read_noc_text(member.data, member.display, warnings=warnings)
+
+
+def _year_named(member: Member, bundle: Bundle) -> int | None:
+    for name in (member.basename, bundle.name, member.container):
+        found = release_from_name(name)
+        if found:
+            return found[0]
+    return None
+
+
+def _has_codes(roles: dict[Role | None, list[Member]]) -> bool:
+    return "codes" in roles or "codes_spreadsheet" in roles
 
 
 def _identify(bundle: Bundle, code_files: list[str], records: list[Record],
@@ -302,59 +430,6 @@ def _identify(bundle: Bundle, code_files: list[str], records: list[Record],
     return release_id(latest.year, latest.month), "content (latest action effective date)"
 
 
-def _read_corrections(bundle: Bundle, members: list[Member], override: str | None) -> CorrectionList:
-    """A year's corrections: every spreadsheet (the .prn copies only where no spreadsheet has the same name)."""
-    sheets = {PurePosixPath(m.basename).stem.lower() for m in members if is_spreadsheet(m)}
-    chosen = [m for m in members if is_spreadsheet(m) or PurePosixPath(m.basename).stem.lower() not in sheets]
-    chosen = [m for m in chosen if not m.basename.lower().endswith(".txt")]  # the README
-    if not chosen:
-        raise InputError(bundle.name, "holds no corrections file (.xlsx or .prn)")
-    if override is not None:
-        release = check_release_id(override)
-    else:
-        named = release_named(bundle.name) or release_named(chosen[0].basename)
-        if named is None:
-            raise InputError(bundle.name, "cannot tell which release these corrections are for; give --release")
-        release = named
-    entries = merge([read_corrections(m.data, m.basename) for m in chosen])
-    return CorrectionList(release, entries, [*([bundle.archive] if bundle.archive else []),
-                                             *(m.source_file("corrections") for m in members)])
-
-
-def spreadsheet_first(members: list[Member]) -> Member:
-    """Of the copies of one CMS list (a transaction report, the NOC list), the one to read: the spreadsheet
-    when there is one, whose descriptions are whole (the .prn and .txt copies cut them)."""
-    sheets = [m for m in members if is_spreadsheet(m)]
-    return (sheets or members)[0]
-
-
-def is_spreadsheet(member: Member) -> bool:
-    return member.basename.lower().endswith(SPREADSHEET_SUFFIXES)
-
-
-def read_transactions(members: list[Member], release: str) -> ReportData:
-    chosen = spreadsheet_first(members)
-    return ReportData(release, read_report(chosen.data, chosen.display), [chosen.source_file("transactions")])
-
-
-def _read_noc(bundle: Bundle, members: list[Member]) -> NocList:
-    chosen = spreadsheet_first(members)
-    entries: list[NocEntry] = (
-        read_noc_spreadsheet(chosen.data, chosen.display) if is_spreadsheet(chosen)
-        else read_noc_text(chosen.data, chosen.display)
-    )
-    year = None
-    for name in (chosen.basename, bundle.name):
-        found = release_from_name(name)
-        if found:
-            year = found[0]
-            break
-    if year is None:
-        raise InputError(chosen.display, "cannot tell the year of this NOC list from its name")
-    return NocList(year, entries, [*([bundle.archive] if bundle.archive else []),
-                                   *(m.source_file("noc") for m in members)])
-
-
 def _one(members: list[Member], bundle: Bundle) -> Member | None:
     if len(members) > 1:
         names = ", ".join(m.basename for m in members)
@@ -371,16 +446,27 @@ def _check_unique(records: list[Record], source: str) -> None:
         seen[record.code] = record.line
 
 
-def _expand(paths: Iterable[Path]) -> list[Path]:
-    out: list[Path] = []
+def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
+    """Every file given, and every file in the folders given (subfolders included), with whether it was
+    found in a folder. Hidden files and anything that is not a regular file are passed over."""
+    out: list[tuple[Path, bool]] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")))
+            out.extend((p, True) for p in sorted(path.rglob("*")) if p.is_file() and not _hidden(p, path))
         elif path.exists():
-            out.append(path)
+            out.append((path, False))
         else:
             raise InputError(str(path), "no such file or folder")
     return out
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    return any(part.startswith((".", "~$")) for part in path.relative_to(top).parts)
+
+
+def _shown_name(path: Path, in_folder: bool) -> str:
+    """A file's name in messages: with its folder when found in a subfolder of what was given."""
+    return f"{path.parent.name}/{path.name}" if in_folder else path.name
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -390,20 +476,27 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError(str(path), exc.strerror or str(exc)) from None
 
 
-def _read_zip(path: Path) -> Bundle:
-    bundle = Bundle(path.name, is_zip=True)
+def _read_zip(name: str, whole: bytes, in_folder: bool) -> list[Bundle]:
+    """A zip's bundle, and one more for each zip inside it."""
+    bundle = Bundle(name, is_zip=True)
+    inner: list[Bundle] = []
+    bundle.archive = SourceFile(name, "archive", hashlib.sha256(whole).hexdigest(), len(whole))
     try:
-        whole = path.read_bytes()
-        bundle.archive = SourceFile(path.name, "archive", hashlib.sha256(whole).hexdigest(), len(whole))
         with zipfile.ZipFile(io.BytesIO(whole)) as archive:
             for info in archive.infolist():
                 if info.is_dir() or PurePosixPath(info.filename).name.startswith(("~$", ".")):
                     continue
-                bundle.members.append(Member(path.name, info.filename, archive.read(info)))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
-        raise InputError(path.name, f"not a readable zip file ({exc})") from None
+                if "__MACOSX/" in info.filename:
+                    continue
+                data = archive.read(info)
+                if info.filename.lower().endswith(".zip"):
+                    inner.extend(_read_zip(f"{name}:{info.filename}", data, in_folder))
+                else:
+                    bundle.members.append(Member(name, info.filename, data, in_folder))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise InputError(name, f"not a readable zip file ({exc})") from None
     except OSError as exc:
-        raise InputError(path.name, exc.strerror or str(exc)) from None
-    if not bundle.members:
-        raise InputError(path.name, "this zip is empty")
-    return bundle
+        raise InputError(name, exc.strerror or str(exc)) from None
+    if not bundle.members and not inner:
+        raise InputError(name, "this zip is empty")
+    return ([bundle] if bundle.members else []) + inner

@@ -24,6 +24,7 @@ class InputError(HcpcsError, ValueError):
     def __init__(self, source: str, message: str, *, line: int | None = None, row: int | None = None,
                  field: str | None = None) -> None:
         self.source, self.line, self.row, self.field = source, line, row, field
+        self.reason = message
         where = source
         if line is not None:
             where += f", line {line}"

@@ -22,8 +22,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from ._bundle import release_named
 from ._errors import HcpcsError
+from ._names import release_named
 
 DEFAULT_BASE_URL = "https://www.cms.gov"
 PAGES = (

@@ -7,11 +7,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from ._errors import HcpcsError, NotFound, StoreError, UsageError
+
+if TYPE_CHECKING:
+    from . import FileUse
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,13 +68,17 @@ _LOADED_REPORT = ":loaded:"
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--release", help="The release id (YYYY-MM) of the file given, where its name does not say.")
 @click.option("--replace", is_flag=True, help="Replace a release already loaded from other files.")
+@click.option("--strict", is_flag=True,
+              help="Refuse the load on any warning (a file or line that could not be fully understood).")
 @click.option("--silent", is_flag=True, help="No progress bar and no summary.")
 @click.pass_context
 @handles_errors
-def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, replace: bool, silent: bool) -> None:
-    """Load CMS release files: zips, folders of them, or single .txt/.xlsx/.xls files.
+def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, replace: bool, strict: bool,
+         silent: bool) -> None:
+    """Load CMS release files: zips, folders of them (subfolders too), or single .txt/.xlsx/.xls files.
 
-    Everything given is read first and stored in one transaction: on any error nothing is stored.
+    Everything given is read first and stored in one transaction: on any error nothing is stored. The
+    summary lists every file and zip member given, with its role and what the load did with it.
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -80,12 +87,12 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
     console = Console(stderr=True)
     with _open(ctx, readonly=False) as db:
         if silent:
-            report = db.load(paths, release=release, replace=replace)
+            report = db.load(paths, release=release, replace=replace, strict=strict)
         else:
             columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
             with Progress(*columns, console=console, transient=True) as progress:
                 task = progress.add_task("reading", total=None)
-                report = db.load(paths, release=release, replace=replace,
+                report = db.load(paths, release=release, replace=replace, strict=strict,
                                  progress=lambda name: progress.update(task, description=f"reading {name}"))
         if silent:
             return
@@ -106,8 +113,22 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
             click.echo(f"corrections to {release_id}: {count}, {status}")
         for release_id, count, status in report.transaction_reports:
             click.echo(f"transaction report of {release_id}: {count:,} entries, {status}")
-        for skipped in report.skipped:
-            click.echo(f"skipped {skipped.name}: {skipped.reason}")
+        for year, fields, status in report.layouts:
+            click.echo(f"record layout {year}: {fields} fields, {status}")
+        _echo_files(report.files)
+        for warning in report.warnings:
+            click.echo(f"warning: {warning}")
+
+
+def _echo_files(files: list[FileUse]) -> None:
+    """Every file given, one line each: what the load did with it, its role, its name, and the detail."""
+    click.echo(f"{len(files)} files: {sum(f.outcome == 'loaded' for f in files)} loaded, "
+               f"{sum(f.outcome == 'skipped' for f in files)} skipped, "
+               f"{sum(1 for f in files if f.warnings)} with warnings")
+    width = max((len(f.role) for f in files), default=0)
+    for f in files:
+        warned = f" ({f.warnings} warnings)" if f.warnings else ""
+        click.echo(f"  {f.outcome:<7}  {f.role:<{width}}  {f.file}: {f.detail}{warned}")
 
 
 @cli.command()

@@ -1,0 +1,149 @@
+"""Every file given is accounted for: its role and what the load did with it; auxiliary files never block a
+release, and ``--strict`` turns their warnings into errors."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import hcpcs
+from hcpcs.cli import cli
+
+from .conftest import CMS, db_digest
+
+ZIP_2025 = CMS / "hcpcs-2025.zip"
+
+
+def load(db: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["--db", str(db), "load", *args])
+    return result.exit_code, result.output
+
+
+def file_lines(output: str) -> dict[str, tuple[str, str, str]]:
+    """The summary's file lines: file -> (outcome, role, detail)."""
+    out = {}
+    for line in output.splitlines():
+        match = re.match(r"^  (loaded|skipped)\s{2,}(.+?)\s{2,}(\S.*?): (.*)$", line)
+        if match:
+            outcome, role, file, detail = match.groups()
+            out[file] = (outcome, role, detail)
+    return out
+
+
+def test_every_member_of_the_2025_zip_is_accounted_for(tmp_path: Path) -> None:
+    code, output = load(tmp_path / "db.sqlite", str(ZIP_2025))
+    assert code == 0, output
+    lines = file_lines(output)
+    with zipfile.ZipFile(ZIP_2025) as archive:
+        members = {f"hcpcs-2025.zip:{n}" for n in archive.namelist()}
+    assert set(lines) == members | {"hcpcs-2025.zip"}, output
+    assert lines["hcpcs-2025.zip"][:2] == ("loaded", "zip")
+    expected = {
+        "HCPC2025_JAN_ANWEB_12172024.txt": ("code file (text)", "release 2025-01"),
+        "HCPC2025_JAN_ANWEB_12172024.xlsx": ("code file (spreadsheet)", "release 2025-01"),
+        "HCPC2025_JAN_ANWEB_Corrections_12172024.xlsx": ("corrections", "corrections to 2025-01"),
+        "HCPC2025_JAN_Transaction Report_12172024.xlsx": ("transaction report", "transaction report of 2025-01"),
+        "HCPC2025_recordlayout.txt": ("record layout", "record layout 2025"),
+        "NOC codes_JAN2025.xlsx": ("NOC list", "NOC list 2025"),
+        "proc_notes_JAN2025.txt": ("processing notes", "release 2025-01"),
+    }
+    for name, (role, detail) in expected.items():
+        outcome, found_role, found_detail = lines[f"hcpcs-2025.zip:{name}"]
+        assert (outcome, found_role) == ("loaded", role), (name, lines[f"hcpcs-2025.zip:{name}"])
+        assert found_detail.startswith(detail), (name, found_detail)
+    assert "warning:" not in output
+    with hcpcs.open(tmp_path / "db.sqlite", readonly=True) as db:
+        assert [r.id for r in db.releases()] == ["2025-01"]
+        assert len(db.corrections("2025-01")) > 0
+        assert db.transaction_report("2025-01").entries
+
+
+def test_the_2016_release_unzipped_into_a_subfolder_loads(tmp_path: Path) -> None:
+    top = tmp_path / "downloads"
+    shutil.copytree(CMS / "2016-Alpha-Numeric-HCPCS-File", top / "nested" / "2016-Alpha-Numeric-HCPCS-File")
+    code, output = load(tmp_path / "db.sqlite", str(top))
+    assert code == 0, output
+    lines = file_lines(output)
+    assert len(lines) == 8, output  # every file of the folder, each once
+    # the two text copies of the transaction report: one read, the other accounted for as a copy
+    skipped = [f for f, (outcome, _, _) in lines.items() if outcome == "skipped"]
+    assert len(skipped) == 2 and all("TransReport" in f for f in skipped), lines
+    with hcpcs.open(tmp_path / "db.sqlite", readonly=True) as db:
+        assert [r.id for r in db.releases()] == ["2016-01"]
+        assert db.transaction_report("2016-01").entries
+
+
+def test_a_stray_file_in_a_folder_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    folder = tmp_path / "cms"
+    folder.mkdir()
+    shutil.copy(CMS / "2020-04-anweb.xlsx", folder)
+    (folder / "my notes.docx").write_bytes(b"PK\x03\x04 not really a document")
+    code, output = load(tmp_path / "db.sqlite", str(folder))
+    assert code == 0, output
+    lines = file_lines(output)
+    assert lines["cms/my notes.docx"][0] == "skipped" and "not a CMS HCPCS file" in lines["cms/my notes.docx"][2]
+    assert lines["cms/2020-04-anweb.xlsx"][0] == "loaded"
+
+
+def broken_report_zip(tmp_path: Path) -> Path:
+    """The 2020-04 code file with a transaction report whose second line is garbage."""
+    bad = tmp_path / "2020-04-files.zip"
+    report = (b" HCPCS/MOD      TYPE OF CHANGE    SHORT DESCRIPTION\r\n      A1          No Change       Dressing\r\n"
+              b"   ???? garbage line\r\n   A4206          Painted Blue    Syringe\r\n")
+    with zipfile.ZipFile(bad, "w") as archive:
+        archive.writestr("2020-04-anweb.xlsx", (CMS / "2020-04-anweb.xlsx").read_bytes())
+        archive.writestr("HCPC2020_APR_Trans_Alpha.prn", report)
+    return bad
+
+
+def test_an_auxiliary_file_that_cannot_be_understood_does_not_block_its_release(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    code, output = load(db, str(broken_report_zip(tmp_path)))
+    assert code == 0, output
+    warnings = [line for line in output.splitlines() if line.startswith("warning: ")]
+    assert warnings, output
+    assert all("HCPC2020_APR_Trans_Alpha.prn" in w for w in warnings), warnings
+    assert any("line 3" in w for w in warnings) and any("Painted Blue" in w for w in warnings), warnings
+    with hcpcs.open(db, readonly=True) as handle:
+        assert [r.id for r in handle.releases()] == ["2020-04"]
+        entries = handle.transaction_report("2020-04").entries
+        assert {e.code: e.change for e in entries} == {"A1": "No Change", "A4206": "Painted Blue"}
+
+
+def test_strict_turns_warnings_into_errors_and_stores_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite"
+    with hcpcs.open(db) as handle:
+        handle.load([CMS / "2020-10-anweb.xlsx"])
+    before = db_digest(db)
+    code, output = load(db, "--strict", "--silent", str(broken_report_zip(tmp_path)))
+    assert code == 1, output
+    message = output.strip()
+    assert message.startswith("Error: ") and "\n" not in message and "HCPC2020_APR_Trans_Alpha.prn" in message
+    assert db_digest(db) == before
+
+
+def test_a_zip_inside_a_zip_is_read(tmp_path: Path) -> None:
+    outer = tmp_path / "downloads.zip"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as inner:
+        inner.writestr("2020-10-anweb.xlsx", (CMS / "2020-10-anweb.xlsx").read_bytes())
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.writestr("october-2020-alpha-numeric-hcpcs-file.zip", buffer.getvalue())
+    code, output = load(tmp_path / "db.sqlite", str(outer))
+    assert code == 0, output
+    assert "downloads.zip:october-2020-alpha-numeric-hcpcs-file.zip:2020-10-anweb.xlsx" in file_lines(output)
+
+
+@pytest.mark.parametrize("name", ["hcpcs-2025.zip", "2025 HCPCS file (1).zip", "HCPC2025_JAN.zip"])
+def test_renamed_zips_give_the_release_from_their_members(tmp_path: Path, name: str) -> None:
+    renamed = tmp_path / name
+    shutil.copy(ZIP_2025, renamed)
+    with hcpcs.open(tmp_path / "db.sqlite") as db:
+        report = db.load([renamed])
+    assert [r.release_id for r in report.releases] == ["2025-01"]
