@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import hcpcs
 from hcpcs._corrections import read_corrections
+from hcpcs._models import LoadWarning
 from hcpcs._page import render_text
 from hcpcs.cli import cli
 
@@ -55,20 +56,27 @@ def test_cli_corrections(all_loaded: Path) -> None:
     data = json.loads(result.output)
     assert result.exit_code == 0 and data[0]["code"] == "A5513" and len(data) == 14
     result = CliRunner().invoke(cli, ["--db", str(all_loaded), "corrections", "2020"])
-    assert result.exit_code == 1 and "no corrections to 2020-01 are loaded (loaded: 2018-01, 2019-01)" in result.output
+    assert result.exit_code == 1
+    assert "no corrections to 2020-01 are loaded (loaded: 2011-01, 2018-01, 2019-01, 2025-01)" in result.output
 
 
 def test_prn_copy_reads_the_same_codes() -> None:
     with zipfile.ZipFile(CMS / "2019-HCPCS-Alpha-Numeric-Corrections.zip") as archive:
         prn = next(n for n in archive.namelist() if n.endswith("ALPHA.prn"))
         sheet = next(n for n in archive.namelist() if n.endswith("ALPHA.xlsx"))
-        from_text = read_corrections(archive.read(prn), prn)
-        from_sheet = read_corrections(archive.read(sheet), sheet)
+        from_text = read_corrections(archive.read(prn), prn, warnings=[])
+        from_sheet = read_corrections(archive.read(sheet), sheet, warnings=[])
     assert [c.code for c in from_text] == [c.code for c in from_sheet]
 
 
 def test_bad_corrections_file(tmp_path: Path) -> None:
     with pytest.raises(hcpcs.InputError, match=r"^x\.prn: no header row \(CODE, ACTION, EFF DATE\)"):
-        read_corrections(b"2019 corrections\nnothing here\n", "x.prn")
-    with pytest.raises(hcpcs.InputError, match=r"^y\.prn, row 2: not an HCPCS code: '12345678'"):
-        read_corrections(b"CODE  ACTION  EFF DATE\n12345678  ADD CODE  01/01/2019\n", "y.prn")
+        read_corrections(b"2019 corrections\nnothing here\n", "x.prn", warnings=[])
+    warnings: list[LoadWarning] = []
+    with pytest.raises(hcpcs.InputError, match=r"^y\.prn: holds a header but no corrections"):
+        read_corrections(b"CODE  ACTION  EFF DATE\n12345678  ADD CODE  01/01/2019\n", "y.prn", warnings=warnings)
+    assert [str(w)[:37] for w in warnings] == ["y.prn, line 2: not an HCPCS code, row"]
+    fixes = read_corrections(b"CODE\tACTION\tEFF DATE\n12345678\tADD CODE\t01/01/2019\nJ1095\tADD CODE\t01/01/2019\n",
+                             "z.txt", warnings=warnings)
+    assert [(f.code, f.effective_date, f.row) for f in fixes] == [("J1095", dt.date(2019, 1, 1), 3)]
+    assert str(warnings[-1]) == "z.txt, line 2: not an HCPCS code, row skipped: '12345678'"

@@ -331,7 +331,7 @@ class ReportEntry:
     """One line of CMS's transaction report: a code and the one action CMS gives it."""
 
     code: str
-    action: ActionCode | Literal["N"]
+    action: ActionCode | Literal["N", "?"]
     change: str
     short_description: str | None
     long_description: str | None

@@ -14,7 +14,8 @@ not loaded. The reasons, checked in this order:
     encoding         the descriptions differ only where CMS's text file has "?" for a character
     report-misses    the files differ, but the report says "No Change"
     report-only      the report names a change the files do not show
-    other            both name a change, with different action codes
+    other            both name a change, with different action codes; or (checked first) the report's type of
+                     change could not be read (action "?"), whatever the files show
 """
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def _explain(code: str, change: CodeChange | None, entry: ReportEntry | None, di
         if new is None:
             return "left-file", f"in {diff.old.id}, not in {diff.new.id}"
         return "not-in-report", f"in {diff.new.id}'s file (line {new.get('source_line')}), not in the report"
+    if entry.action == "?":
+        return "other", f"report: {entry.change!r}, a type of change hcpcs cannot read; files: {fields or 'no change'}"
     record = new or old or {}
     dates = {"added": record.get("added_date"), "action effective": record.get("action_effective_date")}
     ended = record.get("termination_date")
