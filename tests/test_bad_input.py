@@ -189,16 +189,22 @@ def test_killed_load_leaves_whole_releases_only(tmp_path: Path, after: float) ->
 
 
 def test_transaction_report_with_an_unknown_change(tmp_path: Path) -> None:
+    from hcpcs._models import LoadWarning
     from hcpcs._transactions import read_report
 
     text = b" HCPCS/MOD      TYPE OF CHANGE    SHORT DESCRIPTION\r\n      A1          No Change       Dressing\r\n" \
            b"   A4206          Painted Blue    Syringe\r\n"
-    with pytest.raises(hcpcs.InputError, match=r"^bad\.prn, line 3: unknown type of change 'Painted Blue'"):
-        read_report(text, "bad.prn")
+    warnings: list[LoadWarning] = []
+    report = read_report(text, "bad.prn", warnings=warnings)
+    # kept verbatim with an unknown action, and said
+    assert [(e.code, e.action, e.change) for e in report.entries] == [("A1", "N", "No Change"),
+                                                                       ("A4206", "?", "Painted Blue")]
+    assert [str(w) for w in warnings] == [
+        "bad.prn, line 3: unknown type of change 'Painted Blue' for A4206: kept as written, action '?'"]
     with pytest.raises(hcpcs.InputError, match=r"^notes\.prn: no header line"):
-        read_report(b"just some text\n", "notes.prn")
-    with pytest.raises(hcpcs.InputError, match=r"line 2: not a report line"):
-        read_report(b"HCPCS/Modifier CodeType of Change\n(c) 2020 CMS\n", "odd.prn")
+        read_report(b"just some text\n", "notes.prn", warnings=[])
+    with pytest.raises(hcpcs.InputError, match=r"^odd\.prn: holds a header but no transaction report lines"):
+        read_report(b"HCPCS/Modifier CodeType of Change\n(c) 2020 CMS\n", "odd.prn", warnings=[])
 
 
 def test_against_report_of_a_zip_without_one(all_loaded: Path) -> None:

@@ -14,15 +14,25 @@ import hcpcs
 
 from .conftest import ANNUAL, CMS
 
-FIRST_LINE = re.compile(rb"^[A-Z0-9 ]{5}\d{5}[37]", re.M)
+#: A first record line: a five-character code field (a modifier right-justified; 2011 writes a backtick over
+#: the blank before its first record), a five-digit sequence number, record id 3 or 7.
+FIRST_LINE = re.compile(rb"^[A-Z0-9 `]{5}\d{5}[37]", re.M)
 
 
-def first_lines_in_text(zip_path: Path) -> tuple[int, int]:
+def text_file(where: Path) -> bytes:
+    """The fixed-width code file of a release zip or folder."""
+    def wanted(name: str) -> bool:
+        return "anweb" in name.lower() and name.lower().endswith(".txt")
+
+    if where.is_dir():
+        return next(p for p in where.iterdir() if wanted(p.name)).read_bytes()
+    with zipfile.ZipFile(where) as archive:
+        return archive.read(next(n for n in archive.namelist() if wanted(n)))
+
+
+def first_lines_in_text(where: Path) -> tuple[int, int]:
     """(procedures, modifiers) counted straight from the bytes of the fixed-width file."""
-    with zipfile.ZipFile(zip_path) as archive:
-        name = next(n for n in archive.namelist() if "anweb" in n.lower() and n.lower().endswith(".txt"))
-        data = archive.read(name)
-    ids = [m.group(0)[10:11] for m in FIRST_LINE.finditer(data)]
+    ids = [m.group(0)[10:11] for m in FIRST_LINE.finditer(text_file(where))]
     return ids.count(b"3"), ids.count(b"7")
 
 
@@ -35,16 +45,20 @@ def first_rows_in_sheet(path: Path) -> tuple[int, int]:
 
 
 EXPECTED = {
+    "2011-01": lambda: first_lines_in_text(CMS / "11anweb.zip"),
+    "2016-01": lambda: first_lines_in_text(CMS / "2016-Alpha-Numeric-HCPCS-File"),
     "2018-01": lambda: first_lines_in_text(ANNUAL[2018]),
     "2019-01": lambda: first_lines_in_text(ANNUAL[2019]),
     "2020-01": lambda: first_lines_in_text(ANNUAL[2020]),
     "2020-04": lambda: first_rows_in_sheet(CMS / "2020-04-anweb.xlsx"),
     "2020-10": lambda: first_rows_in_sheet(CMS / "2020-10-anweb.xlsx"),
+    "2025-01": lambda: first_lines_in_text(CMS / "hcpcs-2025.zip"),
+    "2025-10": lambda: first_rows_in_sheet(CMS / "HCPC2025_OCT_ANWEB_v4.xlsx"),
 }
 
 
 def test_all_releases_load(db: hcpcs.Hcpcs) -> None:
-    assert [r.id for r in db.releases()] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
+    assert [r.id for r in db.releases()] == sorted(EXPECTED)
 
 
 @pytest.mark.parametrize("release_id", sorted(EXPECTED))
@@ -58,7 +72,7 @@ def test_counts_match_first_line_records(all_loaded: Path, db: hcpcs.Hcpcs, rele
     ).fetchone()
     con.close()
     assert stored == (procedures, modifiers)
-    assert procedures > 6000 and modifiers > 300
+    assert procedures > 5000 and modifiers > 300
 
 
 def test_every_field_is_stored(all_loaded: Path) -> None:
@@ -73,22 +87,21 @@ def test_every_field_is_stored(all_loaded: Path) -> None:
 
 
 BLANK_EVERYWHERE = [
-    "pricing_indicator_3", "pricing_indicator_4", "cim_reference_3", "lab_certification_4",
-    "lab_certification_5", "lab_certification_6", "lab_certification_7", "lab_certification_8",
-    "cross_reference_3", "cross_reference_4", "cross_reference_5", "mog_payment_group", "mog_payment_policy",
-    "mog_effective_date", "type_of_service_5",
+    "pricing_indicator_4", "cim_reference_3", "lab_certification_5", "lab_certification_6", "lab_certification_7",
+    "lab_certification_8", "mog_payment_group", "mog_payment_policy", "mog_effective_date", "type_of_service_5",
 ]
+TEXT_FILES = {
+    "2011-01": CMS / "11anweb.zip", "2016-01": CMS / "2016-Alpha-Numeric-HCPCS-File", "2018-01": ANNUAL[2018],
+    "2019-01": ANNUAL[2019], "2020-01": ANNUAL[2020], "2025-01": CMS / "hcpcs-2025.zip",
+}
 
 
-@pytest.mark.parametrize("year", sorted(ANNUAL))
-def test_blank_columns_are_blank_in_the_raw_files(year: int) -> None:
+@pytest.mark.parametrize("release_id", sorted(TEXT_FILES))
+def test_blank_columns_are_blank_in_the_raw_files(release_id: str) -> None:
     from hcpcs._layout import FIELDS
 
     spans = {c: s for f in FIELDS for c, s in zip(f.columns, f.slices, strict=True)}
-    with zipfile.ZipFile(ANNUAL[year]) as archive:
-        name = next(n for n in archive.namelist() if n.lower().endswith(".txt") and "anweb" in n.lower())
-        data = archive.read(name)
-    lines = [m for m in data.splitlines() if FIRST_LINE.match(m)]
+    lines = [m for m in text_file(TEXT_FILES[release_id]).splitlines() if FIRST_LINE.match(m)]
     for column in BLANK_EVERYWHERE:
         a, b = spans[column]
         assert all(not line[a:b].strip() for line in lines), column
@@ -99,7 +112,7 @@ def test_blank_columns_are_blank_in_the_raw_files(year: int) -> None:
 def test_provenance_is_recorded(db: hcpcs.Hcpcs) -> None:
     release = db.release("2020")
     roles = {f.role for f in release.files}
-    assert {"codes", "codes_spreadsheet", "processing_notes", "transactions", "readme"} <= roles
+    assert {"archive", "codes", "codes_spreadsheet", "processing_notes", "readme"} <= roles
     text = next(f for f in release.files if f.role == "codes")
     assert text.name == "2020-Alpha-Numeric-HCPCS-File.zip"
     assert text.member == "HCPC2020_ANWEB_w_disclaimer.txt"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import hcpcs
+from hcpcs._page import render
 from hcpcs._transactions import read_report
 
 from .conftest import CMS, ROOT, member
@@ -107,7 +108,7 @@ def test_prn_and_spreadsheet_reports_agree(year: int, prn: str) -> None:
     zip_path = CMS / f"{year}-Alpha-Numeric-HCPCS-File.zip"
     text_name, text = member(zip_path, suffix=".prn", contains=prn)
     sheet_name, sheet = member(zip_path, suffix=".xlsx", contains="trans")
-    from_text, from_sheet = read_report(text, text_name), read_report(sheet, sheet_name)
+    from_text, from_sheet = read_report(text, text_name, warnings=[]), read_report(sheet, sheet_name, warnings=[])
     assert {e.code: e.action for e in from_text.entries} == {e.code: e.action for e in from_sheet.entries}
     if year > 2018:  # the .prn cuts long descriptions at the line's end; the spreadsheet keeps them
         by_code = from_sheet.by_code()
@@ -120,7 +121,7 @@ def test_prn_and_spreadsheet_reports_agree(year: int, prn: str) -> None:
 def test_2018_report_lacks_modifier_l1_of_the_2018_file(db: hcpcs.Hcpcs) -> None:
     zip_path = CMS / "2018-Alpha-Numeric-HCPCS-File.zip"
     name, data = member(zip_path, suffix=".xlsx", contains="trans")
-    report = read_report(data, name).by_code()
+    report = read_report(data, name, warnings=[]).by_code()
     assert len(report) == 6558
     assert db.get("L1", release="2018").code == "L1" and "L1" not in report
 
@@ -203,9 +204,18 @@ def test_as_of_before_the_code_was_added(db: hcpcs.Hcpcs) -> None:
         db.get("C9034", as_of="2018-03-01")
 
 
-def test_as_of_before_any_release(db: hcpcs.Hcpcs) -> None:
-    with pytest.raises(hcpcs.NotFound, match="no loaded release was in effect on 2017-12-31"):
-        db.get("S9328", as_of="2017-12-31")
+def test_as_of_before_any_release_the_first_release_answers_and_says_so(db: hcpcs.Hcpcs) -> None:
+    first = db.releases()[0]
+    assert first.id == "2011-01"
+    with pytest.raises(hcpcs.NotFound, match=r"^S9328 was not yet in effect on 2001-05-01: added 2002-01-01 \(release "
+                                             r"2011-01\); no loaded release was in effect on 2001-05-01: the earliest "
+                                             r"loaded release, 2011-01 \(in effect from 2011-01-01\), answers for it$"):
+        db.get("S9328", as_of="2001-05-01")
+    code = db.get("S9328", as_of="2005-05-01")
+    assert (code.release.id, code.as_of, code.status) == ("2011-01", dt.date(2005, 5, 1), "Actual")
+    assert code.as_of_note == ("no loaded release was in effect on 2005-05-01: the earliest loaded release, 2011-01 "
+                               "(in effect from 2011-01-01), answers for it")
+    assert "Earliest Release\t2011-01\tNo loaded release was in effect on 2005-05-01: " in render(code, "text")
 
 
 def test_as_of_a_reused_code_gives_the_meaning_of_the_day(db: hcpcs.Hcpcs) -> None:

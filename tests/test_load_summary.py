@@ -87,8 +87,8 @@ def test_a_stray_file_in_a_folder_is_skipped_with_its_reason(tmp_path: Path) -> 
     code, output = load(tmp_path / "db.sqlite", str(folder))
     assert code == 0, output
     lines = file_lines(output)
-    assert lines["cms/my notes.docx"][0] == "skipped" and "not a CMS HCPCS file" in lines["cms/my notes.docx"][2]
-    assert lines["cms/2020-04-anweb.xlsx"][0] == "loaded"
+    assert lines["my notes.docx"][0] == "skipped" and "not a CMS HCPCS file" in lines["my notes.docx"][2]
+    assert lines["2020-04-anweb.xlsx"][0] == "loaded"
 
 
 def broken_report_zip(tmp_path: Path) -> Path:

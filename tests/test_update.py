@@ -223,7 +223,9 @@ def test_from_dir_loads_what_is_missing_offline(tmp_path: Path) -> None:
         report = db.update(from_dir=CMS)
         names = sorted(p.name for p in report.wanted if isinstance(p, Path))
         assert "2018-Alpha-Numeric-HCPCS-File.zip" not in names and "2020-04-anweb.xlsx" in names
-        assert [r.id for r in db.releases()] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
+        assert "2016-Alpha-Numeric-HCPCS-File" in names  # a release unzipped into a folder
+        assert [r.id for r in db.releases()] == ["2011-01", "2016-01", "2018-01", "2019-01", "2020-01", "2020-04",
+                                                 "2020-10", "2025-01", "2025-10"]
         assert db.update(from_dir=CMS).wanted == []
 
 

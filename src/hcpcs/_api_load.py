@@ -199,11 +199,12 @@ class Loading(HandleBase):
             folder = Path(from_dir)
             if not folder.is_dir():
                 raise UsageError(f"--from-dir {folder}: no such folder")
-            for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
-                item: Published | None = _update.published(path.as_uri())
+            for path in sorted(p for p in folder.iterdir() if not p.name.startswith(".")):
+                # a zip or file CMS published, or a release a user unzipped into a folder
+                item: Published | None = _update.published(path.resolve().as_uri()) if path.is_file() else None
                 rid = item.release_id if item else release_named(path.name)
                 kind = item.kind if item else "release"
-                if rid is None or path.suffix.lower() not in (".zip", ".xlsx", ".xls", ".txt"):
+                if rid is None or not (path.is_dir() or path.suffix.lower() in (".zip", ".xlsx", ".xls", ".txt")):
                     continue
                 if (kind == "corrections" and rid not in corrected) or (kind == "release" and rid not in have):
                     report.wanted.append(path)

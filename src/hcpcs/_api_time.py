@@ -10,7 +10,7 @@ from ._bundle import gather, role_of, spreadsheet_first
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, NotFound
-from ._models import CodeChange, Diff, History, HistoryEvent, TransactionReport
+from ._models import CodeChange, Diff, History, HistoryEvent, LoadWarning, Release, TransactionReport
 from ._report import ReportComparison, compare_report
 from ._store import Row
 from ._transactions import read_report
@@ -30,7 +30,8 @@ class TimeTravel(HandleBase):
         columns = list(dict.fromkeys([c for f in chosen for c in f.columns] + ["added_date", "termination_date"]))
         old_records, new_records = self._store.differing_records(before.id, after.id, columns)
         earlier = self._store.last_records_before(new_records.keys() - old_records.keys(), before.id)
-        changes = diff_records(old_records, new_records, after.effective_date, chosen, earlier)
+        changes = diff_records(old_records, new_records, after.effective_date, chosen, earlier,
+                               (self._decoder(before).meaning, self._decoder(after).meaning))
         return Diff(before, after, tuple(changes), tuple(f.name for f in chosen))
 
     def history(self, code: str) -> History:
@@ -45,6 +46,7 @@ class TimeTravel(HandleBase):
         events: list[HistoryEvent] = []
         previous: Row | None = None
         last_seen: Row | None = None
+        before: Release | None = None  # the release of last_seen
         for rel in known:
             row = records.get(rel.id)
             if last_seen is None:
@@ -54,12 +56,15 @@ class TimeTravel(HandleBase):
                         else "first loaded release with this code"
                     events.append(HistoryEvent(rel, _first_change(wanted, row, note), first=True))
             else:
+                assert before is not None
                 change = compare(wanted, previous, row, rel.effective_date,
-                                 earlier=last_seen if previous is None else None)
+                                 earlier=last_seen if previous is None else None,
+                                 meanings=(self._decoder(before).meaning, self._decoder(rel).meaning))
                 if change is not None:
                     events.append(HistoryEvent(rel, change))
             previous = row
-            last_seen = row or last_seen
+            if row is not None:
+                last_seen, before = row, rel
         assert last_seen is not None
         ids = tuple(records)
         return History(
@@ -105,7 +110,12 @@ def read_transaction_report(path: Path) -> TransactionReport:
     if not reports:
         raise InputError(str(path), "holds no transaction report (*trans* or Changes_by_* files)")
     chosen = spreadsheet_first(reports)
-    return read_report(chosen.data, chosen.display)
+    warnings: list[LoadWarning] = []
+    report = read_report(chosen.data, chosen.display, warnings=warnings)
+    if warnings:  # a comparison asked for by hand is made with every line understood, or not at all
+        first = warnings[0]
+        raise InputError(first.source, first.message, line=first.line, row=first.row)
+    return report
 
 
 def _first_change(code: str, row: Row, note: str) -> CodeChange:

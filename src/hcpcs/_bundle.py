@@ -138,11 +138,10 @@ def gather(paths: Iterable[Path]) -> list[Bundle]:
     names give, else by the folder they are in (a release unzipped into a folder), else one a bundle."""
     bundles: list[Bundle] = []
     loose: dict[str, Bundle] = {}
-    for path, in_folder in _expand(paths):
+    for path, shown, in_folder in _expand(paths):
         if path.suffix.lower() == ".zip":
-            bundles.extend(_read_zip(path.name, _read_bytes(path), in_folder))
+            bundles.extend(_read_zip(shown, _read_bytes(path), in_folder))
             continue
-        shown = _shown_name(path, in_folder)
         member = Member(shown, None, _read_bytes(path), in_folder)
         named = release_named(path.name) or (release_named(path.parent.name) if in_folder else None)
         key = named or f"file:{path}"
@@ -204,7 +203,7 @@ class _Reading:
 
     def bundle(self, bundle: Bundle, roles: dict[Role | None, list[Member]], override: str | None) -> None:
         if bundle.archive is not None:
-            self._use(bundle.archive.display, "archive", "loaded", f"a zip of {len(bundle.members)} files")
+            self._use(bundle.archive.display, "archive", "loaded", f"a zip of {_count(len(bundle.members), 'file')}")
         release: str | None = None
         year: int | None = None
         if _has_codes(roles):
@@ -387,6 +386,10 @@ class _Reading:
         self._use(member.display, role, "skipped", reason)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _read_noc(member: Member, *, warnings: list[LoadWarning]) -> list[NocEntry]:
     if is_spreadsheet(member):
         return read_noc_spreadsheet(member.data, member.display, warnings=warnings)
@@ -446,15 +449,17 @@ def _check_unique(records: list[Record], source: str) -> None:
         seen[record.code] = record.line
 
 
-def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
-    """Every file given, and every file in the folders given (subfolders included), with whether it was
-    found in a folder. Hidden files and anything that is not a regular file are passed over."""
-    out: list[tuple[Path, bool]] = []
+def _expand(paths: Iterable[Path]) -> list[tuple[Path, str, bool]]:
+    """Every file given, and every file in the folders given (subfolders included): its path, its name in
+    messages (with the subfolder it is in), and whether it was found in a folder. Hidden files and anything
+    that is not a regular file (a FIFO, a device) are passed over."""
+    out: list[tuple[Path, str, bool]] = []
     for path in paths:
         if path.is_dir():
-            out.extend((p, True) for p in sorted(path.rglob("*")) if p.is_file() and not _hidden(p, path))
+            out.extend((p, p.relative_to(path).as_posix(), True) for p in sorted(path.rglob("*"))
+                       if p.is_file() and not _hidden(p, path))
         elif path.exists():
-            out.append((path, False))
+            out.append((path, path.name, False))
         else:
             raise InputError(str(path), "no such file or folder")
     return out
@@ -462,11 +467,6 @@ def _expand(paths: Iterable[Path]) -> list[tuple[Path, bool]]:
 
 def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in path.relative_to(top).parts)
-
-
-def _shown_name(path: Path, in_folder: bool) -> str:
-    """A file's name in messages: with its folder when found in a subfolder of what was given."""
-    return f"{path.parent.name}/{path.name}" if in_folder else path.name
 
 
 def _read_bytes(path: Path) -> bytes:

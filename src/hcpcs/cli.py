@@ -102,7 +102,7 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
         for r in report.releases:
             table.add_row(r.release_id, r.status, f"{r.procedure_count:,}", f"{r.modifier_count:,}",
                           str(r.disagreement_count), str(r.repair_count), r.id_source)
-        Console().print(table)
+        Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
         for r in report.releases:
             if r.disagreement_count or r.repair_count:
                 click.echo(f"{r.release_id}: {r.disagreement_count} disagreements between CMS's text file and "
@@ -127,7 +127,7 @@ def _echo_files(files: list[FileUse]) -> None:
                f"{sum(1 for f in files if f.warnings)} with warnings")
     width = max((len(f.role) for f in files), default=0)
     for f in files:
-        warned = f" ({f.warnings} warnings)" if f.warnings else ""
+        warned = f" ({f.warnings} warning{'' if f.warnings == 1 else 's'})" if f.warnings else ""
         click.echo(f"  {f.outcome:<7}  {f.role:<{width}}  {f.file}: {f.detail}{warned}")
 
 
@@ -462,7 +462,7 @@ def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_col
             table.add_row(name, f"{count:,}")
         for name, count in summary.warnings.items():
             table.add_row(f"warning: {name}", f"{count:,}")
-        Console().print(table)
+        Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
         rate = summary.lines / summary.seconds if summary.seconds else 0
         click.echo(f"{summary.seconds:.2f} s, {rate:,.0f} lines/s")
     if summary.valid != summary.lines:
