@@ -51,7 +51,7 @@ def test_text_page_layout(annual_2020: Path) -> None:
     labels = [line.split("\t")[0] for line in field_lines]
     # Each coded field is followed by its Description line, in the seed's order.
     assert labels.index("Coverage Code Description") == labels.index("Coverage Code") + 1
-    assert labels[-3:] == ["Status", "Last Update Date", "Release"]
+    assert labels[-4:] == ["Status", "Last Update Date", "Release", "Record Layout"]
     assert all(line.split("\t")[2] for line in field_lines)  # every field carries its definition
     assert "Contact Information for HCPCS" in text
     assert "hcpcs@cms.hhs.gov" in text
@@ -115,7 +115,7 @@ def test_terminated_code_shows_terminated(db: hcpcs.Hcpcs) -> None:
 def test_noc_flag_from_noc_list(db: hcpcs.Hcpcs) -> None:
     assert db.get("A0999", release="2019").noc is True
     assert db.get("S9328", release="2019").noc is False
-    assert db.get("A0999").noc_list_year == 2019
+    assert db.get("A0999", release="2019").noc_list_year == 2019
 
 
 def test_page_says_what_cms_transaction_report_says(db: hcpcs.Hcpcs) -> None:

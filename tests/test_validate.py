@@ -24,7 +24,11 @@ CASES = [
     (("s9328 ", "2020-05-01", [], []), ("valid", "", "", "not_payable")),
     (("99213", "2020-05-01", [], []), ("invalid", "malformed_code", "99213 is not a Level II procedure code", "")),
     (("D0120", "2020-05-01", [], []), ("invalid", "malformed_code", "D0120 is not a Level II procedure code", "")),
-    (("S9328", "2017-06-01", [], []), ("invalid", "no_release", "no loaded release is in effect on 2017-06-01", "")),
+    # before the first loaded release (2011-01), that release answers: S9328 was added on 2002-01-01
+    (("S9328", "2001-05-01", [], []), ("invalid", "not_yet_effective",
+                                       "S9328 is not yet in effect on 2001-05-01: added 2002-01-01",
+                                       "not_payable;before_first_release")),
+    (("A4206", "2001-05-01", [], []), ("valid", "", "", "before_first_release")),
     (("C9034", "2018-03-01", [], []),
      ("invalid", "not_yet_effective", "C9034 is not yet in effect on 2018-03-01: first in release 2019-01", "")),
     (("S9998", "2020-05-01", [], []), ("invalid", "unknown_code", "S9998 is not in release 2020-04", "")),
@@ -38,7 +42,9 @@ CASES = [
      ("invalid", "pair_conflict", "S9325 is not to be billed with S9327 on the same claim", "not_payable")),
     (("A4252", "2020-05-01", [], []), ("valid", "", "", "not_payable;statute_excluded")),
     (("A4210", "2020-05-01", [], []), ("valid", "", "", "not_payable")),
-    (("A9999", "2020-05-01", [], []), ("valid", "", "", "noc")),
+    (("A9999", "2019-06-01", [], []), ("valid", "", "", "noc")),
+    # no NOC list of 2020 is loaded: the nearest (2019) only infers it
+    (("A9999", "2020-05-01", [], []), ("valid", "", "", "noc_inferred")),
     # what later releases say: 2019-01 still lists C9034, 2020-01 ends it on 2018-12-31 (after the fact)
     (("C9034", "2019-06-01", [], []), ("valid", "", "", "retroactive_termination")),
     (("C9034", "2018-12-31", [], []),
@@ -97,7 +103,7 @@ MODIFIERS = ["", "GA", "JF", "XX", "KX", "GA KX", "Q9,GA", "CP", "L1 JF XX GA KX
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.tuples(st.sampled_from(["1", "2", "3", ""]), st.sampled_from(CODES),
-                          st.dates(dt.date(2017, 6, 1), dt.date(2021, 3, 1)).map(dt.date.isoformat),
+                          st.dates(dt.date(2000, 6, 1), dt.date(2026, 3, 1)).map(dt.date.isoformat),
                           st.sampled_from(MODIFIERS)), min_size=1, max_size=40))
 def test_single_line_and_duckdb_agree(db: hcpcs.Hcpcs, tmp_path_factory: pytest.TempPathFactory,
                                       lines: list[tuple[str, str, str, str]]) -> None:
@@ -115,7 +121,7 @@ def whole_reference(all_loaded: Path) -> Reference:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.sampled_from(CODES), st.dates(dt.date(2017, 6, 1), dt.date(2021, 3, 1)), st.sampled_from(MODIFIERS),
+@given(st.sampled_from(CODES), st.dates(dt.date(2000, 6, 1), dt.date(2026, 3, 1)), st.sampled_from(MODIFIERS),
        st.lists(st.sampled_from(CODES), max_size=3))
 def test_one_line_reads_only_its_codes_and_agrees_with_the_whole_reference(
         all_loaded: Path, whole_reference: Reference, code: str, day: dt.date, modifiers: str,
@@ -127,22 +133,27 @@ def test_one_line_reads_only_its_codes_and_agrees_with_the_whole_reference(
     assert alone == check_line(whole_reference, code, day, mods, {c.strip().upper() for c in others})
 
 
-def all_cases_file(folder: Path) -> Path:
+def all_cases_lines() -> list[tuple[str, str, str, str]]:
     lines = []
     for n, ((code, day, mods, others), _) in enumerate(CASES):
         lines.append((f"c{n}", code, day, " ".join(mods)))
         lines += [(f"c{n}", other, day, "") for other in others]
+    return lines
+
+
+def all_cases_file(folder: Path) -> Path:
     path = folder / "claims.csv"
-    write_lines(path, lines)
+    write_lines(path, all_cases_lines())
     return path
 
 
 def test_duckdb_file_gives_every_reason_and_parquet_both_ways(db: hcpcs.Hcpcs, tmp_path: Path) -> None:
     source = all_cases_file(tmp_path)
     summary = db.validate_file(source, tmp_path / "out.parquet")
-    assert set(summary.reasons) == {"malformed_code", "no_release", "not_yet_effective", "unknown_code", "terminated",
+    assert set(summary.reasons) == {"malformed_code", "not_yet_effective", "unknown_code", "terminated",
                                     "unknown_modifier", "terminated_modifier", "pair_conflict"}
-    assert set(summary.warnings) == {"not_payable", "statute_excluded", "noc", "retroactive_termination", "re_added"}
+    assert set(summary.warnings) == {"not_payable", "statute_excluded", "noc", "noc_inferred",
+                                     "retroactive_termination", "re_added", "before_first_release"}
     again = db.validate_file(tmp_path / "out.parquet", tmp_path / "again.csv",
                              columns=hcpcs_columns(modifiers=("modifiers",)))
     assert again.lines == summary.lines
@@ -198,15 +209,31 @@ def test_cli_one_line_and_a_file(all_loaded: Path, tmp_path: Path) -> None:
         "(CMS set it after the fact)\n")
     result = runner.invoke(cli, ["--db", str(all_loaded), "validate", "S9328"])
     assert result.exit_code == 2 and "--date" in result.output
+    result = runner.invoke(cli, ["--db", str(all_loaded), "validate", "S9328", "--date", "2001-05-01"])
+    assert result.exit_code == 1 and result.output == (
+        "invalid\n  not_yet_effective: S9328 is not yet in effect on 2001-05-01: added 2002-01-01\n"
+        "  warning: not_payable: the coverage code says Medicare does not pay for it (I, M or S)\n"
+        "  warning: before_first_release: no loaded release was in effect on this date: the earliest loaded release "
+        "answers for it\n")
     source = all_cases_file(tmp_path)
     result = runner.invoke(cli, ["--db", str(all_loaded), "validate", str(source), "-o", str(tmp_path / "r.csv"),
                                  "--format", "json"])
     data = json.loads(result.output)
-    assert result.exit_code == 1 and data["lines"] == 19 and data["reasons"]["terminated"] == 1
+    assert result.exit_code == 1 and data["lines"] == len(all_cases_lines()) and data["reasons"]["terminated"] == 1
     result = runner.invoke(cli, ["--db", str(all_loaded), "rules", "--format", "json"])
     rules = json.loads(result.output)
     assert {"release": "2020-10", "code": "S9329", "other": "S9330",
             "clause": "do not use this code with s9330 or s9331"} in rules
+
+
+def test_no_release_only_with_none_loaded(tmp_path: Path) -> None:
+    with hcpcs.open(tmp_path / "empty.sqlite") as db:
+        verdict = db.validate("S9328", "2020-05-01")
+        assert verdict.reasons == ("no_release",)
+        assert verdict.messages == ("no loaded release is in effect on 2020-05-01",)
+        write_lines(tmp_path / "lines.csv", [("1", "S9328", "2020-05-01", "GA")])
+        db.validate_file(tmp_path / "lines.csv", tmp_path / "out.csv")
+        assert bulk_rows(tmp_path / "out.csv") == single_line_rows(db, [("1", "S9328", "2020-05-01", "GA")])
 
 
 def test_keep_order_writes_the_input_order(db: hcpcs.Hcpcs, tmp_path: Path) -> None:
@@ -214,7 +241,7 @@ def test_keep_order_writes_the_input_order(db: hcpcs.Hcpcs, tmp_path: Path) -> N
     db.validate_file(source, tmp_path / "ordered.csv", ordered=True)
     with (tmp_path / "ordered.csv").open() as rows:
         lines = [int(r["line"]) for r in csv.DictReader(rows)]
-    assert lines == list(range(1, 20))
+    assert lines == list(range(1, len(all_cases_lines()) + 1))
 
 
 def test_results_only_leaves_the_input_columns_out(db: hcpcs.Hcpcs, tmp_path: Path) -> None:

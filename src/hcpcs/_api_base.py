@@ -9,10 +9,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-from . import _codetables
 from ._codes import codes_named_in, parse_code
+from ._codetables import BUILTIN_YEAR, CodeTables, Decoder, builtin, preference
 from ._errors import NotFound, UsageError
-from ._layout import FIELDS_BY_NAME
+from ._layout import FIELDS, FIELDS_BY_NAME
 from ._models import Code, Coded, Correction, RelatedCode, Release, ReportEntry, SourceFile
 from ._names import check_release_id
 from ._search import Vocabulary
@@ -40,6 +40,10 @@ class HandleBase:
         self._vocabulary: Vocabulary | None = None
         self._reference: tuple[int, Reference] | None = None
         self._seen_version: int | None = None
+        #: each release's decoder, and each year's record layout, while the loaded layouts stay the same
+        self._decoders: dict[str, Decoder] = {}
+        self._layouts: dict[int, CodeTables] = {}
+        self._layouts_seen: dict[int, str] | None = None
 
     @property
     def path(self) -> Path:
@@ -102,6 +106,55 @@ class HandleBase:
                            f"took effect on {first.effective_date.isoformat()}")
         return in_effect[-1]
 
+    def first_release_note(self, day: dt.date) -> str | None:
+        """For a day before the first loaded release took effect: that the earliest release answers for it."""
+        known = self._store.releases()
+        if not known or dt.date.fromisoformat(known[0]["effective_date"]) <= day:
+            return None
+        return (f"no loaded release was in effect on {day.isoformat()}: the earliest loaded release, "
+                f"{known[0]['id']} (in effect from {known[0]['effective_date']}), answers for it")
+
+    def record_layout(self, release: str | None = None) -> CodeTables:
+        """The record layout whose code tables and field definitions decode a release (the latest by default):
+        the layout of its year where one is loaded, else the nearest earlier one, else the nearest later one;
+        CMS's 2019 layout, shipped with hcpcs, stands in for a 2019 one."""
+        return self._decoder(self.release(release)).tables
+
+    def _decoder(self, release: Release) -> Decoder:
+        loaded = self._store.layout_fingerprints()
+        if loaded != self._layouts_seen:  # a layout loaded or replaced since (by this handle or another)
+            self._decoders, self._layouts, self._layouts_seen = {}, {}, loaded
+        found = self._decoders.get(release.id)
+        if found is None:
+            order = preference({*loaded, BUILTIN_YEAR}, release.year)
+            found = Decoder(release.id, release.year, self._layout_of(order[0]),
+                            lambda: [self._layout_of(year) for year in order[1:]])
+            self._decoders[release.id] = found
+        return found
+
+    def _layout_of(self, year: int) -> CodeTables:
+        if year not in self._layouts:
+            stored = self._store.layout(year)
+            if stored is None:
+                self._layouts[year] = builtin()
+            else:
+                layout, files = stored
+                named = [f for f in files if f["role"] == "record_layout"] or files
+                source = (named[0]["member"] or named[0]["name"]) if named else f"record layout {year}"
+                self._layouts[year] = CodeTables(year, source.replace("\\", "/").rpartition("/")[2], layout)
+        return self._layouts[year]
+
+    def _noc_list(self, year: int) -> tuple[int | None, str | None]:
+        """The NOC list that flags the codes of a release year, and how: ``(year, None)`` for the list of that
+        year; ``(other, note)`` where the nearest list stands in (the note says so); ``(None, note)``
+        where no list is loaded."""
+        order = preference(self._store.noc_years(), year)
+        if not order:
+            return None, f"no NOC list loaded for {year}"
+        if order[0] == year:
+            return year, None
+        return order[0], f"inferred from CMS's {order[0]} NOC list: no NOC list loaded for {year}"
+
     def get(self, code: str, *, release: str | None = None, as_of: dt.date | str | None = None) -> Code:
         """One code as it stands in a release (the latest by default), every field decoded.
 
@@ -128,16 +181,18 @@ class HandleBase:
         return NotFound(f"{code} is not in release {release.id}{where}{hint}", suggestions=near)
 
     def _as_of(self, code: str, day: dt.date) -> Code:
-        rel = self.release_on(day)
+        early = self.first_release_note(day)
+        rel = self.releases()[0] if early else self.release_on(day)
         records = self._store.code_records(code)
         row = records.get(rel.id)
         by_id = {r.id: r for r in self.releases()}
         if row is not None and (row["added_date"] is None or row["added_date"] <= day):
             later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
-            return dataclasses.replace(self._code(row, rel, as_of=day), hindsight=_hindsight(row, later, day))
+            return dataclasses.replace(self._code(row, rel, as_of=day), hindsight=_hindsight(row, later, day),
+                                       as_of_note=early)
         if row is not None:  # in the release, but added after the day
             raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: added "
-                           f"{row['added_date'].isoformat()} (release {rel.id})")
+                           f"{row['added_date'].isoformat()} (release {rel.id})" + (f"; {early}" if early else ""))
         earlier = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date < rel.effective_date]
         later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
         if earlier:
@@ -150,7 +205,8 @@ class HandleBase:
         if later:
             rid, first = later[0]
             added = f"added {first['added_date'].isoformat()}" if first["added_date"] else "added later"
-            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {added} (release {rid})")
+            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {added} (release {rid})"
+                           + (f"; {early}" if early else ""))
         raise self._not_in(code, rel)
 
     def listing(self, release: str | None = None, *, active_on: dt.date | None = None,
@@ -169,7 +225,8 @@ class HandleBase:
         store = self._store
         note_number = row["processing_note"]
         note = store.processing_note(note_number, release.id) if note_number else None
-        noc_year = store.noc_list_year(release.year)
+        noc_year, noc_note = self._noc_list(release.year)
+        decoder = self._decoder(release)
         crossrefs = field_values(row, "cross_reference")
         related_order: list[tuple[str, Any]] = [(c, "cross reference") for c in crossrefs]
         related_order += [(c, "description") for c in codes_named_in(row["long_description"])]
@@ -185,30 +242,31 @@ class HandleBase:
             release=release,
             long_description=row["long_description"] or "",
             short_description=row["short_description"],
-            pricing_indicators=_coded_all(row, "pricing_indicator"),
-            multiple_pricing_indicator=_coded(row, "multiple_pricing_indicator"),
+            pricing_indicators=_coded_all(row, "pricing_indicator", decoder),
+            multiple_pricing_indicator=_coded(row, "multiple_pricing_indicator", decoder),
             cim_references=field_values(row, "cim_reference"),
             mcm_references=field_values(row, "mcm_reference"),
             statute=row["statute"],
-            lab_certifications=_coded_all(row, "lab_certification"),
+            lab_certifications=_coded_all(row, "lab_certification", decoder),
             cross_references=crossrefs,
-            coverage=_coded(row, "coverage"),
-            asc_group=_coded(row, "asc_group"),
+            coverage=_coded(row, "coverage", decoder),
+            asc_group=_coded(row, "asc_group", decoder),
             asc_effective_date=row["asc_effective_date"],
-            mog_payment_group=_coded(row, "mog_payment_group"),
-            mog_payment_policy=_coded(row, "mog_payment_policy"),
+            mog_payment_group=_coded(row, "mog_payment_group", decoder),
+            mog_payment_policy=_coded(row, "mog_payment_policy", decoder),
             mog_effective_date=row["mog_effective_date"],
             processing_note=note_number,
             processing_note_text=note[1] if note else None,
-            betos=_coded(row, "betos"),
-            types_of_service=_coded_all(row, "type_of_service"),
+            betos=_coded(row, "betos", decoder),
+            types_of_service=_coded_all(row, "type_of_service", decoder),
             anesthesia_base_units=row["anesthesia_base_units"],
             added_date=row["added_date"],
             action_effective_date=row["action_effective_date"],
             termination_date=row["termination_date"],
-            action=_coded(row, "action_code"),
+            action=_coded(row, "action_code", decoder),
             noc=store.in_noc_list(row["code"], noc_year) if noc_year is not None else None,
             noc_list_year=noc_year,
+            noc_note=noc_note,
             related=tuple(RelatedCode(c, why, shorts.get(c)) for c, why in seen.items()),
             corrections=tuple(correction_from_row(r) for r in store.corrections(code=row["code"], year=release.year)),
             transaction_report=report_entry_from_row(entry) if (entry := store.report_entry(row["code"], release.id))
@@ -217,6 +275,12 @@ class HandleBase:
             source=_code_source(release),
             line=row["source_line"],
             as_of=as_of,
+            layout_year=decoder.tables.year,
+            layout_source=decoder.tables.source + (", built into hcpcs" if decoder.tables.builtin else ""),
+            layout_note=decoder.note,
+            meanings={column: found for f in _CODED for column in f.columns
+                      if row[column] and (found := decoder.meaning(f.code_table, str(row[column])))},
+            definitions=decoder.definitions(),
         )
 
 
@@ -260,15 +324,19 @@ def field_values(row: Row, name: str) -> tuple[str, ...]:
     return tuple(row[c] for c in FIELDS_BY_NAME[name].columns if row[c])
 
 
-def _coded(row: Row, name: str) -> Coded | None:
+#: The fields CMS's code tables decode.
+_CODED = tuple(f for f in FIELDS if f.code_table)
+
+
+def _coded(row: Row, name: str, decoder: Decoder) -> Coded | None:
     field_ = FIELDS_BY_NAME[name]
     value = row[field_.name]
-    return Coded(value, _codetables.meaning(field_.code_table, value)) if value else None
+    return Coded(value, decoder.meaning(field_.code_table, value)) if value else None
 
 
-def _coded_all(row: Row, name: str) -> tuple[Coded, ...]:
+def _coded_all(row: Row, name: str, decoder: Decoder) -> tuple[Coded, ...]:
     field_ = FIELDS_BY_NAME[name]
-    return tuple(Coded(v, _codetables.meaning(field_.code_table, v)) for v in field_values(row, name))
+    return tuple(Coded(v, decoder.meaning(field_.code_table, v)) for v in field_values(row, name))
 
 
 def _code_source(release: Release) -> str:

@@ -53,10 +53,11 @@ class Searching(HandleBase):
         rel = self.release_on(day) if day is not None else self.release(release)
         if self._store.unindexed_releases():
             raise StoreError(f"{self.path} has no search index yet: open it once for writing (hcpcs load) to build it")
+        noc_year, noc_note = self._noc_year(rel) if noc_only else (None, None)
         filters = SearchFilters(
             codes=_code_filter(codes), coverage=_upper(coverage), betos=_upper(betos),
             pricing_indicator=tuple(pricing_indicator), type_of_service=_upper(type_of_service),
-            noc_year=self._noc_year(rel) if noc_only else None,
+            noc_year=noc_year,
             active_on=None if include_terminated else (day or rel.effective_date),
         )
         stripped = text.strip().upper()
@@ -80,13 +81,15 @@ class Searching(HandleBase):
                 total += matched
                 hits += [self._hit(r, rel, day, match, r["score"]) for r in rows[:room]]
         return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
-                            found.terms if found else (), found.corrections if found else {})
+                            found.terms if found else (), found.corrections if found else {},
+                            notes=(f"NOC codes {noc_note}",) if noc_note else ())
 
-    def _noc_year(self, release: Release) -> int:
-        year = self._store.noc_list_year(release.year)
+    def _noc_year(self, release: Release) -> tuple[int, str | None]:
+        """The NOC list to filter a release's codes on: that of its year, else (said so) the nearest."""
+        year, note = self._noc_list(release.year)
         if year is None:
-            raise NotFound("no NOC list is loaded: load CMS's NOC codes file to filter on it")
-        return year
+            raise NotFound(f"{note}, nor for any other year: load CMS's NOC codes file to filter on it")
+        return year, note
 
     @staticmethod
     def _hit(row: Row, release: Release, day: dt.date | None, match: Any, score: float) -> SearchHit:

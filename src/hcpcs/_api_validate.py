@@ -34,19 +34,22 @@ class Validating(HandleBase):
     def _reference_of(self, codes: Sequence[str] | None) -> Reference:
         """The reference data of some codes (every code for ``None``), with every release's span."""
         known = self.releases()
-        ends = [r.effective_date for r in known[1:]] + [END_OF_TIME]
+        ends = [r.effective_date for r in known[1:]] + [END_OF_TIME] if known else []
         spans = [(r.id, r.effective_date, end) for r, end in zip(known, ends, strict=True)]
-        noc_years = {r.id: self._store.noc_list_year(r.year) for r in known}
-        nocs = {year: self._store.noc_codes(year) for year in set(noc_years.values()) if year is not None}
+        # each release's NOC list: that of its year (noc), else the nearest one, which only infers (noc_inferred)
+        noc_lists = {r.id: self._noc_list(r.year) for r in known}
+        nocs = {year: self._store.noc_codes(year) for year, _ in noc_lists.values() if year is not None}
         crossrefs = FIELDS_BY_NAME["cross_reference"].columns
         periods = []
         for row in self._store.periods(codes):
-            year = noc_years[row["release_id"]]
+            year, inferred = noc_lists[row["release_id"]]
+            noc = year is not None and row["code"] in nocs[year]
             periods.append(Period(
                 row["code"], row["kind"], row["release_id"], dt.date.fromisoformat(row["valid_from"]),
                 dt.date.fromisoformat(row["valid_to"]), _day_or_none(row["added_date"]),
                 _day_or_none(row["termination_date"]), row["coverage"],
-                ", ".join(row[c] for c in crossrefs if row[c]), year is not None and row["code"] in nocs[year]))
+                ", ".join(row[c] for c in crossrefs if row[c]), noc and inferred is None,
+                noc_inferred=noc and inferred is not None))
         rules = [(r["release_id"], r["code"], r["other"]) for r in self._store.rules()]
         return Reference(periods, rules, spans)
 

@@ -42,6 +42,12 @@ _DESCRIPTIONS = ("long_description", "short_description")
 _NOT_COMPARED = frozenset({"code", "sequence", "record_id", "action_code", "action_effective_date"})
 #: The fields a diff compares, in layout order.
 COMPARED: tuple[Field, ...] = tuple(f for f in FIELDS if f.name not in _NOT_COMPARED)
+#: What a coded value means: ``(code table, value) -> meaning``, by some release's record layout.
+Meaning = Callable[[str | None, str], str | None]
+#: How a diff decodes values: by the old release's layout, and by the new one's.
+Meanings = tuple[Meaning, Meaning]
+#: By the record layout shipped with hcpcs, for both releases.
+BUILTIN_MEANINGS: Meanings = (_codetables.meaning, _codetables.meaning)
 
 
 def action_of(field: Field) -> ActionCode:
@@ -81,11 +87,13 @@ def normalise(value: Value) -> Value:
 
 
 def compare(code: str, old: Row | None, new: Row | None, new_effective: dt.date,
-            fields: tuple[Field, ...] = COMPARED, earlier: Row | None = None) -> CodeChange | None:
+            fields: tuple[Field, ...] = COMPARED, earlier: Row | None = None,
+            meanings: Meanings = BUILTIN_MEANINGS) -> CodeChange | None:
     """The change to one code from ``old`` to ``new`` (either may be missing), or ``None``.
 
     ``earlier`` is the code's last record in a release before ``old``'s, where ``old`` lacks it: a
-    code that comes back is re-activated if its meaning is the same, else reused.
+    code that comes back is re-activated if its meaning is the same, else reused. ``meanings`` decode the
+    old and the new values, each by its own release's record layout.
     """
     if old is None and new is None:
         return None
@@ -97,9 +105,9 @@ def compare(code: str, old: Row | None, new: Row | None, new_effective: dt.date,
         if earlier is not None:
             back = f"back in the file after leaving it (last seen in release {earlier['release_id']})"
             if normalise(earlier.get("long_description")) == normalise(new.get("long_description")):
-                return _change(code, ["R"], tuple(c for _, c in _field_changes(earlier, new, fields)), new,
+                return _change(code, ["R"], tuple(c for _, c in _field_changes(earlier, new, fields, meanings)), new,
                                note=back)
-            return _change(code, ["A"], tuple(c for _, c in _field_changes(earlier, new, fields)), new,
+            return _change(code, ["A"], tuple(c for _, c in _field_changes(earlier, new, fields, meanings)), new,
                            note=back + " with a new meaning (reused code)", reused=True)
         return _change(code, ["A"], (), new)
     if new is None:
@@ -107,7 +115,7 @@ def compare(code: str, old: Row | None, new: Row | None, new_effective: dt.date,
         note: str | None = (f"dropped from the file (terminated {end.isoformat()})" if end is not None
                 else "left the file without a termination date")
         return _change(code, ["D"], (), old, note=note, replacements=_crossrefs(old))
-    found = list(_field_changes(old, new, fields))
+    found = list(_field_changes(old, new, fields, meanings))
     changes = tuple(change for _, change in found)
     actions: list[ActionCode] = []
     note = None
@@ -158,7 +166,8 @@ def _slots(fields: tuple[Field, ...]) -> tuple[Callable[[Row], tuple[Any, ...]],
     return (getter if len(slots) > 1 else lambda row: (getter(row),)), slots
 
 
-def _field_changes(old: Row, new: Row, fields: tuple[Field, ...]) -> Iterable[tuple[Field, FieldChange]]:
+def _field_changes(old: Row, new: Row, fields: tuple[Field, ...],
+                   meanings: Meanings) -> Iterable[tuple[Field, FieldChange]]:
     getter, slots = _slots(fields)
     before_all, after_all = getter(old), getter(new)
     if before_all == after_all:  # most codes: nothing changed, decided in one C-level comparison
@@ -166,13 +175,14 @@ def _field_changes(old: Row, new: Row, fields: tuple[Field, ...]) -> Iterable[tu
     for (field, column, label), before, after in zip(slots, before_all, after_all, strict=True):
         if before == after or normalise(before) == normalise(after):
             continue
-        yield field, FieldChange(column, label, before, after, _meaning(field, before), _meaning(field, after))
+        yield field, FieldChange(column, label, before, after, _meaning(field, before, meanings[0]),
+                                 _meaning(field, after, meanings[1]))
 
 
-def _meaning(field: Field, value: Value) -> str | None:
+def _meaning(field: Field, value: Value, meaning: Meaning) -> str | None:
     if field.code_table is None or value is None:
         return None
-    return _codetables.meaning(field.code_table, str(value))
+    return meaning(field.code_table, str(value))
 
 
 def _crossrefs(row: Row) -> tuple[str, ...]:
@@ -180,7 +190,8 @@ def _crossrefs(row: Row) -> tuple[str, ...]:
 
 
 def diff_records(old: Mapping[str, Row], new: Mapping[str, Row], new_effective: dt.date,
-                 fields: tuple[Field, ...] = COMPARED, earlier: Mapping[str, Row] | None = None) -> list[CodeChange]:
+                 fields: tuple[Field, ...] = COMPARED, earlier: Mapping[str, Row] | None = None,
+                 meanings: Meanings = BUILTIN_MEANINGS) -> list[CodeChange]:
     """Every changed code between two whole releases, in code order.
 
     ``earlier`` holds, for codes in ``new`` but not ``old``, their last record before ``old``.
@@ -188,7 +199,7 @@ def diff_records(old: Mapping[str, Row], new: Mapping[str, Row], new_effective: 
     earlier = earlier or {}
     out = []
     for code in sorted(old.keys() | new.keys()):
-        change = compare(code, old.get(code), new.get(code), new_effective, fields, earlier.get(code))
+        change = compare(code, old.get(code), new.get(code), new_effective, fields, earlier.get(code), meanings)
         if change is not None:
             out.append(change)
     return out

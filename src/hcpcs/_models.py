@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -229,6 +230,20 @@ class Code:
     hindsight: tuple[str, ...] = ()
     #: what CMS's transaction report of the release says of the code, when the report is loaded
     transaction_report: ReportEntry | None = None
+    #: the record layout whose code tables and definitions decode this code: its year and file
+    layout_year: int | None = None
+    layout_source: str | None = None
+    #: why another year's layout decodes the release (none of its own year is loaded), or ``None``
+    layout_note: str | None = None
+    #: the meaning of each coded column that has a value, by that layout (``values`` keys)
+    meanings: Mapping[str, str] = field(default_factory=dict)
+    #: each field's definition in that layout (``_layout.Field.name`` keys)
+    definitions: Mapping[str, str] = field(default_factory=dict)
+    #: how the NOC flag was found where not from the NOC list of the release's year: inferred from another
+    #: year's list (``noc_list_year``), or not known (no list loaded)
+    noc_note: str | None = None
+    #: for an as-of date before the first loaded release: that the earliest release answers for it
+    as_of_note: str | None = None
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:
@@ -389,6 +404,8 @@ class SearchResult:
     hits: tuple[SearchHit, ...]
     terms: tuple[str, ...]
     corrections: dict[str, tuple[str, ...]]
+    #: what the reader of the results should know, such as which year's NOC list filtered them
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import _codetables
 from ._changes import correction_json
 from ._layout import FIELDS
 from ._models import Code, Coded
@@ -51,14 +50,14 @@ def page_lines(code: Code) -> list[PageLine]:
     for f in FIELDS:
         if not f.on_page:
             continue
-        definition = _codetables.definition(f)
+        definition = code.definitions.get(f.name, "")
         for column, label in zip(f.columns, f.labels, strict=True):
             value = values.get(column)
             if value is None or value == "":
                 continue
             shown = cms_date(value) if isinstance(value, dt.date) else str(value)
             lines.append(PageLine(label, shown, definition, column))
-            meaning = _codetables.meaning(f.code_table, shown)
+            meaning = code.meanings.get(column)
             if meaning:
                 lines.append(PageLine(f"{label} Description", meaning, f"Description of {label}", column))
             if f.name == "processing_note" and code.processing_note_text:
@@ -67,12 +66,7 @@ def page_lines(code: Code) -> list[PageLine]:
                     "Text of the processing note, from CMS's processing notes file (Appendix A of the HCPCS "
                     "manual).", column,
                 ))
-    if code.noc is not None:
-        lines.append(PageLine(
-            "Not Otherwise Classified (NOC)", "Yes" if code.noc else "No",
-            f"Whether the code is in CMS's list of not otherwise classified codes ({code.noc_list_year}); "
-            "a NOC code needs a narrative on the claim.", "noc",
-        ))
+    lines.append(_noc_line(code))
     for related in code.related:
         shown = related.code + (f" {related.short_description}" if related.short_description else "")
         lines.append(PageLine("Related Code", shown, _WHY[related.why], "related"))
@@ -96,6 +90,9 @@ def page_lines(code: Code) -> list[PageLine]:
     if code.as_of is not None:
         lines.append(PageLine("As Of", cms_date(code.as_of), "The date of service asked about; the page "
                               "shows the release in effect on that date.", "as_of"))
+    if code.as_of_note is not None:
+        lines.append(PageLine("Earliest Release", code.release.id,
+                              code.as_of_note[0].upper() + code.as_of_note[1:] + ".", "as_of_note"))
     for note in code.hindsight:
         lines.append(PageLine("Later Releases", note, "What releases published after the one in effect say "
                               "about this date of service: CMS sets some terminations and reuses afterwards.",
@@ -103,7 +100,25 @@ def page_lines(code: Code) -> list[PageLine]:
     lines.append(PageLine("Last Update Date", str(code.release.year), "The year of the release shown.",
                           "last_update"))
     lines.append(PageLine("Release", code.release.id, "The CMS release this page shows.", "release"))
+    if code.layout_year is not None:
+        why = f" {code.layout_note[0].upper()}{code.layout_note[1:]}." if code.layout_note else ""
+        lines.append(PageLine("Record Layout", f"{code.layout_year} ({code.layout_source})",
+                              "The CMS record layout whose code tables and definitions decode this page." + why,
+                              "record_layout"))
     return lines
+
+
+def _noc_line(code: Code) -> PageLine:
+    """Whether the code is NOC, and by which year's list: the release's own, or (said so) another, or none."""
+    what = "Whether the code is in CMS's list of not otherwise classified codes"
+    tail = "; a NOC code needs a narrative on the claim."
+    if code.noc is None:
+        return PageLine("Not Otherwise Classified (NOC)", "Not known", f"{what}: {code.noc_note}{tail}", "noc")
+    shown = "Yes" if code.noc else "No"
+    if code.noc_note:
+        return PageLine("Not Otherwise Classified (NOC)", f"{shown} (inferred from the {code.noc_list_year} list)",
+                        f"{what}, {code.noc_note}{tail}", "noc")
+    return PageLine("Not Otherwise Classified (NOC)", shown, f"{what} of {code.noc_list_year}{tail}", "noc")
 
 
 _WHY = {
@@ -233,6 +248,9 @@ def to_json(code: Code) -> dict[str, Any]:
         "action": coded(code.action),
         "noc": code.noc,
         "noc_list_year": code.noc_list_year,
+        "noc_note": code.noc_note,
+        "record_layout": {"year": code.layout_year, "source": code.layout_source, "note": code.layout_note},
+        "as_of_note": code.as_of_note,
         "related_codes": [
             {"code": r.code, "why": r.why, "short_description": r.short_description} for r in code.related
         ],

@@ -19,6 +19,7 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
         "offset": result.offset,
         "terms": list(result.terms),
         "corrections": {k: list(v) for k, v in result.corrections.items()},
+        "notes": list(result.notes),
         "hits": [
             {"code": h.code, "short_description": h.short_description, "long_description": h.long_description,
              "status": h.status, "match": h.match, "score": round(h.score, 4)}
@@ -73,5 +74,7 @@ def print_search_table(result: SearchResult) -> None:
         table.add_row(hit.code, marked(hit.short_description or ""), marked(hit.long_description), hit.status)
     console = Console()
     console.print(table)
+    for note in result.notes:
+        console.print(f"[dim]{escape(note)}[/]")
     for word, nearest in result.corrections.items():
         console.print(f"[dim]{escape(word)}: no such word in the index; also searched {escape(', '.join(nearest))}[/]")

@@ -17,9 +17,18 @@ from typing import Any
 
 from ._errors import StoreError
 from ._layout import COLUMNS, FIELDS, FIELDS_BY_NAME
-from ._models import CorrectionList, NocList, ReleaseData, ReportData, SearchFilters, SourceFile, Value
+from ._models import (
+    CorrectionList,
+    NocList,
+    RecordLayoutData,
+    ReleaseData,
+    ReportData,
+    SearchFilters,
+    SourceFile,
+    Value,
+)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _APPLICATION_ID = 0x48435043  # "HCPC"
 _DATE_COLUMNS = frozenset(c for f in FIELDS if f.kind == "date" for c in f.columns)
 _RECORD_COLUMNS = ", ".join(COLUMNS)
@@ -93,7 +102,7 @@ CREATE TABLE noc_codes (
   termination_date TEXT,
   PRIMARY KEY (year, code)
 ) WITHOUT ROWID;
-""" + _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA
+""" + _UPGRADES
 
 
 #: Added in schema 2: CMS's corrections files.
@@ -166,6 +175,17 @@ CREATE TABLE IF NOT EXISTS abbreviations (
   PRIMARY KEY (abbreviation, expansion)
 ) WITHOUT ROWID;
 """
+#: Added in schema 4: CMS's record layout of each year (its field definitions and code tables, as JSON).
+_LAYOUTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS record_layouts (
+  year INTEGER PRIMARY KEY,
+  layout TEXT NOT NULL,
+  loaded_at TEXT NOT NULL,
+  fingerprint TEXT NOT NULL
+);
+"""
+#: Every table added after schema 1, each created only where missing: the upgrade of an older file.
+_UPGRADES = _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA + _LAYOUTS_SCHEMA
 #: bm25 weights by column: code, long description (above the short), short description, extra terms.
 _BM25 = "bm25(search, 8.0, 4.0, 2.0, 1.0, 0.0, 0.0, 0.0)"
 
@@ -206,8 +226,8 @@ class Store:
                 self.db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif tables and not readonly:
-            with self.transaction():  # schema 1 -> 2 -> 3 (the search index is filled by the facade); idempotent
-                self._run(_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA)
+            with self.transaction():  # schema 1 -> 2 -> 3 -> 4 (the search index is filled by the facade); idempotent
+                self._run(_UPGRADES)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
         # the whole file (tens of MB) fits in memory: keep pages cached and read them mapped
@@ -288,6 +308,44 @@ class Store:
             ((noc.year, e.code, e.long_description, _sql(e.added_date), _sql(e.termination_date))
              for e in noc.entries),
         )
+
+    # -- record layouts ------------------------------------------------------------------------------
+
+    def layout_fingerprint(self, year: int) -> str | None:
+        try:
+            row = self.db.execute("SELECT fingerprint FROM record_layouts WHERE year = ?", (year,)).fetchone()
+        except sqlite3.OperationalError:  # schema 3 or older, opened read-only: no layouts
+            return None
+        return row["fingerprint"] if row else None
+
+    def delete_layout(self, year: int) -> None:
+        self.db.execute("DELETE FROM files WHERE owner = ?", (f"layout:{year}",))
+        self.db.execute("DELETE FROM record_layouts WHERE year = ?", (year,))
+
+    def insert_layout(self, data: RecordLayoutData, fingerprint: str) -> None:
+        self.db.execute("INSERT INTO record_layouts VALUES (?, ?, ?, ?)",
+                        (data.year, json.dumps(data.layout, sort_keys=True), _now(), fingerprint))
+        self._insert_files(f"layout:{data.year}", data.files)
+
+    def layout_fingerprints(self) -> dict[int, str]:
+        """The years whose record layout is loaded, in order, each with the fingerprint of its files."""
+        try:
+            rows = self.db.execute("SELECT year, fingerprint FROM record_layouts ORDER BY year").fetchall()
+        except sqlite3.OperationalError:  # schema 3 or older, opened read-only
+            return {}
+        return {r["year"]: r["fingerprint"] for r in rows}
+
+    def layout(self, year: int) -> tuple[dict[str, Any], list[Row]] | None:
+        """The record layout of a year (fields and code tables, as ``_layout_reader`` read them) and the
+        files it was read from."""
+        try:
+            row = self.db.execute("SELECT layout FROM record_layouts WHERE year = ?", (year,)).fetchone()
+        except sqlite3.OperationalError:
+            return None
+        if row is None:
+            return None
+        layout: dict[str, Any] = json.loads(row["layout"])
+        return layout, self.files(f"layout:{year}")
 
     def correction_fingerprint(self, release_id: str) -> str | None:
         row = self.db.execute("SELECT fingerprint FROM correction_lists WHERE release_id = ?",
@@ -662,13 +720,9 @@ class Store:
         ).fetchone()
         return (row["release_id"], row["text"]) if row else None
 
-    def noc_list_year(self, year: int) -> int | None:
-        """The NOC list for a release year: the latest list of that year or before, else the earliest."""
-        row = self.db.execute(
-            "SELECT year FROM noc_lists ORDER BY year > ?, CASE WHEN year <= ? THEN year END DESC, year LIMIT 1",
-            (year, year),
-        ).fetchone()
-        return row["year"] if row else None
+    def noc_years(self) -> list[int]:
+        """The years whose NOC list is loaded, in order."""
+        return [r["year"] for r in self.db.execute("SELECT year FROM noc_lists ORDER BY year")]
 
     def in_noc_list(self, code: str, year: int) -> bool:
         row = self.db.execute("SELECT 1 FROM noc_codes WHERE year = ? AND code = ?", (year, code)).fetchone()

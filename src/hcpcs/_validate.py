@@ -11,12 +11,15 @@ SQL (``CORE_SQL``) run by DuckDB over a file, or by Spark. The SQL uses only wha
     firsts(code, first_release, first_from)                     where each code first appears
     rules(release_id, code, other)                              pair rules mined from descriptions
 
-Reasons (a line with any is ``invalid``), in this order: malformed_code, no_release, not_yet_effective,
-unknown_code, terminated, unknown_modifier, terminated_modifier, pair_conflict. Warnings: not_payable
-(coverage I, M or S), statute_excluded (coverage S), noc (a not-otherwise-classified code), and what later
-releases say about the day, which CMS sets after the fact: retroactive_termination (a later release gives
-the code a termination date before the day) and re_added (a later release says the code was added again,
-possibly with a new meaning, on or before the day).
+Reasons (a line with any is ``invalid``), in this order: malformed_code, no_release (no release loaded at
+all), not_yet_effective, unknown_code, terminated, unknown_modifier, terminated_modifier, pair_conflict.
+Warnings: not_payable (coverage I, M or S), statute_excluded (coverage S), noc (a not-otherwise-classified
+code by the NOC list of the release's year), noc_inferred (the same by the nearest year's list, where none of
+the release's year is loaded), what later releases say about the day, which CMS sets after the fact:
+retroactive_termination (a later release gives the code a termination date before the day) and re_added (a
+later release says the code was added again, possibly with a new meaning, on or before the day), and
+before_first_release: no loaded release was in effect on the day, so the earliest one answers for it (a code
+it says was added after the day is not_yet_effective).
 """
 
 from __future__ import annotations
@@ -34,8 +37,11 @@ WARNINGS: dict[str, str] = {
     "not_payable": "the coverage code says Medicare does not pay for it (I, M or S)",
     "statute_excluded": "not covered by Medicare statute (coverage S)",
     "noc": "a not-otherwise-classified code: the claim needs a narrative",
+    "noc_inferred": "a not-otherwise-classified code by the nearest year's NOC list (none of the release's year is "
+                    "loaded): the claim likely needs a narrative",
     "retroactive_termination": "a later release ends the code before this date (CMS set it after the fact)",
     "re_added": "a later release says the code was added again on or before this date, perhaps with a new meaning",
+    "before_first_release": "no loaded release was in effect on this date: the earliest loaded release answers for it",
 }
 _PROCEDURE = re.compile(r"[A-CE-Z][0-9]{4}")
 MODIFIERS = 4
@@ -59,6 +65,8 @@ class Period:
     later_termination: dt.date | None = None
     #: The earliest added date a later release gives the code after this record's own: the code re-added.
     re_added_on: dt.date | None = None
+    #: NOC by the nearest year's list, where no list of the release's year is loaded (``noc`` is then false)
+    noc_inferred: bool = False
 
 
 def with_hindsight(periods: Sequence[Period]) -> list[Period]:
@@ -104,13 +112,21 @@ class Reference:
         for release_id, code, other in self.rules:
             self.rule_map.setdefault((release_id, code), []).append(other)
 
+    def before_first(self, day: dt.date) -> bool:
+        """Whether the day is before the first release took effect (the earliest release answers for it)."""
+        return bool(self.spans) and day < self.spans[0][1]
+
     def release_on(self, day: dt.date) -> str | None:
+        """The release in effect on the day; before the first release, the first one."""
+        day = max(day, self.spans[0][1]) if self.spans else day
         for release_id, start, end in self.spans:
             if start <= day < end:
                 return release_id
         return None
 
     def period(self, code: str, day: dt.date, kind: str) -> Period | None:
+        """The code's record in the release in effect on the day (before the first release: in the first)."""
+        day = max(day, self.spans[0][1]) if self.spans else day
         for period in self.by_code.get(code, ()):
             if period.kind == kind and period.valid_from <= day < period.valid_to:
                 return period
@@ -169,6 +185,8 @@ def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: S
                 warnings.append("statute_excluded")
             if period.noc:
                 warnings.append("noc")
+            if period.noc_inferred:
+                warnings.append("noc_inferred")
             ended_since = period.termination_date is not None and period.termination_date < day
             if period.later_termination is not None and period.later_termination < day and not ended_since:
                 warnings.append("retroactive_termination")
@@ -191,6 +209,8 @@ def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: S
             clash = sorted(o for o in others if o in claim_codes)
             if clash:
                 found.append(("pair_conflict", f"{code} is not to be billed with {clash[0]} on the same claim"))
+        if ref.before_first(day):
+            warnings.append("before_first_release")
     order = {r: i for i, r in enumerate(REASONS)}
     found.sort(key=lambda r: order[r[0]])
     return Verdict("invalid" if found else "valid", tuple(r for r, _ in found), tuple(m for _, m in found),
@@ -242,9 +262,11 @@ judged AS (
       CASE WHEN p.coverage IN ('I', 'M', 'S') THEN 'not_payable' END,
       CASE WHEN p.coverage = 'S' THEN 'statute_excluded' END,
       CASE WHEN p.noc THEN 'noc' END,
+      CASE WHEN p.noc_inferred THEN 'noc_inferred' END,
       CASE WHEN p.later_termination < l.day AND (p.termination_date IS NULL OR p.termination_date >= l.day)
         THEN 'retroactive_termination' END,
-      CASE WHEN p.re_added_on <= l.day THEN 're_added' END) AS warnings
+      CASE WHEN p.re_added_on <= l.day THEN 're_added' END,
+      CASE WHEN {before_first} THEN 'before_first_release' END) AS warnings
   FROM lined l
   LEFT JOIN periods p ON p.release_id = l.in_effect AND p.code = l.code AND p.kind = 'procedure'
   LEFT JOIN firsts f ON f.code = l.code
@@ -294,12 +316,14 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
     """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING).
 
     The release in effect on a line's date is a CASE over the releases' start dates (a handful), so
-    every join after it is on equal keys: no range join, and the lines keep their order.
+    every join after it is on equal keys: no range join, and the lines keep their order. Before the first
+    release took effect, the first one answers (with the warning before_first_release).
     """
-    cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'"
-                     for rid, start, _ in sorted(spans, key=lambda s: s[1], reverse=True))
-    in_effect = f"CASE {cases} END" if cases else "CAST(NULL AS @TEXT@)"
-    return CORE_SQL.format(**_modifier_sql(), in_effect=in_effect).replace("@TEXT@", text)
+    ordered = sorted(spans, key=lambda s: s[1], reverse=True)
+    cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'" for rid, start, _ in ordered)
+    in_effect = f"CASE {cases} ELSE '{ordered[-1][0]}' END" if ordered else "CAST(NULL AS @TEXT@)"
+    before_first = f"l.day < DATE '{ordered[-1][1].isoformat()}'" if ordered else "FALSE"
+    return CORE_SQL.format(**_modifier_sql(), in_effect=in_effect, before_first=before_first).replace("@TEXT@", text)
 
 
 #: The reference tables' columns and types, for every engine to declare them the same way.
@@ -307,7 +331,7 @@ REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
     "spans": {"release_id": "text", "valid_from": "date", "valid_to": "date"},
     "periods": {"code": "text", "kind": "text", "release_id": "text", "valid_from": "date", "valid_to": "date",
                 "added_date": "date", "termination_date": "date", "coverage": "text", "replacements": "text",
-                "noc": "boolean", "later_termination": "date", "re_added_on": "date"},
+                "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
 }

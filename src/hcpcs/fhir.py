@@ -134,7 +134,7 @@ def _facts(found: Code) -> list[tuple[str, Any, str, str | None]]:
             if isinstance(value, dt.date):
                 out.append((f.name, value.isoformat(), "dateTime", None))
             elif f.code_table:
-                out.append((f.name, str(value), "code", _codetables.meaning(f.code_table, str(value))))
+                out.append((f.name, str(value), "code", found.meanings.get(column)))
             else:
                 out.append((f.name, str(value), "string", None))
     if found.processing_note_text:

@@ -198,16 +198,25 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         db = handles.get()
         return comparison_json(db.compare_report(db.diff(from_, to)))
 
+    def layout_of(release: str | None) -> _codetables.CodeTables:
+        """The record layout that decodes a release (the latest by default); the shipped one with no release."""
+        db = handles.get()
+        return db.record_layout(release) if release or db.releases() else _codetables.builtin()
+
     @app.get("/api/fields", response_model=list[FieldOut], tags=["reference"])
-    def api_fields() -> Any:
-        """Every field of CMS's record layout, with its definition."""
+    def api_fields(release: ReleaseQuery = None) -> Any:
+        """Every field of CMS's record layout, with its definition: in the layout that decodes the release
+        (the latest by default), that of its year where one is loaded, else the nearest."""
+        layout = layout_of(_given(release))
         return [{"name": f.name, "label": f.label, "start": f.start, "length": f.length, "occurs": f.occurs,
-                 "kind": f.kind, "code_table": f.code_table, "definition": _codetables.definition(f)} for f in FIELDS]
+                 "kind": f.kind, "code_table": f.code_table,
+                 "definition": " ".join(layout.definition_paragraphs(f) or [])} for f in FIELDS]
 
     @app.get("/api/code-tables", response_model=dict[str, dict[str, str]], tags=["reference"])
-    def api_code_tables() -> Any:
-        """CMS's code tables: the meaning of every coded value (pricing, coverage, BETOS, ...)."""
-        return _codetables.layout()["code_tables"]
+    def api_code_tables(release: ReleaseQuery = None) -> Any:
+        """CMS's code tables: the meaning of every coded value (pricing, coverage, BETOS, ...), in the record
+        layout that decodes the release (the latest by default)."""
+        return layout_of(_given(release)).layout["code_tables"]
 
     # -- pages -----------------------------------------------------------------------------------------
 

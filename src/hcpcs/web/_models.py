@@ -84,6 +84,8 @@ class SearchOut(BaseModel):
     offset: int
     terms: list[str]
     corrections: dict[str, list[str]]
+    #: what the reader should know, such as which year's NOC list filtered the codes
+    notes: list[str] = []
     hits: list[SearchHitOut]
 
 
