@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 CMS = SHARED / "cms-hcpcs"
 SEEDS = SHARED / "seeds"
+#: Every release in ../shared/cms-hcpcs, and the latest of them (what a lookup without a release shows).
+RELEASES = ["2011-01", "2016-01", "2018-01", "2019-01", "2020-01", "2020-04", "2020-10", "2025-01", "2025-10"]
+LATEST = RELEASES[-1]
 ANNUAL = {year: CMS / f"{year}-Alpha-Numeric-HCPCS-File.zip" for year in (2018, 2019, 2020)}
 
 

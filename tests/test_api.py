@@ -37,8 +37,8 @@ def test_get_returns_typed_decoded_code(db: hcpcs.Hcpcs) -> None:
 def test_releases_are_typed(db: hcpcs.Hcpcs) -> None:
     releases = db.releases()
     assert all(isinstance(r, hcpcs.Release) for r in releases)
-    assert releases[-1].effective_date == dt.date(2020, 10, 1)
-    assert db.release().id == "2020-10"
+    assert releases[-1].effective_date == dt.date(2025, 10, 1)
+    assert db.release().id == "2025-10"
 
 
 def test_errors_are_catchable_by_level(db: hcpcs.Hcpcs) -> None:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from hcpcs.cli import cli
 
-from .conftest import ANNUAL, CMS, ROOT, db_digest
+from .conftest import ANNUAL, CMS, LATEST, RELEASES, ROOT, db_digest
 
 
 def run(db: Path, *args: str) -> tuple[int, str]:
@@ -39,7 +39,7 @@ def test_show_modifier(all_loaded: Path) -> None:
 def test_show_unknown_code_names_release_and_near_codes(all_loaded: Path) -> None:
     code, out = run(all_loaded, "show", "S9998")
     assert code == 1
-    assert out.strip() == ("Error: S9998 is not in release 2020-10; near codes: S9992, S9994, S9996, S9999, "
+    assert out.strip() == ("Error: S9998 is not in release 2025-10; near codes: S9992, S9994, S9996, S9999, "
                            "T1000, T1001")
 
 
@@ -85,7 +85,7 @@ def test_releases_lists_sources(all_loaded: Path) -> None:
     code, out = run(all_loaded, "releases", "--format", "json")
     assert code == 0
     found = json.loads(out)
-    assert [r["id"] for r in found] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
+    assert [r["id"] for r in found] == RELEASES
     assert all(len(f["sha256"]) == 64 for r in found for f in r["files"])
 
 
@@ -170,7 +170,7 @@ def test_console_script_and_env_db(all_loaded: Path) -> None:
     done = subprocess.run([*exe.split(), "show", "S9328", "--format", "json"], capture_output=True, text=True,
                           env=env, check=False)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["release"]["id"] == "2020-10"
+    assert json.loads(done.stdout)["release"]["id"] == LATEST
     done = subprocess.run([*exe.split(), "show", "nonsense!"], capture_output=True, text=True, env=env,
                           check=False)
     assert done.returncode == 2 and done.stderr.startswith("Error: ")

@@ -20,6 +20,8 @@ from fhir.resources.R4B.valueset import ValueSet
 from hcpcs.cli import cli
 from hcpcs.web import create_app
 
+from .conftest import LATEST, RELEASES
+
 SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 MODELS = {"Parameters": Parameters, "ValueSet": ValueSet, "CodeSystem": CodeSystem,
           "OperationOutcome": OperationOutcome, "CapabilityStatement": CapabilityStatement,
@@ -56,14 +58,14 @@ def test_metadata_and_terminology_capabilities(client: TestClient) -> None:
     assert operations == {"lookup", "validate-code", "expand"}
     capabilities = fhir(client, "/fhir/metadata", mode="terminology")
     versions = capabilities["codeSystem"][0]["version"]
-    assert [v["code"] for v in versions] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
+    assert [v["code"] for v in versions] == RELEASES
     assert [v["isDefault"] for v in versions][-1] is True
 
 
 @pytest.mark.parametrize("system", [SYSTEM, SYSTEM.replace("http:", "https:"), "urn:oid:2.16.840.1.113883.6.285"])
 def test_lookup_every_field_as_a_property(client: TestClient, system: str) -> None:
     found = parameters(fhir(client, "/fhir/CodeSystem/$lookup", code="S9328", system=system))
-    assert found["name"] == ["HCPCS Level II"] and found["version"] == ["2020-10"]
+    assert found["name"] == ["HCPCS Level II"] and found["version"] == [LATEST]
     assert found["display"][0].startswith("Home infusion therapy, implanted pump pain management")
     designation = {p["name"]: p for p in found["designation"][0]}
     assert designation["value"]["valueString"] == "Hit pain imp pump diem"
@@ -91,7 +93,7 @@ def test_lookup_a_terminated_code_by_version_and_date(client: TestClient) -> Non
 
 def test_validate_code_with_a_date(client: TestClient) -> None:
     valid = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="S9328", url=SYSTEM))
-    assert valid["result"] == [True] and valid["version"] == ["2020-10"]
+    assert valid["result"] == [True] and valid["version"] == [LATEST]
     terminated = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="C9034", date="2020-05-01"))
     assert terminated["result"] == [False] and "replaced by J1095" in terminated["message"][0]
     before = parameters(fhir(client, "/fhir/CodeSystem/$validate-code", code="C9034", date="2018-03-01"))
@@ -138,7 +140,7 @@ def test_errors_are_operation_outcomes(client: TestClient, path: str, params: di
 
 def test_read_and_export_the_code_system(client: TestClient, all_loaded: Path, tmp_path: Path) -> None:
     summary = fhir(client, "/fhir/CodeSystem/hcpcs")
-    assert summary["content"] == "not-present" and summary["count"] == 7196 and summary["version"] == "2020-10"
+    assert summary["content"] == "not-present" and summary["count"] == 8846 and summary["version"] == LATEST
     out = tmp_path / "hcpcs-2020-04.json"
     result = CliRunner().invoke(cli, ["--db", str(all_loaded), "export", "fhir", "--release", "2020-04", "-o",
                                       str(out)])

@@ -155,7 +155,7 @@ def test_diff_fields_limit_the_comparison(db: hcpcs.Hcpcs) -> None:
 def test_history_of_a_reused_code(db: hcpcs.Hcpcs) -> None:
     history = db.history("g9890")
     assert history.reused and not history.reactivated
-    assert history.first_release == "2018-01" and history.last_release == "2020-10"
+    assert history.first_release == "2018-01" and history.last_release == "2025-10"
     assert [e.release.id for e in history.events] == ["2018-01", "2019-01"]
     reuse = history.events[1].change
     assert reuse.action == "A" and reuse.reused and "new meaning" in (reuse.note or "")
@@ -164,9 +164,10 @@ def test_history_of_a_reused_code(db: hcpcs.Hcpcs) -> None:
 
 def test_history_of_a_code_that_left_and_came_back(db: hcpcs.Hcpcs) -> None:
     history = db.history("DA")
-    assert history.releases == ("2018-01", "2020-01", "2020-04", "2020-10")
+    assert history.releases == ("2011-01", "2016-01", "2018-01", "2020-01", "2020-04", "2020-10", "2025-01", "2025-10")
+    # 2016 writes in mixed case what 2011 wrote in capitals: a description change, as CMS wrote it
     assert [(e.release.id, e.change.action) for e in history.events] == [
-        ("2018-01", "A"), ("2019-01", "D"), ("2020-01", "R")]
+        ("2011-01", "A"), ("2016-01", "C"), ("2019-01", "D"), ("2020-01", "R")]
     assert history.events[0].first and history.reactivated and not history.reused
 
 

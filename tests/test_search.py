@@ -16,6 +16,8 @@ import hcpcs
 from hcpcs._search import learn_abbreviations, synonyms, words
 from hcpcs.cli import cli
 
+from .conftest import LATEST
+
 
 def codes(result: hcpcs.SearchResult) -> list[str]:
     return [h.code for h in result.hits]
@@ -189,12 +191,12 @@ def test_cli_search_formats_and_exit_codes(all_loaded: Path) -> None:
 
     code, out = run("infusion pain", "--format", "json", "--limit", "3")
     data = json.loads(out)
-    assert code == 0 and data["release"] == "2020-10" and len(data["hits"]) == 3
+    assert code == 0 and data["release"] == LATEST and len(data["hits"]) == 3
     code, out = run("wheelchiar", "--format", "csv", "--limit", "2", "--codes", "K")
     assert code == 0 and out.splitlines()[0] == "code,short_description,long_description,status,match"
     assert all(line.startswith("K") for line in out.splitlines()[1:])
     code, out = run("infusion pain", "--limit", "2")
-    assert code == 0 and "S9328" in out and "of 5 for 'infusion pain' in release 2020-10" in out
+    assert code == 0 and "S9328" in out and "of 8 for 'infusion pain' in release 2025-10" in out
     code, out = run("injection", "--coverage", "I,M", "--limit", "1", "--format", "json")
     assert json.loads(out)["total"] > 0
     code, out = run("  ")

@@ -11,6 +11,8 @@ from fastapi.testclient import TestClient
 
 from hcpcs.web import create_app
 
+from .conftest import LATEST, RELEASES
+
 
 @pytest.fixture(scope="module")
 def client(all_loaded: Path) -> Iterator[TestClient]:
@@ -27,7 +29,7 @@ def error_of(response: object) -> dict[str, object]:
 
 def test_code_latest_release_and_as_of(client: TestClient) -> None:
     data = client.get("/api/codes/s9328").json()
-    assert data["code"] == "S9328" and data["release"]["id"] == "2020-10"
+    assert data["code"] == "S9328" and data["release"]["id"] == LATEST
     assert data["coverage"] == {"code": "I", "meaning": "Not payable by Medicare"}
     assert {"label": "Coverage Code Description", "value": "Not payable by Medicare",
             "definition": "Description of Coverage Code", "field": "coverage"} in data["fields"]
@@ -91,7 +93,7 @@ def test_search_history_diff_releases_fields(client: TestClient) -> None:
     assert {"code": "AX", "ours": "F", "report": "N", "groups": [], "reason": "report-misses",
             "evidence": "processing_note '0000' -> None"} in report["differences"]
     releases = client.get("/api/releases").json()
-    assert [r["id"] for r in releases] == ["2018-01", "2019-01", "2020-01", "2020-04", "2020-10"]
+    assert [r["id"] for r in releases] == RELEASES
     assert all(len(f["sha256"]) == 64 for r in releases for f in r["files"])
     fields = {f["name"]: f for f in client.get("/api/fields").json()}
     assert fields["coverage"]["code_table"] == "HCPCS Coverage Code" and fields["coverage"]["definition"]
