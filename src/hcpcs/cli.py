@@ -96,7 +96,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
                                  progress=lambda name: progress.update(task, description=f"reading {name}"))
         if silent:
             return
-        table = Table(title=f"Loaded into {db.path}")
+        click.echo(f"Loaded into {db.path}")
+        table = Table()
         for name in ("Release", "Status", "Procedures", "Modifiers", "Disagreements", "Repairs", "Id from"):
             table.add_column(name, justify="left" if name in ("Release", "Status", "Id from") else "right")
         for r in report.releases:
