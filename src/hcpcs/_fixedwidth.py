@@ -1,8 +1,11 @@
 """Reader of CMS's fixed-width HCPCS file (``*ANWEB*.txt``): record lines to ``Record`` objects.
 
-Handles what CMS's files hold: disclaimer lines before the first record, Windows line ends,
-Windows-1252 text, long descriptions continued over records with id 4 (procedures) or 8 (modifiers),
-two-character modifier codes, and lines trimmed to 92 or padded to 320 characters.
+Handles what CMS's files hold, 2011 to today: disclaimer lines before the first record, a stray character
+in the first record's code field (2011's backtick), Windows line ends, Windows-1252 text, long descriptions
+continued over records with id 4 (procedures) or 8 (modifiers), two-character modifier codes right- or
+left-justified in the code field, and lines trimmed (92 characters), padded (320) or ending early (293 in
+2011): a line that ends early is read as if padded with blanks. Only the last line of a file that ends
+without a line end, short of a whole record, is taken for a truncated file.
 """
 
 from __future__ import annotations
@@ -11,15 +14,27 @@ import re
 from dataclasses import dataclass
 
 from ._errors import InputError
-from ._layout import COLUMN_INDEX, COLUMNS, CONTINUATION_IDS, FIELDS, FIELDS_BY_NAME, FIRST_LINE_IDS
+from ._layout import (
+    COLUMN_INDEX,
+    COLUMNS,
+    CONTINUATION_IDS,
+    FIELDS,
+    FIELDS_BY_NAME,
+    FIRST_LINE_IDS,
+    RECORD_WIDTH,
+)
 from ._models import Record, Repair, Value
 from ._values import decode_cms_text, typed_row
 
-#: A record line: a code (procedures: five characters; modifiers: three blanks and two characters),
-#: a five-digit sequence number and a record id.
-RECORD_LINE = re.compile(r"[A-Z0-9 ]{3}[A-Z0-9]{2}\d{5}[3478]")
+#: A record line: a code (procedures: five characters; modifiers: two characters after or before three
+#: blanks), a five-digit sequence number and a record id.
+RECORD_LINE = re.compile(r"(?:[A-Z0-9 ]{3}[A-Z0-9]{2}|[A-Z0-9]{2}   )\d{5}[3478]")
+#: Stray characters at the start of the first record: 2011 has a backtick in place of the code's first blank
+#: ("`  A1001007"); a byte-order mark would come in front of the line.
+_STRAY_START = re.compile(r"[^A-Z0-9 ]{1,3}")
 #: The last column a first-line record must reach: the action code.
 _MIN_FIRST_LINE = max(f.start + f.length * f.occurs - 1 for f in FIELDS)
+_LONG_END = FIELDS_BY_NAME["long_description"].slices[0][1]
 
 _SEQUENCE, _LONG, _SHORT = (slice(*FIELDS_BY_NAME[name].slices[0]) for name in (
     "sequence", "long_description", "short_description"))
@@ -70,8 +85,12 @@ def looks_like_fixed_width(head: bytes) -> bool:
 
 def read_fixed_width(data: bytes, source: str) -> list[Record]:
     """Parse a whole fixed-width file; raise ``InputError`` naming the line on anything malformed."""
-    lines = decode_cms_text(data).splitlines()
+    lines = decode_cms_text(data.rstrip(b"\x1a") if data.endswith(b"\x1a") else data).splitlines()  # DOS's Ctrl-Z
     count = len(lines)
+    ended = not data or data.endswith((b"\n", b"\r", b"\x1a"))
+    cut = count if ended else count - 1  # the number of the last line with a line end
+    if not ended and lines[-1].isspace():
+        raise InputError(source, "the file ends in blanks without a line end (truncated file?)", line=count)
     # Per span of the line: the span's slice and columns, and its distinct texts typed so far.
     spans: list[tuple[int, int, int, tuple[tuple[int, int], ...], dict[str, tuple[Value, ...]]]] = [
         (span.start, span.end, span.first, span.cuts, {}) for span in _SPANS
@@ -87,18 +106,20 @@ def read_fixed_width(data: bytes, source: str) -> list[Record]:
                 continue
             if records:
                 raise InputError(source, f"not an HCPCS record: {line[:40].strip()!r}", line=number)
-            continue  # a disclaimer line before the first record
+            behind_stray = _first_record(line)
+            if behind_stray is None:
+                continue  # a disclaimer line before the first record
+            line, stray = behind_stray
+        else:
+            stray = None
         record_id = line[10]
         code = line[:5].strip()
         if record_id not in FIRST_LINE_IDS:
             raise InputError(source, f"continuation of {code} does not follow its first record", line=number)
         if len(line) < _MIN_FIRST_LINE:
-            raise InputError(
-                source,
-                f"record for {code} is cut short at {len(line)} characters, "
-                f"expected at least {_MIN_FIRST_LINE} (truncated file?)",
-                line=number,
-            )
+            if number > cut:
+                raise _truncated(source, code, line, number, _MIN_FIRST_LINE)
+            line = line.ljust(RECORD_WIDTH)  # trailing blanks trimmed, or a record that ends early
         if (len(code) == 2) != (record_id == "7"):
             raise InputError(source, f"record id {record_id} does not fit code {code!r}", line=number)
         first_line = number
@@ -108,9 +129,7 @@ def read_fixed_width(data: bytes, source: str) -> list[Record]:
             more = lines[number]
             if more[10:11] in CONTINUATION_IDS and match(more):
                 number += 1
-                if more[:5].strip() != code:
-                    raise InputError(source, f"continuation of {more[:5].strip()} does not follow its "
-                                     "first record", line=number)
+                _check_continuation(more, code, source, number, cut)
                 if text := more[_LONG].strip():
                     parts.append(text)
             elif not more or more.isspace():
@@ -119,7 +138,7 @@ def read_fixed_width(data: bytes, source: str) -> list[Record]:
                 break
         row: tuple[Value, ...] = (code, line[_SEQUENCE], record_id, " ".join(parts) or None,
                                   line[_SHORT].strip() or None)
-        repairs: list[Repair] = []
+        repairs = [] if stray is None else [stray]
         for start, end, first, cuts, typed in spans:
             text = line[start:end]
             values = typed.get(text)
@@ -135,3 +154,33 @@ def read_fixed_width(data: bytes, source: str) -> list[Record]:
     if not records:
         raise InputError(source, "holds no HCPCS records (is it the ANWEB file?)")
     return records
+
+
+def _first_record(line: str) -> tuple[str, Repair] | None:
+    """The first record behind stray characters, read as if they were blanks or, failing that, absent."""
+    stray = _STRAY_START.match(line)
+    if stray is None:
+        return None
+    rest = line[stray.end():]
+    for mended, how in ((" " * stray.end() + rest, "as blanks"), (rest, "dropped")):
+        if RECORD_LINE.match(mended):
+            code = mended[:5].strip()
+            return mended, Repair(code, "code", repr(line[:5]), f"{mended[:5]!r} (the stray characters {how})",
+                                  "stray characters before the first record")
+    return None
+
+
+def _check_continuation(line: str, code: str, source: str, number: int, cut: int) -> None:
+    """A continuation record goes on its code's description and holds nothing else."""
+    if line[:5].strip() != code:
+        raise InputError(source, f"continuation of {line[:5].strip()} does not follow its first record", line=number)
+    if number > cut and len(line) < _LONG_END:
+        raise _truncated(source, code, line, number, _LONG_END)
+    if line[_LONG_END:].strip():
+        raise InputError(source, f"continuation of {code} holds more than its description: "
+                         f"{line[_LONG_END:].strip()[:40]!r}", line=number)
+
+
+def _truncated(source: str, code: str, line: str, number: int, expected: int) -> InputError:
+    return InputError(source, f"record for {code} is cut short at {len(line)} characters, expected at least "
+                      f"{expected}, and the file ends there without a line end (truncated file?)", line=number)
