@@ -96,15 +96,22 @@ class Loading(HandleBase):
         transaction report, NOC list, corrections, notes, record layout) that cannot be fully understood is
         stored as far as it can be, with a warning in the report; ``strict`` makes any warning an error.
         """
-        result = read_all([Path(p) for p in paths], release=release, strict=strict, progress=progress)
-        report = LoadReport(files=result.files, warnings=result.warnings)
+        report = LoadReport()
         store = self._store
+
+        def store_release(data: ReleaseData) -> None:  # while the other files are still being read
+            status = self._store_release(data, replace)
+            if status != "unchanged":
+                self._index_release(data.release_id)  # its search rows; the vocabulary is learnt at the end
+            report.releases.append(LoadedRelease(
+                data.release_id, status, data.procedure_count, data.modifier_count,
+                len(data.disagreements), len(data.repairs), data.id_source, tuple(data.files)))
+
         with store.transaction():
-            for data in result.releases:
-                status = self._store_release(data, replace)
-                report.releases.append(LoadedRelease(
-                    data.release_id, status, data.procedure_count, data.modifier_count,
-                    len(data.disagreements), len(data.repairs), data.id_source, tuple(data.files)))
+            result = read_all([Path(p) for p in paths], release=release, strict=strict, progress=progress,
+                              on_release=store_release)
+            report.files, report.warnings = result.files, result.warnings
+            report.releases.sort(key=lambda r: r.release_id)
             for noc in result.noc_lists:
                 report.noc_lists.append((noc.year, len(noc.entries), self._store_noc(noc, replace)))
             for fixes in result.corrections:
@@ -124,10 +131,7 @@ class Loading(HandleBase):
         """Index every release not yet in the search index, then relearn the vocabulary and abbreviations."""
         store = self._store
         for unindexed in store.unindexed_releases():
-            store.index_release(unindexed, (
-                (r["code"], r["long_description"] or "", r["short_description"],
-                 extra_terms(r["long_description"], r["short_description"]))
-                for r in store.descriptions(unindexed)))
+            self._index_release(unindexed)
         described = store.descriptions()
         # each distinct text once: most codes read the same in every release
         texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in described}
@@ -142,6 +146,13 @@ class Loading(HandleBase):
             by_release.setdefault(r["release_id"], []).append((r["code"], r["long_description"]))
         store.replace_rules((rid, *rule) for rid, rows in by_release.items() for rule in mine_rules(rows))
         self._vocabulary = None
+
+    def _index_release(self, release_id: str) -> None:
+        store = self._store
+        store.index_release(release_id, (
+            (r["code"], r["long_description"] or "", r["short_description"],
+             extra_terms(r["long_description"], r["short_description"]))
+            for r in store.descriptions(release_id)))
 
     def _store_release(self, data: ReleaseData, replace: bool) -> LoadStatus:
         rid = data.release_id

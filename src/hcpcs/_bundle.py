@@ -13,8 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import multiprocessing
+import os
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -158,23 +161,61 @@ def roles_of(bundle: Bundle) -> dict[Role | None, list[Member]]:
 
 
 def read_all(paths: Iterable[Path], *, release: str | None = None, strict: bool = False,
-             progress: Callable[[str], None] | None = None) -> ReadResult:
-    """Read everything given. ``strict``: a warning is an error (``LoadError``)."""
+             progress: Callable[[str], None] | None = None,
+             on_release: Callable[[ReleaseData], None] | None = None) -> ReadResult:
+    """Read everything given. ``strict``: a warning is an error (``LoadError``). ``on_release`` is given each
+    release as soon as it is read, while the rest are still being read (a loader stores it meanwhile, in a
+    transaction it rolls back if reading fails later)."""
     classified = [(bundle, roles_of(bundle)) for bundle in gather(paths)]
     if release is not None and sum(1 for _, roles in classified if _has_codes(roles)) > 1:
         raise LoadError("--release names one release, but more than one release file was given")
     reading = _Reading(strict)
-    for bundle, roles in classified:
+    jobs = [(bundle, roles, release, strict) for bundle, roles in classified]
+    seen: set[str] = set()
+    read: dict[int, ReadResult] = {}
+    for index, found in _read_bundles(jobs):  # as each is read
         if progress:
-            progress(bundle.name)
-        reading.bundle(bundle, roles, release)
+            progress(jobs[index][0].name)
+        for data in found.releases:
+            if data.release_id in seen:
+                raise LoadError(f"more than one file given for release {data.release_id}: load them one at a time")
+            seen.add(data.release_id)
+            if on_release is not None:
+                on_release(data)
+        read[index] = found
+    for index in range(len(jobs)):  # the summary in the order the files were given
+        reading.merge(read[index])
     result = reading.finish()
-    ids = [r.release_id for r in result.releases]
-    twice = sorted({i for i in ids if ids.count(i) > 1})
-    if twice:
-        raise LoadError(f"more than one file given for release {', '.join(twice)}: load them one at a time")
     result.releases.sort(key=lambda r: r.effective_date)
     return result
+
+
+_Job = tuple[Bundle, dict[Role | None, list[Member]], str | None, bool]
+
+
+def _read_bundles(jobs: list[_Job]) -> Iterator[tuple[int, ReadResult]]:
+    """Each bundle read on its own, with its index in ``jobs``, as it is done: in worker processes on a
+    machine with more than one core (the readers are CPU-bound Python), else here, in order."""
+    workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from enumerate(map(_read_bundle, jobs))
+        return
+    # the largest bundles first, so that no core waits long at the end
+    order = sorted(range(len(jobs)), key=lambda i: -sum(len(m.data) for m in jobs[i][0].members))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    try:
+        futures = {pool.submit(_read_bundle, jobs[i]): i for i in order}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)  # on an error, read no further
+
+
+def _read_bundle(job: _Job) -> ReadResult:
+    bundle, roles, release, strict = job
+    reading = _Reading(strict)
+    reading.bundle(bundle, roles, release)
+    return reading.result
 
 
 def spreadsheet_first(members: list[Member]) -> Member:
@@ -220,6 +261,10 @@ class _Reading:
         if set(roles) <= {None, "readme"} and not any(m.found_in_folder for m in bundle.members):
             what = "zip" if bundle.is_zip else "file"
             raise InputError(bundle.name, f"this {what} holds no HCPCS code file (no ANWEB .txt, .xlsx or .xls)")
+
+    def merge(self, other: ReadResult) -> None:
+        for name in ("releases", "noc_lists", "corrections", "reports", "layouts", "files", "warnings"):
+            getattr(self.result, name).extend(getattr(other, name))
 
     def finish(self) -> ReadResult:
         if self.strict and self.result.warnings:

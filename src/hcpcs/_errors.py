@@ -13,6 +13,8 @@ Every message is one line, fit to print after ``Error:``.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HcpcsError(Exception):
     """Base class of every error hcpcs raises on purpose."""
@@ -33,6 +35,13 @@ class InputError(HcpcsError, ValueError):
         if field is not None:
             where += f", field {field!r}"
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:  # across processes: rebuilt from its parts, not its message
+        return (_input_error, (self.source, self.reason, self.line, self.row, self.field))
+
+
+def _input_error(source: str, message: str, line: int | None, row: int | None, field: str | None) -> InputError:
+    return InputError(source, message, line=line, row=row, field=field)
 
 
 class LoadError(HcpcsError):

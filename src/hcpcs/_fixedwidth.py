@@ -22,6 +22,7 @@ from ._layout import (
     FIELDS_BY_NAME,
     FIRST_LINE_IDS,
     RECORD_WIDTH,
+    SPAN_FIELDS,
 )
 from ._models import Record, Repair, Value
 from ._values import decode_cms_text, typed_row
@@ -38,17 +39,9 @@ _LONG_END = FIELDS_BY_NAME["long_description"].slices[0][1]
 
 _SEQUENCE, _LONG, _SHORT = (slice(*FIELDS_BY_NAME[name].slices[0]) for name in (
     "sequence", "long_description", "short_description"))
-#: After the descriptions the line is read in spans of neighbouring fields, each span's text typed once
-#: per file: values recur across codes (the same indicators, references, BETOS, dates), so a file holds
-#: few distinct texts per span (2020: 7,079 records, at most 805 distinct texts in a span).
-_SPAN_FIELDS = (
-    ("pricing_indicator", "lab_certification"),
-    ("cross_reference", "cross_reference"),
-    ("coverage", "mog_effective_date"),  # the ASC group and its date stay together: see _values.repair
-    ("processing_note", "anesthesia_base_units"),
-    ("added_date", "added_date"),
-    ("action_effective_date", "action_code"),
-)
+#: After the descriptions the line is read in spans of neighbouring fields (``_layout.SPAN_FIELDS``), each
+#: span's text typed once per file: values recur across codes (the same indicators, references, BETOS,
+#: dates), so a file holds few distinct texts per span (2020: 7,079 records, at most 805 distinct texts in a span).
 
 
 @dataclass(frozen=True)
@@ -62,7 +55,7 @@ class _Span:
 def _spans() -> tuple[_Span, ...]:
     names = [f.name for f in FIELDS]
     spans = []
-    for first_name, last_name in _SPAN_FIELDS:
+    for first_name, last_name in SPAN_FIELDS:
         fields = FIELDS[names.index(first_name): names.index(last_name) + 1]
         cuts = [cut for f in fields for cut in f.slices]
         start = cuts[0][0]

@@ -174,3 +174,29 @@ CONTENT_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.name not in ("s
 COLUMNS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns)
 #: Each column's position in ``COLUMNS`` (and in a record's row).
 COLUMN_INDEX: dict[str, int] = {column: index for index, column in enumerate(COLUMNS)}
+
+#: After the code and descriptions, a record is read in spans of neighbouring fields, first to last; each
+#: reader types each distinct span of values once per file (values recur across codes). The ASC group and
+#: its date stay in one span: see ``_values.repair``.
+SPAN_FIELDS: tuple[tuple[str, str], ...] = (
+    ("pricing_indicator", "lab_certification"),
+    ("cross_reference", "cross_reference"),
+    ("coverage", "mog_effective_date"),
+    ("processing_note", "anesthesia_base_units"),
+    ("added_date", "added_date"),
+    ("action_effective_date", "action_code"),
+)
+
+
+def _span_columns() -> tuple[tuple[int, int], ...]:
+    names = [f.name for f in FIELDS]
+    out = []
+    for first_name, last_name in SPAN_FIELDS:
+        fields = FIELDS[names.index(first_name): names.index(last_name) + 1]
+        out.append((COLUMN_INDEX[fields[0].columns[0]], sum(f.occurs for f in fields)))
+    return tuple(out)
+
+
+#: Each span as (the index in ``COLUMNS`` of its first column, its number of columns).
+SPAN_COLUMNS = _span_columns()
+assert sum(n for _, n in SPAN_COLUMNS) + SPAN_COLUMNS[0][0] == len(COLUMNS)  # every column after the lead, once

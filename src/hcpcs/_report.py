@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from ._models import CodeChange, Diff, ReportEntry, TransactionReport
 
-Reason = Literal["left-file", "not-in-report", "between", "retroactive", "missing-from-old", "encoding",
+Reason = Literal["left-file", "not-in-report", "between", "retroactive", "missing-from-old", "encoding", "case",
                  "report-misses", "report-only", "other"]
 Group = Literal["added", "discontinued", "description"]
 _DESCRIPTION = frozenset("BCS")
@@ -117,11 +117,18 @@ def _explain(code: str, change: CodeChange | None, entry: ReportEntry | None, di
         return "missing-from-old", f"added {added.isoformat()}, yet not in {diff.old.id}'s file"
     if change is not None and change.changes and all(_only_encoding(c.old, c.new) for c in change.changes):
         return "encoding", fields
+    if change is not None and change.changes and all(_only_case(c.old, c.new) for c in change.changes):
+        return "case", fields
     if entry.action == "N":
         return "report-misses", fields
     if change is None:
         return "report-only", f"report: {entry.change}; no compared field differs"
     return "other", f"report: {entry.change}; files: {fields}"
+
+
+def _only_case(old: object, new: object) -> bool:
+    """Text that differs only in letter case: CMS wrote descriptions in capitals until 2012."""
+    return isinstance(old, str) and isinstance(new, str) and old != new and old.casefold() == new.casefold()
 
 
 def _only_encoding(old: object, new: object) -> bool:

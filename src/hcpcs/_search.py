@@ -16,6 +16,7 @@ A query's words are read in groups. Each group matches if any of its alternative
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 import re
 from collections import Counter, defaultdict
@@ -49,6 +50,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(_LETTER_NUMBER.sub(r"\1\2", lowered))
 
 
+@functools.lru_cache(maxsize=65536)  # most codes read the same in every release
 def extra_terms(long_description: str | None, short_description: str | None) -> str:
     """What the index holds beside the descriptions: joined letter-number forms and Arabic numerals."""
     text = f"{long_description or ''} {short_description or ''}".lower()
@@ -70,10 +72,11 @@ def learn_abbreviations(pairs: Iterable[tuple[str | None, str | None]]) -> dict[
             continue
         long_words = _WORD.findall(long.lower())
         present = set(long_words)
+        heads = "".join(w[0] for w in long_words)  # each long word's first letter, one a word
         for word in _WORD.findall(short.lower()):
             if word in present or len(word) < 2 or word.isdigit():
                 continue
-            expansion = _initials(word, long_words) or _contraction(word, long_words)
+            expansion = _initials(word, long_words, heads) or _contraction(word, long_words)
             if expansion:
                 found[(word, expansion)] += 1
     grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -83,14 +86,17 @@ def learn_abbreviations(pairs: Iterable[tuple[str | None, str | None]]) -> dict[
     return {w: sorted(e, key=lambda x: (-x[1], x[0]))[:_MAX_EXPANSIONS] for w, e in sorted(grouped.items())}
 
 
-def _initials(word: str, long_words: Sequence[str]) -> str | None:
-    for size in (4, 3, 2):
-        if len(word) != size:
-            continue
-        for start in range(len(long_words) - size + 1):
-            run = long_words[start:start + size]
-            if "".join(w[0] for w in run) == word and not any(w.isdigit() for w in run):
-                return " ".join(run)
+def _initials(word: str, long_words: Sequence[str], heads: str) -> str | None:
+    """The first run of 2-4 long words (no numbers) whose initials spell ``word``; ``heads`` holds the
+    initials of every long word."""
+    if not 2 <= len(word) <= 4:
+        return None
+    start = heads.find(word)
+    while start != -1:
+        run = long_words[start:start + len(word)]
+        if not any(w.isdigit() for w in run):
+            return " ".join(run)
+        start = heads.find(word, start + 1)
     return None
 
 

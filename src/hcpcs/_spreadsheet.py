@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._errors import InputError
-from ._layout import COLUMN_INDEX, CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, UNUSED_HEADERS, Field
-from ._models import Record, Repair
+from ._layout import COLUMN_INDEX, CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, SPAN_COLUMNS, UNUSED_HEADERS, Field
+from ._models import Record, Repair, Value
 from ._values import typed_row
 
 _HEADER_SCAN_ROWS = 50
@@ -156,33 +156,82 @@ def records_from_rows(rows: Sequence[Sequence[Any]], source: str) -> list[Record
     layout = tuple(zip(header.positions, (f for _, f in _CELLS), strict=True))
     # Where a field is missing, no cell may hold what could be it, under no header.
     claimed = None if not header.missing else {at for at in header.positions if at is not None} | header.unused
+    reader = _RowReader(layout, source)
     records: list[Record] = []
     in_lines = False  # the current record's description has come in rows of at most 80 characters, as in 2011
     for index in range(header.index + 1, len(rows)):
         row = rows[index]
-        if not any(cell_text(cell) for cell in row):
+        if not any(cell is not None and cell != "" and cell_text(cell) for cell in row):
             continue
         number = index + 1
         if claimed is not None:
             _check_unheaded(row, claimed, header.missing, source, number)
-        raw = [field_text(row[at], f) if at is not None and at < len(row) else "" for at, f in layout]
-        code = raw[_CODE] = raw[_CODE].upper()
+        head = reader.head(row)
+        code = head[_CODE] = head[_CODE].upper()
         if len(code) not in (2, 5) or not code.isalnum():
             raise InputError(source, f"{code!r} is not an HCPCS code", row=number, field="HCPC")
-        record_id = raw[_RECORD_ID]
+        record_id = head[_RECORD_ID]
         if record_id not in _RECORD_IDS:
             raise InputError(source, f"record id {record_id!r} of {code} is none of 3, 4, 7, 8", row=number,
                              field="RECID")
         if record_id in CONTINUATION_IDS:
-            _continue_description(records, raw, source, number, slip=not in_lines)
+            _continue_description(records, reader.texts(row), source, number, slip=not in_lines)
         else:
-            values, repairs = typed_row(raw, code=code, source=source, row=number)
+            values, repairs = reader.values(row, head, number)
             records.append(Record(code, values, number, repairs))
             in_lines = True
-        in_lines = in_lines and len(raw[_LONG_DESCRIPTION]) <= _LONG_WIDTH
+        in_lines = in_lines and len(head[_LONG_DESCRIPTION]) <= _LONG_WIDTH
     if not records:
         raise InputError(source, "holds a header row but no HCPCS records")
     return records
+
+
+class _RowReader:
+    """Reads rows of one sheet: the leading columns (code to short description) cell by cell, the rest in the
+    spans of neighbouring fields the text reader uses, each distinct span of cells typed once per file:
+    values recur across codes (the same indicators, references, dates, blanks)."""
+
+    def __init__(self, layout: tuple[tuple[int | None, Field], ...], source: str) -> None:
+        self.layout, self.source = layout, source
+        self.lead = layout[:SPAN_COLUMNS[0][0]]
+        self.spans: list[tuple[int, tuple[tuple[int | None, Field], ...], slice | None,
+                               dict[tuple[Any, ...], tuple[Value, ...]]]] = []
+        for first, count in SPAN_COLUMNS:
+            columns = layout[first:first + count]
+            at = [-1 if position is None else position for position, _ in columns]
+            # where the span's columns stand side by side in the sheet (as in every CMS sheet), its cells
+            # are one slice of the row
+            side_by_side = at[0] >= 0 and at == list(range(at[0], at[0] + count))
+            self.spans.append((first, columns, slice(at[0], at[0] + count) if side_by_side else None, {}))
+
+    def head(self, row: Sequence[Any]) -> list[str]:
+        return [_text(row, at, f) for at, f in self.lead]
+
+    def texts(self, row: Sequence[Any]) -> list[str]:
+        return [_text(row, at, f) for at, f in self.layout]
+
+    def values(self, row: Sequence[Any], head: list[str], number: int) -> tuple[tuple[Value, ...], list[Repair]]:
+        code = head[_CODE]
+        values, repairs = typed_row(head, code=code, source=self.source, row=number)
+        width = len(row)
+        for first, columns, cells, seen in self.spans:
+            # (a cell True would be taken for 1: CMS's sheets hold no true/false cells)
+            key = tuple(row[cells]) if cells is not None else tuple(
+                row[at] if at is not None and at < width else None for at, _ in columns)
+            typed = seen.get(key)
+            if typed is None:
+                typed, mended = typed_row([_text(row, at, f) for at, f in columns], code=code, source=self.source,
+                                          first=first, row=number)
+                if mended:  # a repair names its code: such a span is typed again each time
+                    repairs += mended
+                else:
+                    seen[key] = typed
+            values += typed
+        return values, repairs
+
+
+def _text(row: Sequence[Any], at: int | None, field: Field) -> str:
+    return field_text(row[at], field) if at is not None and at < len(row) else ""
 
 
 def _check_unheaded(row: Sequence[Any], claimed: set[int], missing: tuple[str, ...], source: str,

@@ -277,10 +277,7 @@ class Store:
         marks = ", ".join("?" * (len(COLUMNS) + 3))
         self.db.executemany(
             f"INSERT INTO records (release_id, {_RECORD_COLUMNS}, kind, source_line) VALUES ({marks})",
-            (
-                (rid, *map(_sql, r.row), r.kind, r.line)
-                for r in release.records
-            ),
+            ((rid, *_sql_row(r.row), r.kind, r.line) for r in release.records),
         )
         self.db.executemany(
             "INSERT INTO processing_notes VALUES (?, ?, ?)",
@@ -761,6 +758,20 @@ def _typed(row: Row) -> Row:
 
 
 _date = functools.lru_cache(maxsize=4096)(dt.date.fromisoformat)
+
+
+#: The positions of the date columns in a record's row (the other values go to SQL as they are).
+_DATE_POSITIONS = tuple(i for i, column in enumerate(COLUMNS) if column in _DATE_COLUMNS)
+
+
+def _sql_row(row: tuple[Value, ...]) -> list[Value]:
+    """A record's row as SQL values: dates as ISO text."""
+    out = list(row)
+    for at in _DATE_POSITIONS:
+        day = out[at]
+        if isinstance(day, dt.date):
+            out[at] = day.isoformat()
+    return out
 
 
 def _sql(value: Value) -> str | int | None:

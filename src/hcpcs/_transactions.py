@@ -18,6 +18,7 @@ their words. A type of change it cannot read is kept as written with the action 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from typing import Literal
@@ -86,6 +87,7 @@ def _role(word: str) -> str:
     return word if word in _SIDES else "filler"
 
 
+@functools.lru_cache(maxsize=1024)  # a report words its few kinds of change thousands of times
 def action_of(text: str) -> Action | None:
     """The action code for CMS's words for a type of change, ``None`` when they cannot be read.
 
