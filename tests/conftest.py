@@ -42,21 +42,23 @@ def db_digest(path: Path) -> str:
         con.close()
 
 
+def loaded_database(factory: pytest.TempPathFactory, name: str, *paths: Path) -> Path:
+    """A new database in a temporary folder holding what ``paths`` load."""
+    path = factory.mktemp(name) / "hcpcs.sqlite"
+    with hcpcs.open(path) as db:
+        db.load(list(paths))
+    return path
+
+
 @pytest.fixture(scope="session")
 def all_loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database holding every release in ../shared/cms-hcpcs (loaded once per session)."""
-    path = tmp_path_factory.mktemp("all") / "hcpcs.sqlite"
-    with hcpcs.open(path) as db:
-        db.load([CMS])
-    return path
+    return loaded_database(tmp_path_factory, "all", CMS)
 
 
 @pytest.fixture(scope="session")
 def annual_2020(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("y2020") / "hcpcs.sqlite"
-    with hcpcs.open(path) as db:
-        db.load([ANNUAL[2020]])
-    return path
+    return loaded_database(tmp_path_factory, "y2020", ANNUAL[2020])
 
 
 @pytest.fixture

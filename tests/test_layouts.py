@@ -20,7 +20,7 @@ from hcpcs._layout_reader import layout_year, read_record_layout
 from hcpcs._models import LoadWarning, RecordLayoutData, SourceFile
 from hcpcs._page import render, to_json
 
-from .conftest import CMS
+from .conftest import CMS, loaded_database
 
 LAYOUT_2016 = CMS / "2016-Alpha-Numeric-HCPCS-File" / "HCPCS2016_recordlayout.txt"
 ZIP_2025 = CMS / "hcpcs-2025.zip"
@@ -183,10 +183,7 @@ def test_any_damage_is_read_as_far_as_it_goes(dropped: list[int], cut: int) -> N
 @pytest.fixture(scope="module")
 def oct_2025(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database of the October 2025 release alone: no record layout, no NOC list."""
-    path = tmp_path_factory.mktemp("oct2025") / "hcpcs.sqlite"
-    with hcpcs.open(path) as db:
-        db.load([OCT_2025])
-    return path
+    return loaded_database(tmp_path_factory, "oct2025", OCT_2025)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from ._compare import disagreements
 from ._corrections import merge, read_corrections
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
+from ._layout_reader import layout_year as layout_year_said
 from ._layout_reader import read_record_layout
 from ._models import (
     CorrectionList,
@@ -347,12 +348,12 @@ class _Reading:
             self._corrections(bundle, members, release)
         if members := roles.get("record_layout"):
             for member in members:
-                layout_year = year or _year_named(member, bundle)
+                layout_year = year or _year_named(member, bundle) or layout_year_said(member.data)
                 if layout_year is None:
                     self._cannot(member, "record_layout", "cannot tell the year of this record layout from its name")
                     continue
                 layout = self._read(member, "record_layout", f"record layout {layout_year}",
-                                    partial(read_record_layout, member.data))
+                                    partial(read_record_layout, member.data, member.display))
                 if layout is not None:
                     self.result.layouts.append(
                         RecordLayoutData(layout_year, layout, [*archive, member.source_file("record_layout")]))
