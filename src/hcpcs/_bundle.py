@@ -18,6 +18,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
@@ -207,7 +208,12 @@ def _read_bundles(jobs: list[_Job]) -> Iterator[tuple[int, ReadResult]]:
     try:
         futures = {pool.submit(_read_bundle, jobs[i]): i for i in order}
         for future in as_completed(futures):
-            yield futures[future], future.result()
+            try:
+                found = future.result()
+            except BrokenProcessPool:  # killed, or out of memory: nothing is stored
+                raise LoadError(f"the process reading {jobs[futures[future]][0].name} died; nothing was "
+                                "loaded") from None
+            yield futures[future], found
     finally:
         pool.shutdown(cancel_futures=True)  # on an error, read no further
 

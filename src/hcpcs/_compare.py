@@ -18,10 +18,13 @@ def disagreements(text: list[Record], sheet: list[Record]) -> list[Disagreement]
         if other is None:
             found.append(Disagreement(record.code, "code", "present", "missing"))
             continue
-        for index, column in _COMPARED:
-            mine, theirs = record.row[index], other.row[index]
-            if mine != theirs:
-                found.append(Disagreement(record.code, column, _show(mine), _show(theirs)))
+        if record.row != other.row:  # most records read the same in both: one comparison of whole rows
+            for index, column in _COMPARED:
+                mine, theirs = record.row[index], other.row[index]
+                if mine != theirs:
+                    found.append(Disagreement(record.code, column, _show(mine), _show(theirs)))
+        if not other.repairs:
+            continue
         text_repairs = {(r.field, r.reason) for r in record.repairs}
         for repair in other.repairs:
             if (repair.field, repair.reason) not in text_repairs:

@@ -105,9 +105,13 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
                           str(r.disagreement_count), str(r.repair_count), r.id_source)
         Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
         for r in report.releases:
-            if r.disagreement_count or r.repair_count:
-                click.echo(f"{r.release_id}: {r.disagreement_count} disagreements between CMS's text file and "
-                           f"spreadsheet, {r.repair_count} repairs: see hcpcs check {r.release_id}")
+            said = []
+            if r.disagreement_count:
+                said.append(f"{r.disagreement_count} disagreements between CMS's text file and spreadsheet")
+            if r.repair_count:
+                said.append(f"{r.repair_count} repairs")
+            if said:
+                click.echo(f"{r.release_id}: {', '.join(said)}: see hcpcs check {r.release_id}")
         for year, count, status in report.noc_lists:
             click.echo(f"NOC list {year}: {count} codes, {status}")
         for release_id, count, status in report.corrections:
