@@ -8,7 +8,6 @@
 """
 
 from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
-from ._bundle import FileUse
 from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UsageError
 from ._models import (
     Code,
@@ -16,6 +15,7 @@ from ._models import (
     Coded,
     Diff,
     FieldChange,
+    FileUse,
     History,
     HistoryEvent,
     LoadWarning,

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ._api_base import HandleBase, correction_from_row
-from ._bundle import FileUse, read_all
 from ._errors import LoadError, NotFound, UsageError
 from ._models import (
     Correction,
     CorrectionList,
+    FileUse,
     LoadWarning,
     NocList,
     RecordLayoutData,
@@ -96,6 +96,8 @@ class Loading(HandleBase):
         transaction report, NOC list, corrections, notes, record layout) that cannot be fully understood is
         stored as far as it can be, with a warning in the report; ``strict`` makes any warning an error.
         """
+        from ._bundle import read_all  # the readers, only when loading
+
         report = LoadReport()
         store = self._store
 

@@ -6,14 +6,12 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._api_base import HandleBase, field_values, report_entry_from_row
-from ._bundle import gather, role_of, spreadsheet_first
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, NotFound
 from ._models import CodeChange, Diff, History, HistoryEvent, LoadWarning, Release, TransactionReport
 from ._report import ReportComparison, compare_report
 from ._store import Row
-from ._transactions import read_report
 
 
 class TimeTravel(HandleBase):
@@ -105,6 +103,9 @@ class TimeTravel(HandleBase):
 
 def read_transaction_report(path: Path) -> TransactionReport:
     """CMS's transaction report in a file, or in a zip or folder: the spreadsheet when there is one."""
+    from ._bundle import gather, role_of, spreadsheet_first
+    from ._transactions import read_report
+
     members = [m for bundle in gather([path]) for m in bundle.members]
     reports = [m for m in members if role_of(m) == "transactions"] if len(members) > 1 else members
     if not reports:

@@ -13,16 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import multiprocessing
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path, PurePosixPath
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 from ._compare import disagreements
 from ._corrections import merge, read_corrections
@@ -32,9 +29,11 @@ from ._layout_reader import layout_year as layout_year_said
 from ._layout_reader import read_record_layout
 from ._models import (
     CorrectionList,
+    FileUse,
     LoadWarning,
     NocEntry,
     NocList,
+    Outcome,
     Record,
     RecordLayoutData,
     ReleaseData,
@@ -56,7 +55,6 @@ from ._spreadsheet import looks_like_code_sheet, read_rows, read_spreadsheet
 from ._transactions import read_report
 
 T = TypeVar("T")
-Outcome = Literal["loaded", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,17 +88,6 @@ class Bundle:
     members: list[Member] = field(default_factory=list)
     is_zip: bool = False
     archive: SourceFile | None = None  # the zip itself, with its sha256
-
-
-@dataclass(frozen=True, slots=True)
-class FileUse:
-    """What a load did with one file or zip member: read for a role, or skipped, and why."""
-
-    file: str
-    role: str
-    outcome: Outcome
-    detail: str
-    warnings: int = 0
 
 
 @dataclass(slots=True)
@@ -198,6 +185,10 @@ _Job = tuple[Bundle, dict[Role | None, list[Member]], str | None, bool]
 def _read_bundles(jobs: list[_Job]) -> Iterator[tuple[int, ReadResult]]:
     """Each bundle read on its own, with its index in ``jobs``, as it is done: in worker processes on a
     machine with more than one core (the readers are CPU-bound Python), else here, in order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     workers = min(len(jobs), len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from enumerate(map(_read_bundle, jobs))

@@ -80,6 +80,20 @@ class LoadWarning:
         return f"{where}: {self.message}"
 
 
+Outcome = Literal["loaded", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class FileUse:
+    """What a load did with one file or zip member: read for a role, or skipped, and why."""
+
+    file: str
+    role: str
+    outcome: Outcome
+    detail: str
+    warnings: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class NocEntry:
     code: str

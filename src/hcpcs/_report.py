@@ -8,7 +8,9 @@ not loaded. The reasons, checked in this order:
     not-in-report    the code is in the newer file but missing from the report
     between          the code changed on a date after the older release took effect and before the
                      newer one: CMS's report compares against a release in between that is not loaded
-    retroactive      a termination date before the older release took effect, set afterwards
+    retroactive      a termination date before the older release took effect, set afterwards; or (checked
+                     after case) an action effective date before it, set afterwards (later than the older
+                     release's): a change CMS made later and dated back
     missing-from-old the code was added on or before the older release took effect, but is not in
                      that release's file (CMS's report treats it as existing)
     encoding         the descriptions differ only where CMS's text file has "?" for a character
@@ -33,6 +35,7 @@ Reason = Literal["left-file", "not-in-report", "between", "retroactive", "missin
                  "report-misses", "report-only", "other"]
 Group = Literal["added", "discontinued", "description"]
 _DESCRIPTION = frozenset("BCS")
+_DESCRIPTION_FIELDS = frozenset({"long_description", "short_description"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +120,14 @@ def _explain(code: str, change: CodeChange | None, entry: ReportEntry | None, di
         return "missing-from-old", f"added {added.isoformat()}, yet not in {diff.old.id}'s file"
     if change is not None and change.changes and all(_only_encoding(c.old, c.new) for c in change.changes):
         return "encoding", fields
-    if change is not None and change.changes and all(_only_case(c.old, c.new) for c in change.changes):
+    if change is not None and _descriptions_only_in_case(change, entry.action):
         return "case", fields
+    acted, acted_before = (new or {}).get("action_effective_date"), (old or {}).get("action_effective_date")
+    if (change is not None and old is not None and new is not None and acted is not None and acted < start
+            and (acted_before is None or acted > acted_before)):
+        was = acted_before.isoformat() if acted_before else "none"
+        return "retroactive", (f"action effective date {acted.isoformat()} set in {diff.new.id} ({was} in "
+                               f"{diff.old.id}), before {diff.old.id}")
     if entry.action == "N":
         return "report-misses", fields
     if change is None:
@@ -126,9 +135,22 @@ def _explain(code: str, change: CodeChange | None, entry: ReportEntry | None, di
     return "other", f"report: {entry.change}; files: {fields}"
 
 
+def _descriptions_only_in_case(change: CodeChange, theirs: str) -> bool:
+    """Whether the descriptions differ only in letter case, and the other fields that changed, alone, would not
+    make the diff and the report disagree on an add, a discontinuation or a description change."""
+    described = [c for c in change.changes if c.field in _DESCRIPTION_FIELDS]
+    if not described or not all(_only_case(c.old, c.new) for c in described):
+        return False
+    rest = [("F" if a == "B" else a) for a in change.actions if a not in ("C", "S")]  # B: C and F
+    return not groups_of(rest[0] if rest else "N", theirs)
+
+
 def _only_case(old: object, new: object) -> bool:
-    """Text that differs only in letter case: CMS wrote descriptions in capitals until 2012."""
-    return isinstance(old, str) and isinstance(new, str) and old != new and old.casefold() == new.casefold()
+    """Text that differs only in letter case (and runs of white space, which the diff ignores too): CMS wrote
+    descriptions in capitals until 2012."""
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    return old != new and " ".join(old.split()).casefold() == " ".join(new.split()).casefold()
 
 
 def _only_encoding(old: object, new: object) -> bool:
