@@ -14,6 +14,8 @@ not loaded. The reasons, checked in this order:
     missing-from-old the code was added on or before the older release took effect, but is not in
                      that release's file (CMS's report treats it as existing)
     encoding         the descriptions differ only where CMS's text file has "?" for a character
+    case             the descriptions differ only in letter case (and spacing), and what else changed would not,
+                     alone, make a difference on an add, a discontinuation or a description change
     report-misses    the files differ, but the report says "No Change"
     report-only      the report names a change the files do not show
     other            both name a change, with different action codes; or (checked first) the report's type of
