@@ -165,6 +165,22 @@ def test_load_that_dies_part_way_leaves_nothing(tmp_path: Path) -> None:
         assert [r.id for r in handle.releases()] == ["2018-01"]
 
 
+def left_behind(marker: str, wait: float = 5.0) -> list[int]:
+    """The processes whose command line names ``marker`` still alive after ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and marker.encode() in (proc / "cmdline").read_bytes():
+                    alive.append(int(proc.name))
+            except OSError:
+                continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
 @pytest.mark.parametrize("after", [0.8, 1.6, 2.4])
 def test_killed_load_leaves_whole_releases_only(tmp_path: Path, after: float) -> None:
     """SIGKILL at some moment of a load: every release the file then holds is whole, and it is sound."""
@@ -173,6 +189,7 @@ def test_killed_load_leaves_whole_releases_only(tmp_path: Path, after: float) ->
     time.sleep(after)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert not left_behind(str(db)), "the load's reader processes outlived it"
     if not db.exists():
         return
     con = sqlite3.connect(db)

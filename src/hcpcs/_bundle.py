@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -195,7 +196,8 @@ def _read_bundles(jobs: list[_Job]) -> Iterator[tuple[int, ReadResult]]:
         return
     # the largest bundles first, so that no core waits long at the end
     order = sorted(range(len(jobs)), key=lambda i: -sum(len(m.data) for m in jobs[i][0].members))
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with,
+                               initargs=(os.getpid(),))
     try:
         futures = {pool.submit(_read_bundle, jobs[i]): i for i in order}
         for future in as_completed(futures):
@@ -207,6 +209,19 @@ def _read_bundles(jobs: list[_Job]) -> Iterator[tuple[int, ReadResult]]:
             yield futures[future], found
     finally:
         pool.shutdown(cancel_futures=True)  # on an error, read no further
+
+
+def _die_with(parent: int) -> None:
+    """A reader process ends with the load that started it, even one killed outright (``kill -9``): the
+    forked workers hold both ends of their task pipe, so they would otherwise wait for work forever."""
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the load died before this process could ask
+        os._exit(1)
 
 
 def _read_bundle(job: _Job) -> ReadResult:
