@@ -147,3 +147,27 @@ def test_renamed_zips_give_the_release_from_their_members(tmp_path: Path, name: 
     with hcpcs.open(tmp_path / "db.sqlite") as db:
         report = db.load([renamed])
     assert [r.release_id for r in report.releases] == ["2025-01"]
+
+
+def test_a_broken_code_file_beside_others_names_its_line_and_stores_nothing(tmp_path: Path) -> None:
+    """Read in a worker process beside another release, the error still names the file and line."""
+    folder = tmp_path / "cms"
+    folder.mkdir()
+    shutil.copy(CMS / "2020-10-anweb.xlsx", folder)
+    with zipfile.ZipFile(CMS / "2020-Alpha-Numeric-HCPCS-File.zip") as archive:
+        text = archive.read("HCPC2020_ANWEB_w_disclaimer.txt")
+    lines = text.split(b"\r\n")
+    number = next(i for i, line in enumerate(lines) if line.startswith(b"S9328001003"))
+    line = bytearray(lines[number])
+    line[268:276] = b"2002O101"
+    lines[number] = bytes(line)
+    (folder / "HCPC2021_ANWEB.txt").write_bytes(b"\r\n".join(lines))
+    db = tmp_path / "db.sqlite"
+    with hcpcs.open(db) as handle:
+        handle.load([CMS / "2020-04-anweb.xlsx"])
+    before = db_digest(db)
+    code, output = load(db, "--silent", str(folder))
+    assert code == 1, output
+    assert output.strip() == (f"Error: HCPC2021_ANWEB.txt, line {number + 1}, field 'Code Added Date': "
+                              "'2002O101' is not a date in the form YYYYMMDD")
+    assert db_digest(db) == before
