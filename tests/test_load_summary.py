@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -171,3 +172,51 @@ def test_a_broken_code_file_beside_others_names_its_line_and_stores_nothing(tmp_
     assert output.strip() == (f"Error: HCPC2021_ANWEB.txt, line {number + 1}, field 'Code Added Date': "
                               "'2002O101' is not a date in the form YYYYMMDD")
     assert db_digest(db) == before
+
+
+def october_2025_zip(tmp_path: Path, *, same_lists: bool) -> Path:
+    """The October 2025 release as CMS ships a quarter: its code file in a zip with the year's NOC list and
+    record layout, either the very files of the January zip or a revised NOC list."""
+    with zipfile.ZipFile(ZIP_2025) as january:
+        noc = january.read("NOC codes_JAN2025.xlsx")
+        layout = january.read("HCPC2025_recordlayout.txt")
+    if not same_lists:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(noc))
+        sheet = book.active
+        assert sheet is not None
+        last = sheet.max_row
+        assert sheet.cell(last, 1).value  # a code: the revised list lacks it
+        sheet.delete_rows(last)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        noc = buffer.getvalue()
+    path = tmp_path / ("same" if same_lists else "revised") / "october-2025-alpha-numeric-hcpcs-file.zip"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("HCPC2025_OCT_ANWEB_v4.xlsx", (CMS / "HCPC2025_OCT_ANWEB_v4.xlsx").read_bytes())
+        archive.writestr("NOC codes_OCT2025.xlsx", noc)
+        archive.writestr("HCPC2025_recordlayout.txt", layout)
+    return path
+
+
+def test_each_quarter_of_a_year_may_ship_the_years_lists(tmp_path: Path) -> None:
+    """The same NOC list and layout in two zips of one year change nothing; a revised list in a later quarter
+    replaces the earlier one, whichever is loaded first, and an earlier quarter's list never replaces it."""
+    same, revised = october_2025_zip(tmp_path, same_lists=True), october_2025_zip(tmp_path, same_lists=False)
+    with hcpcs.open(tmp_path / "same.sqlite") as db:
+        report = db.load([ZIP_2025, same])
+        assert report.noc_lists == [(2025, 159, "loaded"), (2025, 159, "unchanged")]
+        assert [status for _, _, status in report.layouts] == ["loaded", "unchanged"]
+    for order in ([ZIP_2025, revised], [revised, ZIP_2025]):
+        path = tmp_path / f"revised-{order[0].name}.sqlite"
+        with hcpcs.open(path) as db:
+            db.load(order)
+            statuses = db.load([ZIP_2025]).noc_lists  # January again, alone: October's list stands
+            assert statuses == [(2025, 159, "superseded")]
+            page = db.get("A9999", release="2025-01")
+            assert page.noc_list_year == 2025
+        with sqlite3.connect(path) as con:
+            (count,) = con.execute("SELECT count(*) FROM noc_codes WHERE year = 2025").fetchone()
+        assert count == 158, order

@@ -31,7 +31,9 @@ if TYPE_CHECKING:
     from ._update import Downloaded, Progress, Published
 
 
-LoadStatus = Literal["loaded", "replaced", "unchanged"]
+#: ``superseded``: a yearly list (NOC list, record layout) shipped with a release, not stored because a later
+#: release of its year is loaded, whose list stands
+LoadStatus = Literal["loaded", "replaced", "unchanged", "superseded"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,18 +184,32 @@ class Loading(HandleBase):
             lambda fingerprint: self._store.insert_report(data, fingerprint))
 
     def _store_noc(self, noc: NocList, replace: bool) -> LoadStatus:
-        return _store_once(
-            _fingerprint(noc.files), self._store.noc_fingerprint(noc.year), replace,
-            f"the {noc.year} NOC list is already loaded from other files",
-            lambda: self._store.delete_noc_list(noc.year),
+        return self._store_yearly(
+            f"the {noc.year} NOC list", noc.year, noc.release_id, noc.files, self._store.noc_fingerprint(noc.year),
+            replace, lambda: self._store.delete_noc_list(noc.year),
             lambda fingerprint: self._store.insert_noc_list(noc, fingerprint))
 
     def _store_layout(self, layout: RecordLayoutData, replace: bool) -> LoadStatus:
-        return _store_once(
-            _fingerprint(layout.files), self._store.layout_fingerprint(layout.year), replace,
-            f"the {layout.year} record layout is already loaded from other files",
-            lambda: self._store.delete_layout(layout.year),
+        return self._store_yearly(
+            f"the {layout.year} record layout", layout.year, layout.release_id, layout.files,
+            self._store.layout_fingerprint(layout.year), replace, lambda: self._store.delete_layout(layout.year),
             lambda fingerprint: self._store.insert_layout(layout, fingerprint))
+
+    def _store_yearly(self, what: str, year: int, carried_by: str | None, files: list[SourceFile],
+                      stored: str | None, replace: bool, delete: Callable[[], None],
+                      insert: Callable[[str], None]) -> LoadStatus:
+        """Store a list CMS publishes once a year but ships again with each quarter's release (the NOC list,
+        the record layout): the same list from another zip changes nothing, and a different one shipped with
+        a release replaces the stored one when no later release of that year is loaded (else it is kept)."""
+        fingerprint = _fingerprint(f for f in files if f.role != "archive")  # the list, not the zip around it
+        if stored == _fingerprint(files) and not replace:  # stored by hcpcs before 2026-11-25, zip included
+            return "unchanged"
+        if stored is not None and stored != fingerprint and not replace and carried_by is not None:
+            if any(r.year == year and r.id > carried_by for r in self.releases()):
+                return "superseded"
+            replace = True
+        return _store_once(fingerprint, stored, replace, f"{what} is already loaded from other files", delete,
+                           insert)
 
     def update(self, *, base_url: str | None = None, from_dir: str | Path | None = None, dry_run: bool = False,
                download_dir: str | Path | None = None, progress: Progress | None = None, retries: int = 4,

@@ -355,7 +355,8 @@ class _Reading:
             else:
                 entries = self._read(chosen, "noc", f"NOC list {noc_year}", partial(_read_noc, chosen))
                 if entries is not None:
-                    self.result.noc_lists.append(NocList(noc_year, entries, [*archive, chosen.source_file("noc")]))
+                    self.result.noc_lists.append(NocList(noc_year, entries, [*archive, chosen.source_file("noc")],
+                                                         release_id=release if year else None))
         if members := roles.get("corrections"):
             self._corrections(bundle, members, release)
         if members := roles.get("record_layout"):
@@ -368,7 +369,8 @@ class _Reading:
                                     partial(read_record_layout, member.data, member.display))
                 if layout is not None:
                     self.result.layouts.append(
-                        RecordLayoutData(layout_year, layout, [*archive, member.source_file("record_layout")]))
+                        RecordLayoutData(layout_year, layout, [*archive, member.source_file("record_layout")],
+                                         release_id=release if year else None))
         if year is None:  # no code file here: the README and notes have no release to go with
             for member in roles.get("readme", []):
                 self._use(member.display, "readme", "skipped", "a README: nothing in it to load")

@@ -154,6 +154,8 @@ class NocList:
     entries: list[NocEntry]
     files: list[SourceFile]
     warnings: list[LoadWarning] = field(default_factory=list)
+    #: the release whose files carried the list (``None``: a list published on its own)
+    release_id: str | None = None
 
 
 @dataclass(slots=True)
@@ -165,6 +167,8 @@ class RecordLayoutData:
     layout: dict[str, Any]
     files: list[SourceFile]
     warnings: list[LoadWarning] = field(default_factory=list)
+    #: the release whose files carried the layout (``None``: a layout published on its own)
+    release_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
