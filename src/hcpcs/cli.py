@@ -335,7 +335,7 @@ def corrections(ctx: click.Context, release: str, fmt: str) -> None:
 @click.pass_context
 @handles_errors
 def serve(ctx: click.Context, host: str, port: int, workers: int, db_here: Path | None) -> None:
-    """Serve the JSON API (/api/, OpenAPI at /docs), web pages (/) and FHIR terminology (/fhir/)."""
+    """Serve the JSON API (/api/, OpenAPI at /docs), web pages (/), FHIR terminology (/fhir/) and MCP (/mcp)."""
     import os
 
     import uvicorn
@@ -352,6 +352,22 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, db_here: Path 
         pass  # a database that cannot be opened is an error here, not in every worker
     uvicorn.run("hcpcs.web._serve:app", host=host, port=port, workers=workers, log_level="warning",
                 access_log=False)
+
+
+@cli.command("mcp")
+@click.pass_context
+@handles_errors
+def mcp_command(ctx: click.Context) -> None:
+    """Serve MCP over stdio for AI assistants: code lookup, search, history, diff, validation, releases.
+
+    Register it with an assistant as the command `hcpcs mcp` (add --db PATH before mcp for another database);
+    `hcpcs serve` serves the same over streamable HTTP at /mcp.
+    """
+    from .mcp_server import run_stdio
+
+    with _open(ctx, readonly=True) as db:
+        db.release()  # no releases loaded is an error here, not on the first call
+        run_stdio(db)
 
 
 @cli.group()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FilePath
@@ -15,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from .. import _codetables, fhir
+from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
 from .._api import open as open_db
 from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
@@ -85,13 +87,24 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder)."""
     handles = Handles(FilePath(db) if db is not None else None)
     handles.get()  # fail now, not on the first request, when there is no database
+    mcp = mcp_server.create_server(handles.get, http=True)
+    mcp_app = mcp.streamable_http_app()  # its one route, /mcp; its session manager runs in the app's lifespan
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with mcp.session_manager.run():
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="hcpcs", version="1",
         description="CMS HCPCS Level II codes: every release, every field decoded, history, search and FHIR. "
                     "Stability promise: within /api/ (version 1) fields are only added, never renamed, "
                     "retyped or removed; a breaking change would be served under /api/v2/.",
         responses=ERRORS,
     )
+
+    app.router.routes.extend(mcp_app.routes)  # MCP over streamable HTTP at /mcp (stateless, JSON answers)
 
     @app.exception_handler(HcpcsError)
     async def library_error(request: Request, exc: HcpcsError) -> Response:
