@@ -228,3 +228,42 @@ def test_diff_against_report(all_loaded: Path) -> None:
     assert code == 0 and loaded == out  # alone: the report loaded with 2020-04
     code, out = run(all_loaded, "diff", "2020-01", "2020-04", "--against-report", "no-such-report.xlsx")
     assert code == 2 and "no-such-report.xlsx: no such file" in out
+
+
+def test_search_takes_its_words_quoted_or_not(all_loaded: Path) -> None:
+    quoted = run(all_loaded, "search", "insulin pump", "--format", "csv", "--limit", "5")
+    loose = run(all_loaded, "search", "insulin", "pump", "--format", "csv", "--limit", "5")
+    assert quoted[0] == loose[0] == 0 and quoted[1] == loose[1]
+    assert "S9145,Insulin pump initiation" in loose[1]
+    code, out = run(all_loaded, "search")
+    assert code == 2 and "Missing argument" in out
+
+
+@pytest.mark.parametrize(("command", "other"), [
+    (["releases"], "text"), (["history", "G9890"], "table"), (["corrections", "2019"], "text"),
+    (["show", "S9328"], "table"), (["check", "2019"], "text"),
+])
+def test_table_and_text_are_one_format_on_every_command(all_loaded: Path, command: list[str], other: str) -> None:
+    plain = run(all_loaded, *command)
+    named = run(all_loaded, *command, "--format", other)
+    assert plain[0] == named[0] == 0, named
+    assert plain[1] == named[1]
+
+
+def test_serve_says_where_it_serves(all_loaded: Path, tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(all_loaded), "serve", "--port", str(port)],
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert line.startswith(f"Serving {all_loaded} at http://127.0.0.1:{port}/ "), line

@@ -50,6 +50,22 @@ def _open(ctx: click.Context, *, readonly: bool) -> Any:
     return open_db(ctx.obj["db"], readonly=readonly)
 
 
+#: One word for the human-readable form on every command: ``table`` and ``text`` name it alike.
+_SAME_FORMAT = {"table": "text", "text": "table"}
+
+
+def format_option(*names: str, default: str) -> Callable[[F], F]:
+    """``--format``, whose human-readable form answers to both ``text`` and ``table``."""
+    accepted = [*names, *(_SAME_FORMAT[n] for n in names if n in _SAME_FORMAT and _SAME_FORMAT[n] not in names)]
+
+    def normal(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        return value if value in names else _SAME_FORMAT[value]
+
+    return click.option("--format", "fmt", type=click.Choice(accepted), default=default, show_default=True,
+                        callback=normal, help=f"Output form ({' and '.join(n for n in accepted if n in _SAME_FORMAT)} "
+                        "are the same).")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The database file. Default: $HCPCS_DB, else hcpcs.sqlite in your user data folder.")
@@ -137,7 +153,7 @@ def _echo_files(files: list[FileUse]) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json", default="table")
 @click.pass_context
 @handles_errors
 def releases(ctx: click.Context, fmt: str) -> None:
@@ -168,8 +184,7 @@ def releases(ctx: click.Context, fmt: str) -> None:
 @click.option("--release", help="Release id (YYYY-MM, or YYYY for January). Default: the latest loaded.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
               help="A date of service: show the code as it stood in the release in effect that day.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "html"]), default="text",
-              show_default=True)
+@format_option("text", "markdown", "json", "html", default="text")
 @click.pass_context
 @handles_errors
 def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, fmt: str) -> None:
@@ -190,7 +205,7 @@ def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, 
 
 @cli.command()
 @click.argument("code")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text", "json", default="text")
 @click.pass_context
 @handles_errors
 def history(ctx: click.Context, code: str, fmt: str) -> None:
@@ -207,7 +222,7 @@ def history(ctx: click.Context, code: str, fmt: str) -> None:
 @cli.command()
 @click.argument("old", metavar="FROM")
 @click.argument("new", metavar="TO")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@format_option("text", "json", "csv", default="text")
 @click.option("--fields", help="Compare only these fields, comma-separated (coverage,pricing_indicator,...). "
               "Additions, discontinuations and re-activations are always listed.")
 @click.option("--against-report", "report", is_flag=False, flag_value=_LOADED_REPORT, metavar="[FILE]",
@@ -298,7 +313,7 @@ def update(ctx: click.Context, base_url: str | None, from_dir: Path | None, dry_
 
 @cli.command()
 @click.argument("release")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json", default="table")
 @click.pass_context
 @handles_errors
 def corrections(ctx: click.Context, release: str, fmt: str) -> None:
@@ -350,6 +365,9 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, db_here: Path 
     os.environ["HCPCS_DB"] = str(path.resolve())  # the workers open it by this
     with _open(ctx, readonly=True):
         pass  # a database that cannot be opened is an error here, not in every worker
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Serving {path} at http://{shown}:{port}/ (JSON API /docs, FHIR /fhir/metadata, MCP /mcp); "
+               "Ctrl-C stops", err=True)
     uvicorn.run("hcpcs.web._serve:app", host=host, port=port, workers=workers, log_level="warning",
                 access_log=False)
 
@@ -415,7 +433,7 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
               "its input line number either way).")
 @click.option("--results-only", is_flag=True, help="Leave the input's claim id, code, date and modifiers out of the "
               "results file (line number and result only; faster on large files).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text", "json", default="text")
 @click.pass_context
 @handles_errors
 def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[str, ...],
@@ -492,7 +510,7 @@ def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_col
 
 @cli.command()
 @click.option("--release", help="Release id (YYYY-MM). Default: every release.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json", default="table")
 @click.pass_context
 @handles_errors
 def rules(ctx: click.Context, release: str | None, fmt: str) -> None:
@@ -518,7 +536,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 
 @cli.command()
-@click.argument("query")
+@click.argument("words", nargs=-1, required=True)
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--release", help="Release id (YYYY-MM). Default: the latest loaded.")
@@ -530,19 +548,21 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--tos", "type_of_service", multiple=True, metavar="CODE", help="Type of service code(s).")
 @click.option("--noc", "noc_only", is_flag=True, help="Only codes in CMS's NOC list.")
 @click.option("--include-terminated", is_flag=True, help="Also codes terminated in the release searched.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@format_option("table", "json", "csv", default="table")
 @click.pass_context
 @handles_errors
-def search(ctx: click.Context, query: str, limit: int, offset: int, release: str | None, as_of: str | None,
+def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, release: str | None, as_of: str | None,
            codes: str | None, coverage: tuple[str, ...], betos: tuple[str, ...], pricing: tuple[str, ...],
            type_of_service: tuple[str, ...], noc_only: bool, include_terminated: bool, fmt: str) -> None:
     """Search codes and descriptions: exact code first, then code prefixes (E04), then ranked text.
 
     Words are matched as typed, abbreviated (inj, hit), stemmed, by lay word (shot, brace) and, when a
     word matches nothing, by the nearest spelling. Every word must match; when too few codes match
-    them all, codes matching some words follow.
+    them all, codes matching some words follow. The words may come quoted or not: insulin pump.
     """
     from . import _results
+
+    query = " ".join(words)
 
     with _open(ctx, readonly=True) as db:
         found = db.search(query, release=release, as_of=as_of, limit=limit, offset=offset, codes=codes,
@@ -559,7 +579,7 @@ def search(ctx: click.Context, query: str, limit: int, offset: int, release: str
 
 @cli.command()
 @click.argument("release")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option("table", "json", default="table")
 @click.pass_context
 @handles_errors
 def check(ctx: click.Context, release: str, fmt: str) -> None:
