@@ -267,3 +267,18 @@ def test_serve_says_where_it_serves(all_loaded: Path, tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=10)
     assert line.startswith(f"Serving {all_loaded} at http://127.0.0.1:{port}/ "), line
+
+
+def test_update_from_a_relative_folder(tmp_path: Path) -> None:
+    """A folder given as a relative path (as the README's examples do) is read, not a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "hcpcs", "--db", str(tmp_path / "db.sqlite"), "update",
+                           "--from-dir", os.path.relpath(CMS, ROOT), "--dry-run"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "would load 2016-Alpha-Numeric-HCPCS-File" in done.stdout
+    assert "would load hcpcs-2025.zip" in done.stdout
