@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import time
 import zipfile
@@ -10,6 +11,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CMS = ROOT.parent / "shared" / "cms-hcpcs"
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now, for a server a test or benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def anweb_text(year: int) -> tuple[str, bytes]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import CMS
+from _common import CMS, free_port
 from mcp.shared.memory import create_connected_server_and_client_session
 
 from hcpcs import open as open_db
@@ -66,13 +65,6 @@ async def ours(db: Path, rounds: int) -> tuple[dict[str, list[float]], dict[str,
                 served[label].append(time.perf_counter() - start)
     handle.close()
     return times, served
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def peer(db: Path, rounds: int) -> dict[str, list[float]]:

@@ -15,7 +15,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,9 @@ import time
 from pathlib import Path
 
 import httpx
-from _common import CMS
+from _common import CMS, free_port
 
 from hcpcs import open as open_db
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait(url: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,14 @@ def member(zip_path: Path, *, suffix: str, contains: str = "anweb") -> tuple[str
         names = [n for n in archive.namelist() if contains in n.lower() and n.lower().endswith(suffix)]
         assert len(names) == 1, names
         return names[0], archive.read(names[0])
+
+
+def free_port() -> int:
+    """A loopback port no one listens on now, for a server a test or benchmark starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def db_digest(path: Path) -> str:

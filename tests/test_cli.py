@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from hcpcs.cli import cli
 
-from .conftest import ANNUAL, CMS, LATEST, RELEASES, ROOT, db_digest
+from .conftest import ANNUAL, CMS, LATEST, RELEASES, ROOT, db_digest, free_port
 
 
 def run(db: Path, *args: str) -> tuple[int, str]:
@@ -251,13 +251,10 @@ def test_table_and_text_are_one_format_on_every_command(all_loaded: Path, comman
 
 
 def test_serve_says_where_it_serves(all_loaded: Path, tmp_path: Path) -> None:
-    import socket
     import subprocess
     import sys
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(all_loaded), "serve", "--port", str(port)],
                               stderr=subprocess.PIPE, text=True)
     try:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from mcp.shared.memory import create_connected_server_and_client_session
 import hcpcs
 from hcpcs.mcp_server import MAX_SEARCH, create_server
 
-from .conftest import LATEST
+from .conftest import LATEST, free_port
 
 TOOLS = {"lookup_code", "search_codes", "code_history", "diff_releases", "validate_claim_lines", "list_releases"}
 #: One call of every tool on real codes, and what its text must say.
@@ -169,13 +168,6 @@ def test_stdio(all_loaded: Path) -> None:
             await exercise(session)
 
     run(go)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_http(all_loaded: Path) -> None:
