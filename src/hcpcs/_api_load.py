@@ -200,7 +200,8 @@ class Loading(HandleBase):
                       insert: Callable[[str], None]) -> LoadStatus:
         """Store a list CMS publishes once a year but ships again with each quarter's release (the NOC list,
         the record layout): the same list from another zip changes nothing, and a different one shipped with
-        a release replaces the stored one when no later release of that year is loaded (else it is kept)."""
+        a release replaces the stored one when no later release of that year is loaded (else it is
+        ``superseded``: the later release's list stands)."""
         fingerprint = _fingerprint(f for f in files if f.role != "archive")  # the list, not the zip around it
         if stored == _fingerprint(files) and not replace:  # stored by hcpcs before 2026-11-25, zip included
             return "unchanged"
