@@ -7,12 +7,14 @@
     'Not payable by Medicare'
 """
 
-from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
-from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UsageError
+from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, UpdateReport, default_db_path, open
+from ._engines import Columns, Summary
+from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UpdateError, UsageError
 from ._models import (
     Code,
     CodeChange,
     Coded,
+    Correction,
     Diff,
     FieldChange,
     FileUse,
@@ -22,10 +24,12 @@ from ._models import (
     RelatedCode,
     Release,
     ReportEntry,
+    SearchResult,
     SourceFile,
     TransactionReport,
 )
 from ._report import ReportComparison, ReportDifference
+from ._validate import Verdict
 
 __version__ = "0.1.0"
 
@@ -35,6 +39,8 @@ __all__ = [
     "CodeChange",
     "CodeError",
     "Coded",
+    "Columns",
+    "Correction",
     "Diff",
     "FieldChange",
     "FileUse",
@@ -53,10 +59,15 @@ __all__ = [
     "ReportComparison",
     "ReportDifference",
     "ReportEntry",
+    "SearchResult",
     "SourceFile",
     "StoreError",
+    "Summary",
     "TransactionReport",
+    "UpdateError",
+    "UpdateReport",
     "UsageError",
+    "Verdict",
     "__version__",
     "default_db_path",
     "open",

@@ -52,9 +52,6 @@ class CodeTables:
         entries: Mapping[str, str] = self.layout["code_tables"].get(table, {})
         return entries.get(value)
 
-    def table(self, name: str) -> dict[str, str]:
-        return dict(self.layout["code_tables"].get(name, {}))
-
     def definition_paragraphs(self, field: Field) -> list[str] | None:
         """The field's definition in CMS's words, by paragraph; ``None`` where the layout lacks the field."""
         entry = self.layout["fields"].get(field.cms_name)
@@ -74,17 +71,9 @@ def meaning(table: str | None, value: str) -> str | None:
     return builtin().meaning(table, value)
 
 
-def table(name: str) -> dict[str, str]:
-    return builtin().table(name)
-
-
 def definition(field: Field) -> str:
     """The field's definition in the shipped (2019) layout, its paragraphs joined."""
     return " ".join(builtin().definition_paragraphs(field) or [])
-
-
-def definition_paragraphs(field: Field) -> list[str]:
-    return builtin().definition_paragraphs(field) or []
 
 
 def preference(years: Iterable[int], year: int) -> list[int]:

@@ -37,7 +37,6 @@ _RANK = {action: rank for rank, action in enumerate(PRECEDENCE)}
 _PAYMENT = ("pricing_indicator", "multiple_pricing_indicator", "mog_payment_group", "mog_payment_policy",
             "mog_effective_date", "asc_group", "asc_effective_date", "anesthesia_base_units")
 _MISCELLANEOUS = ("betos", "type_of_service")
-_DESCRIPTIONS = ("long_description", "short_description")
 #: Bookkeeping fields: they say when and how CMS last touched the record, not what the code is.
 _NOT_COMPARED = frozenset({"code", "sequence", "record_id", "action_code", "action_effective_date"})
 #: The fields a diff compares, in layout order.

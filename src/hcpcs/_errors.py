@@ -6,7 +6,10 @@
     ├── UsageError             a request that cannot be answered as asked (a bad date, unknown field)
     │   └── CodeError          a code that is malformed or out of scope (CPT, CDT)
     ├── NotFound               a code or release that is not in the database
-    └── StoreError             a database file that is missing, not ours, or too new
+    ├── StoreError             a database file that is missing, not ours, or too new
+    ├── UpdateError            a CMS page or zip that could not be fetched, or a download cut short
+    └── FhirError              a FHIR request that cannot be answered (carries its HTTP status and
+                               OperationOutcome issue code; defined in ``hcpcs.fhir``)
 
 Every message is one line, fit to print after ``Error:``.
 """
@@ -66,3 +69,7 @@ class NotFound(HcpcsError, LookupError):
 
 class StoreError(HcpcsError):
     """The database file cannot be used."""
+
+
+class UpdateError(HcpcsError):
+    """A page or file that could not be fetched, or a download that is not a whole zip."""

@@ -169,7 +169,6 @@ UNUSED_HEADERS: tuple[str, ...] = ("FILLER",)
 
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 #: Fields that are whole-record properties, not per-line; the record id and sequence are file structure.
-CONTENT_FIELDS: tuple[Field, ...] = tuple(f for f in FIELDS if f.name not in ("sequence", "record_id"))
 #: Every store column of a record, in layout order.
 COLUMNS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns)
 #: Each column's position in ``COLUMNS`` (and in a record's row).

@@ -60,9 +60,6 @@ class ReportComparison:
     agreed: dict[str, int]
     differences: tuple[ReportDifference, ...]
 
-    def in_group(self, group: Group) -> tuple[ReportDifference, ...]:
-        return tuple(d for d in self.differences if group in d.groups)
-
 
 def groups_of(ours: str, theirs: str | None) -> tuple[Group, ...]:
     """Which of the checked kinds of change (added, discontinued, description) a difference touches."""

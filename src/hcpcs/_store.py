@@ -505,9 +505,6 @@ class Store:
     def noc_codes(self, year: int) -> set[str]:
         return {r["code"] for r in self.db.execute("SELECT code FROM noc_codes WHERE year = ?", (year,))}
 
-    def abbreviations(self) -> list[Row]:
-        return self.db.execute("SELECT * FROM abbreviations ORDER BY abbreviation, uses DESC").fetchall()
-
     def _filters(self, filters: SearchFilters) -> tuple[str, list[Any]]:
         """SQL conditions on records ``r`` for a search's filters."""
         sql: list[str] = []
@@ -734,10 +731,6 @@ class Store:
         return self.db.execute(
             "SELECT code, field, found, read_as, reason FROM repairs WHERE release_id = ? ORDER BY code",
             (release_id,)).fetchall()
-
-    def record_counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT release_id, count(*) AS n FROM records GROUP BY release_id")
-        return {r["release_id"]: r["n"] for r in rows}
 
 
 def _release_token(release_id: str) -> str:

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
-from ._errors import HcpcsError
+from ._errors import UpdateError
 from ._names import release_named
 
 DEFAULT_BASE_URL = "https://www.cms.gov"
@@ -34,10 +34,6 @@ _ZIP = re.compile(r"(?i)(alpha-?numeric-hcpcs-files?|-files|corrections)\.zip$")
 _SUBPAGE = re.compile(r"(?i)/Medicare/Coding/HCPCSReleaseCodeSets/.*(Alpha-Numeric|Quarterly|HCPCS-File)")
 _CHUNK = 1 << 16
 Progress = Callable[[str, int, int | None], None]
-
-
-class UpdateError(HcpcsError):
-    """A page or file that could not be fetched, or a download that is not a whole zip."""
 
 
 @dataclass(frozen=True, slots=True)
