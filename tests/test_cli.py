@@ -68,7 +68,7 @@ def test_show_unknown_release(all_loaded: Path) -> None:
     code, out = run(all_loaded, "show", "S9328", "--release", "2017")
     assert code == 1 and "release 2017-01 is not loaded" in out
     code, out = run(all_loaded, "show", "S9328", "--release", "20x7")
-    assert code == 1 and "not a release id" in out
+    assert code == 2 and "not a release id" in out
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json", "html"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-from ._errors import LoadError
+from ._errors import UsageError
 from ._models import Role
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".xlsm")
@@ -48,7 +48,7 @@ def check_release_id(text: str) -> str:
     text = text.strip()
     match = re.fullmatch(r"((?:19|20)\d{2})(?:-(\d{1,2}))?", text)
     if not match or not 1 <= int(match.group(2) or 1) <= 12:
-        raise LoadError(f"{text!r} is not a release id: write YYYY or YYYY-MM, such as 2020-04")
+        raise UsageError(f"{text!r} is not a release id: write YYYY or YYYY-MM, such as 2020-04")
     return release_id(int(match.group(1)), int(match.group(2) or 1))
 
 
