@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from importlib import resources
@@ -38,6 +38,7 @@ from ._models import (
     ReportComparisonOut,
     SearchOut,
 )
+from ._page_cache import PageCache
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "A malformed request: the message names the parameter"},
@@ -239,45 +240,60 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     # -- pages -----------------------------------------------------------------------------------------
 
+    pages = PageCache()
+
+    async def page(request: Request, render: Callable[[], tuple[str, int]]) -> Response:
+        """The page at this URL: from the cache, else rendered (in a worker thread) and kept."""
+        body, status = await pages.get((request.url.path, request.url.query, fresh()), render)
+        return HTMLResponse(body, status_code=status)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request, q: Annotated[str, Query(max_length=10000)] = "", release: str = "",
-             as_of: str = "", codes: str = "", include_terminated: bool = False, offset: Offset = 0) -> Response:
+    async def home(request: Request, q: Annotated[str, Query(max_length=10000)] = "", release: str = "",
+                   as_of: str = "", codes: str = "", include_terminated: bool = False,
+                   offset: Offset = 0) -> Response:
         form = _search_page.SearchForm(q, release, as_of, codes, include_terminated, offset)
         if any(not value.strip() for value in request.query_params.values()):
             return RedirectResponse(form.url(), status_code=303)  # the form's blank fields left out of the URL
-        body, status = _search_page.page(handles.get(), form)
-        return HTMLResponse(body, status_code=status)
+        return await page(request, lambda: _search_page.page(handles.get(), form))
 
     @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
-    def docs() -> str:
+    async def docs() -> str:
         return _docs.page()
 
     @app.get("/redoc", include_in_schema=False)
-    def redoc() -> Response:
+    async def redoc() -> Response:
         return RedirectResponse("/docs")
 
     @app.get("/codes/{code}", response_class=HTMLResponse, include_in_schema=False)
-    def code_page(code: str, release: str | None = None, as_of: str | None = None) -> str:
-        return _pages.code(handles.get().get(code, release=release, as_of=as_of))
+    async def code_page(request: Request, code: str, release: str | None = None,
+                        as_of: str | None = None) -> Response:
+        return await page(request, lambda: (_pages.code(handles.get().get(code, release=release, as_of=as_of)), 200))
 
     @app.get("/codes/{code}/history", response_class=HTMLResponse, include_in_schema=False)
-    def history_page(code: str) -> str:
-        db = handles.get()
-        found = db.history(code)
-        return _pages.history(found, db.get(found.code, release=found.last_release).added_date)
+    async def history_page(request: Request, code: str) -> Response:
+        def render() -> tuple[str, int]:
+            db = handles.get()
+            found = db.history(code)
+            return _pages.history(found, db.get(found.code, release=found.last_release).added_date), 200
+
+        return await page(request, render)
 
     @app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
-    def diff_page(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
-                  offset: Offset = 0) -> str:
-        db = handles.get()
-        known = db.releases()
-        if len(known) < 2 and (from_ is None or to is None):
-            raise NotFound("a diff needs two loaded releases")
-        return _pages.diff(db.diff(from_ or known[-2].id, to or known[-1].id), offset, [r.id for r in known])
+    async def diff_page(request: Request, from_: Annotated[str | None, Query(alias="from")] = None,
+                        to: str | None = None, offset: Offset = 0) -> Response:
+        def render() -> tuple[str, int]:
+            db = handles.get()
+            known = db.releases()
+            if len(known) < 2 and (from_ is None or to is None):
+                raise NotFound("a diff needs two loaded releases")
+            found = db.diff(from_ or known[-2].id, to or known[-1].id)
+            return _pages.diff(found, offset, [r.id for r in known]), 200
+
+        return await page(request, render)
 
     @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
-    def releases_page() -> str:
-        return _pages.releases(handles.get().releases())
+    async def releases_page(request: Request) -> Response:
+        return await page(request, lambda: (_pages.releases(handles.get().releases()), 200))
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
