@@ -164,3 +164,21 @@ def test_a_submitted_form_lands_on_its_short_url(client: TestClient) -> None:
     response = client.get("/?q=pump&release=&as_of=&codes=&include_terminated=1", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/?q=pump&include_terminated=1"
     assert client.get("/?q=&release=", follow_redirects=False).headers["location"] == "/"
+
+
+def test_a_kept_page_is_not_served_after_a_new_load(tmp_path: Path) -> None:
+    import hcpcs
+
+    from .conftest import ANNUAL
+
+    path = tmp_path / "hcpcs.sqlite"
+    with hcpcs.open(path) as db:
+        db.load([ANNUAL[2019]])
+    with TestClient(create_app(path)) as test_client:
+        before = test_client.get("/releases").text
+        assert "2019-01" in before and "2020-01" not in before
+        assert test_client.get("/releases").text == before  # kept
+        with hcpcs.open(path) as db:
+            db.load([ANNUAL[2020]])
+        assert "2020-01" in test_client.get("/releases").text
+        assert "release 2020-01" in count_line(test_client.get("/?q=infusion+pain").text)
