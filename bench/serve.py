@@ -2,11 +2,17 @@
 same run with the same connection counts: a code lookup and a full-text search on each.
 
     python bench/serve.py [--duration 10] [--connections 50] [--workers 2]
+    python bench/serve.py --pages [--connections 20]
+
 
 hcpcs: GET /api/codes/S9328 and GET /api/search?q=infusion+pain. Datasette (immutable mode, its fastest):
 the row endpoint /hcpcs/records/2020-10,S9328.json and the table search /hcpcs/search.json?_search=....
 Targets: the code lookup at least 2x Datasette's requests/s; at least 3,000 requests/s with p99 under
 20 ms at 50 connections on this 2-core machine.
+
+``--pages``: every HTML page (search with results, code, history, diff, releases, docs, a missing code's
+error page): its size (target under 100 KB) and requests/s with p99 at 20 connections (target under 50 ms),
+beside Datasette's HTML pages for the same row and the same search.
 """
 
 from __future__ import annotations
@@ -51,12 +57,46 @@ def wrk(url: str, connections: int, duration: int) -> tuple[float, float]:
     return rate, p99
 
 
+PAGES = {
+    "search": "/?q=infusion+pain",
+    "search page 2": "/?q=infusion+pain&offset=20",
+    "code": "/codes/S9328",
+    "code as of": "/codes/C9034?as_of=2020-05-01",
+    "history": "/codes/G9890/history",
+    "diff": "/diff?from=2019&to=2020",
+    "releases": "/releases",
+    "docs": "/docs",
+}
+PEER_PAGES = {"code": "/hcpcs/records/2020-10,S9328", "search": "/hcpcs/search?_search=infusion+pain"}
+
+
+def pages(base: str, other: str, connections: int, duration: int) -> None:
+    """Size, requests/s and p99 of every page; the missing code's page (a 404) by its size alone."""
+    print(f"pages: wrk -t2 -c{connections} -d{duration}s")
+    missing = httpx.get(base + "/codes/S9998")
+    print(f"{'error (404)':14} {len(missing.content) / 1024:6.1f} KB")
+    for name, path in PAGES.items():
+        size = len(httpx.get(base + path).content)
+        wrk(base + path, connections, 2)
+        rate, p99 = wrk(base + path, connections, duration)
+        line = f"{name:14} {size / 1024:6.1f} KB  hcpcs {rate:7.0f} req/s p99 {p99:6.1f} ms"
+        if name in PEER_PAGES:
+            peer = other + PEER_PAGES[name]
+            wrk(peer, connections, 2)
+            rate_b, p99_b = wrk(peer, connections, duration)
+            line += f" | datasette {rate_b:6.0f} req/s p99 {p99_b:6.1f} ms | ratio {rate / rate_b:5.2f}x"
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--pages", action="store_true", help="the HTML pages at 20 connections (or --connections)")
     args = parser.parse_args()
+    if args.pages and "--connections" not in sys.argv:
+        args.connections = 20
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     with tempfile.TemporaryDirectory() as folder:
@@ -80,6 +120,9 @@ def main() -> None:
             for a, b in pairs.values():
                 wait(a)
                 wait(b)
+            if args.pages:
+                pages(base, other, args.connections, args.duration)
+                return
             print(f"wrk -t2 -c{args.connections} -d{args.duration}s; hcpcs serve --workers {args.workers}; "
                   f"datasette -i (immutable)")
             for a, b in pairs.values():  # warm both servers: connections opened, caches filled

@@ -101,7 +101,8 @@ def test_search_history_diff_releases_fields(client: TestClient) -> None:
     assert tables["HCPCS Coverage Code"]["I"] == "Not payable by Medicare"
 
 
-PAGES = ["/", "/codes/S9328", "/codes/S9328?as_of=2020-05-01", "/codes/G9890/history", "/diff?from=2019&to=2020",
+PAGES = ["/", "/?q=infusion+pain&offset=20", "/docs",
+         "/codes/S9328", "/codes/S9328?as_of=2020-05-01", "/codes/G9890/history", "/diff?from=2019&to=2020",
          "/diff", "/releases", "/codes/GA"]
 
 
@@ -128,7 +129,7 @@ def test_code_page_carries_the_seed_fields_and_links(client: TestClient) -> None
 
 
 def test_static_files_and_openapi(client: TestClient) -> None:
-    assert "ArrowDown" in client.get("/static/app.js").text
+    assert "ArrowDown" in client.get("/static/search.js").text
     assert client.get("/static/other.js").status_code == 404
     spec = client.get("/openapi.json").json()
     assert {"/api/codes/{code}", "/api/search", "/api/releases", "/api/diff", "/api/diff/report",

@@ -52,7 +52,8 @@ def highlighter(terms: tuple[str, ...]) -> re.Pattern[str] | None:
 def print_search_table(result: SearchResult) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
+
+    from ._output import new_table
 
     pattern = highlighter(result.terms)
 
@@ -67,9 +68,7 @@ def print_search_table(result: SearchResult) -> None:
 
     shown = f"{result.offset + 1}-{result.offset + len(result.hits)}" if result.hits else "0"
     title = f"{shown} of {result.total} for {result.query[:60]!r} in release {result.release.id}"
-    table = Table(title=escape(title), show_lines=False)
-    for name in ("Code", "Short description", "Long description", "Status"):
-        table.add_column(name, overflow="fold")
+    table = new_table("Code", "Short description", "Long description", "Status", title=escape(title))
     for hit in result.hits:
         table.add_row(hit.code, marked(hit.short_description or ""), marked(hit.long_description), hit.status)
     console = Console()

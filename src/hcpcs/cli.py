@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from ._errors import HcpcsError, NotFound, StoreError, UsageError
+from ._output import new_table
 
 if TYPE_CHECKING:
     from . import FileUse
@@ -50,20 +51,40 @@ def _open(ctx: click.Context, *, readonly: bool) -> Any:
     return open_db(ctx.obj["db"], readonly=readonly)
 
 
-#: One word for the human-readable form on every command: ``table`` and ``text`` name it alike.
-_SAME_FORMAT = {"table": "text", "text": "table"}
+def output_options(*extra: str) -> Callable[[F], F]:
+    """``--format`` of every read command: table (``text`` is the same), json, ndjson, csv, and the command's
+    ``extra`` forms."""
+    from ._output import ALIASES, FORMATS
 
-
-def format_option(*names: str, default: str) -> Callable[[F], F]:
-    """``--format``, whose human-readable form answers to both ``text`` and ``table``."""
-    accepted = [*names, *(_SAME_FORMAT[n] for n in names if n in _SAME_FORMAT and _SAME_FORMAT[n] not in names)]
+    accepted = [*FORMATS, *ALIASES, *extra]
 
     def normal(ctx: click.Context, param: click.Parameter, value: str) -> str:
-        return value if value in names else _SAME_FORMAT[value]
+        return ALIASES.get(value, value)
 
-    return click.option("--format", "fmt", type=click.Choice(accepted), default=default, show_default=True,
-                        callback=normal, help=f"Output form ({' and '.join(n for n in accepted if n in _SAME_FORMAT)} "
-                        "are the same).")
+    return click.option("--format", "fmt", type=click.Choice(accepted), default="table", show_default=True,
+                        callback=normal, help="Output form: table (text is the same) for people, json one document, "
+                        "ndjson one record a line, csv one record a row.")
+
+
+def quiet_option(func: F) -> F:
+    """``--quiet``: no progress bar."""
+    return click.option("-q", "--quiet", is_flag=True, help="No progress bar.")(func)
+
+
+def emit(fmt: str, records: Callable[[], Sequence[Mapping[str, Any]]], *, table: Callable[[], None],
+         document: Callable[[], Any] | None = None, csv: Callable[[], str] | None = None) -> None:
+    """Write a read command's answer in ``fmt``: ``records`` for ndjson and csv (and json, without a
+    ``document``), ``table`` for people; ``csv`` where the command has its own."""
+    from . import _output
+
+    if fmt == "json":
+        click.echo(_output.json_text(document() if document else list(records())), nl=False)
+    elif fmt == "ndjson":
+        click.echo(_output.ndjson_text(records()), nl=False)
+    elif fmt == "csv":
+        click.echo(csv() if csv else _output.csv_text(records()), nl=False)
+    else:
+        table()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,10 +108,11 @@ _LOADED_REPORT = ":loaded:"
 @click.option("--strict", is_flag=True,
               help="Refuse the load on any warning (a file or line that could not be fully understood).")
 @click.option("--silent", is_flag=True, help="No progress bar and no summary.")
+@quiet_option
 @click.pass_context
 @handles_errors
 def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, replace: bool, strict: bool,
-         silent: bool) -> None:
+         silent: bool, quiet: bool) -> None:
     """Load CMS release files: zips, folders of them (subfolders too), or single .txt/.xlsx/.xls files.
 
     Everything given is read first and stored in one transaction: on any error nothing is stored. The
@@ -98,7 +120,6 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
     """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from rich.table import Table
 
     console = Console(stderr=True)
     with _open(ctx, readonly=False) as db:
@@ -106,20 +127,19 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
             report = db.load(paths, release=release, replace=replace, strict=strict)
         else:
             columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-            with Progress(*columns, console=console, transient=True) as progress:
+            with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
                 task = progress.add_task("reading", total=None)
                 report = db.load(paths, release=release, replace=replace, strict=strict,
                                  progress=lambda name: progress.update(task, description=f"reading {name}"))
         if silent:
             return
         click.echo(f"Loaded into {db.path}")
-        table = Table()
-        for name in ("Release", "Status", "Procedures", "Modifiers", "Disagreements", "Repairs", "Id from"):
-            table.add_column(name, justify="left" if name in ("Release", "Status", "Id from") else "right")
+        table = new_table("Release", "Status", "Procedures", "Modifiers", "Disagreements", "Repairs", "Id from",
+                          right=("Procedures", "Modifiers", "Disagreements", "Repairs"))
         for r in report.releases:
             table.add_row(r.release_id, r.status, f"{r.procedure_count:,}", f"{r.modifier_count:,}",
                           str(r.disagreement_count), str(r.repair_count), r.id_source)
-        Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
+        Console().print(table)
         for r in report.releases:
             said = []
             if r.disagreement_count:
@@ -153,30 +173,39 @@ def _echo_files(files: list[FileUse]) -> None:
 
 
 @cli.command()
-@format_option("table", "json", default="table")
+@output_options()
 @click.pass_context
 @handles_errors
 def releases(ctx: click.Context, fmt: str) -> None:
     """List the loaded releases, with their source files."""
+    from ._changes import release_json
+
     with _open(ctx, readonly=True) as db:
         found = db.releases()
-    if fmt == "json":
-        from ._changes import release_json
 
-        click.echo(json.dumps([release_json(r) for r in found], indent=2))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table()
-    for name in ("Release", "Effective", "Procedures", "Modifiers", "Code file", "sha256"):
-        table.add_column(name)
-    for r in found:
-        main = next((f for f in r.files if f.role == "codes"), None) or next(
+    def code_file(r: Any) -> Any:
+        return next((f for f in r.files if f.role == "codes"), None) or next(
             (f for f in r.files if f.role == "codes_spreadsheet"), None)
-        table.add_row(r.id, r.effective_date.isoformat(), f"{r.procedure_count:,}", f"{r.modifier_count:,}",
-                      main.display if main else "", main.sha256[:12] if main else "")
-    Console().print(table)
+
+    def rows() -> list[dict[str, Any]]:
+        return [{"id": r.id, "effective_date": r.effective_date.isoformat(), "procedure_count": r.procedure_count,
+                 "modifier_count": r.modifier_count, "code_file": code_file(r).display if code_file(r) else None,
+                 "sha256": code_file(r).sha256 if code_file(r) else None} for r in found]
+
+    def table() -> None:
+        from rich.console import Console
+
+        out = new_table("Release", "Effective", "Procedures", "Modifiers", "Code file", "sha256",
+                        right=("Procedures", "Modifiers"))
+        for r in found:
+            main = code_file(r)
+            out.add_row(r.id, r.effective_date.isoformat(), f"{r.procedure_count:,}", f"{r.modifier_count:,}",
+                        main.display if main else "", main.sha256[:12] if main else "")
+        Console().print(out)
+
+    from ._output import csv_text
+
+    emit(fmt, lambda: [release_json(r) for r in found], table=table, csv=lambda: csv_text(rows()))
 
 
 @cli.command()
@@ -184,7 +213,7 @@ def releases(ctx: click.Context, fmt: str) -> None:
 @click.option("--release", help="Release id (YYYY-MM, or YYYY for January). Default: the latest loaded.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
               help="A date of service: show the code as it stood in the release in effect that day.")
-@format_option("text", "markdown", "json", "html", default="text")
+@output_options("markdown", "html")
 @click.pass_context
 @handles_errors
 def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, fmt: str) -> None:
@@ -198,31 +227,50 @@ def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, 
         parse_day(as_of, "--as-of")
         if release is not None:
             raise UsageError("give --release or --as-of, not both")
+    from ._page import page_lines, to_json
+
     with _open(ctx, readonly=True) as db:
         found = db.get(code, release=release, as_of=as_of)
-    click.echo(render(found, fmt), nl=False)
+    if fmt in ("markdown", "html", "json"):
+        click.echo(render(found, fmt), nl=False)
+        return
+    emit(fmt, lambda: [{"label": line.label, "value": line.value, "definition": line.definition,
+                        "field": line.field} for line in page_lines(found)],
+         table=lambda: click.echo(render(found, "text"), nl=False),
+         document=lambda: to_json(found))
 
 
 @cli.command()
 @click.argument("code")
-@format_option("text", "json", default="text")
+@output_options()
 @click.pass_context
 @handles_errors
 def history(ctx: click.Context, code: str, fmt: str) -> None:
     """Show a code across every loaded release: first and last release, each change, termination, reuse."""
-    from ._changes import history_json, history_text, render_json
+    from ._changes import history_json, history_text
     from ._codes import parse_code
 
     parse_code(code)
     with _open(ctx, readonly=True) as db:
         found = db.history(code)
-    click.echo(render_json(history_json(found)) if fmt == "json" else history_text(found), nl=False)
+    document = history_json(found)
+
+    def rows() -> list[dict[str, Any]]:  # one row per field change, one for an event without any
+        out = []
+        for event in document["events"]:
+            head = {"code": found.code, "release": event["release"], "effective_date": event["effective_date"],
+                    "first": event["first"], "action": event["action"], "note": event.get("note")}
+            out += [{**head, **change} for change in event["changes"]] or [head]
+        return out
+
+    emit(fmt, rows if fmt == "csv" else lambda: document["events"],
+         table=lambda: click.echo(history_text(found), nl=False), document=lambda: document)
 
 
 @cli.command()
 @click.argument("old", metavar="FROM")
 @click.argument("new", metavar="TO")
-@format_option("text", "json", "csv", default="text")
+@output_options()
 @click.option("--fields", help="Compare only these fields, comma-separated (coverage,pricing_indicator,...). "
               "Additions, discontinuations and re-activations are always listed.")
 @click.option("--against-report", "report", is_flag=False, flag_value=_LOADED_REPORT, metavar="[FILE]",
@@ -246,16 +294,13 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
             if report != _LOADED_REPORT and not Path(report).exists():
                 raise UsageError(f"--against-report {report}: no such file")
             comparison = db.compare_report(found, None if report == _LOADED_REPORT else Path(report))
-            output = {"text": _changes.comparison_text, "csv": _changes.comparison_csv}.get(fmt)
-            click.echo(output(comparison) if output else _changes.render_json(_changes.comparison_json(comparison)),
-                       nl=False)
+            compared = _changes.comparison_json(comparison)
+            emit(fmt, lambda: compared["differences"], document=lambda: compared,
+                 table=lambda: click.echo(_changes.comparison_text(comparison), nl=False),
+                 csv=lambda: _changes.comparison_csv(comparison))
             return
-    if fmt == "json":
-        click.echo(_changes.render_json(_changes.diff_json(found)), nl=False)
-    elif fmt == "csv":
-        click.echo(_changes.diff_csv(found), nl=False)
-    else:
-        click.echo(_changes.diff_text(found), nl=False)
+    emit(fmt, lambda: [_changes.code_change_json(c) for c in found.changes], document=lambda: _changes.diff_json(found),
+         table=lambda: click.echo(_changes.diff_text(found), nl=False), csv=lambda: _changes.diff_csv(found))
 
 
 @cli.command()
@@ -267,10 +312,11 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
               help="Where fetched zips are kept. Default: the hcpcs folder in your user cache.")
 @click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
               help="Attempts after the first on a server error or a dropped connection (waits 1, 2, 4 ... s).")
+@quiet_option
 @click.pass_context
 @handles_errors
 def update(ctx: click.Context, base_url: str | None, from_dir: Path | None, dry_run: bool, download_dir: Path | None,
-           retries: int) -> None:
+           retries: int, quiet: bool) -> None:
     """Find the releases and corrections CMS has published that are not loaded, download and load them.
 
     Reads CMS's HCPCS annual and quarterly-update pages, downloads each new zip (resuming an interrupted
@@ -283,7 +329,8 @@ def update(ctx: click.Context, base_url: str | None, from_dir: Path | None, dry_
     console = Console(stderr=True)
     with _open(ctx, readonly=False) as db:
         columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
-        with Progress(*columns, console=console, transient=True, disable=dry_run or not console.is_terminal) as bar:
+        hidden = quiet or dry_run or not console.is_terminal
+        with Progress(*columns, console=console, transient=True, disable=hidden) as bar:
             tasks: dict[str, Any] = {}
 
             def progress(name: str, done: int, total: int | None) -> None:
@@ -313,31 +360,30 @@ def update(ctx: click.Context, base_url: str | None, from_dir: Path | None, dry_
 
 @cli.command()
 @click.argument("release")
-@format_option("table", "json", default="table")
+@output_options()
 @click.pass_context
 @handles_errors
 def corrections(ctx: click.Context, release: str, fmt: str) -> None:
     """List CMS's corrections to a release (load CMS's corrections zip first), in CMS's order."""
+    from ._changes import correction_json
+
     with _open(ctx, readonly=True) as db:
         found = db.corrections(release)
-    if fmt == "json":
-        from ._changes import correction_json
 
-        click.echo(json.dumps([correction_json(c) for c in found], indent=2, ensure_ascii=False))
-        return
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+    def table() -> None:
+        from rich.console import Console
+        from rich.markup import escape
 
-    table = Table(title=f"{len(found)} corrections to {release}")
-    for name in ("Code", "Action", "Effective", "New values", "Source"):
-        table.add_column(name, overflow="fold")
-    for c in found:
-        values = [v for v in (c.short_description, c.long_description) if v]
-        values += [f"{k} {v}" for k, v in c.details.items()]
-        table.add_row(c.code, escape(c.action), c.effective_date.isoformat() if c.effective_date else c.effective_text,
-                      escape("; ".join(values)), f"{c.source}:{c.row}")
-    Console().print(table)
+        out = new_table("Code", "Action", "Effective", "New values", "Source",
+                        title=f"{len(found)} corrections to {release}")
+        for c in found:
+            values = [v for v in (c.short_description, c.long_description) if v]
+            values += [f"{k} {v}" for k, v in c.details.items()]
+            out.add_row(c.code, escape(c.action), c.effective_date.isoformat() if c.effective_date else
+                        c.effective_text, escape("; ".join(values)), f"{c.source}:{c.row}")
+        Console().print(out)
+
+    emit(fmt, lambda: [correction_json(c) for c in found], table=table)
 
 
 @cli.command()
@@ -433,13 +479,14 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
               "its input line number either way).")
 @click.option("--results-only", is_flag=True, help="Leave the input's claim id, code, date and modifiers out of the "
               "results file (line number and result only; faster on large files).")
-@format_option("text", "json", default="text")
+@output_options()
+@quiet_option
 @click.pass_context
 @handles_errors
 def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[str, ...],
              claim_codes: tuple[str, ...], output: Path | None, code_column: str, date_column: str,
              claim_column: str, modifier_columns: tuple[str, ...], engine: str, keep_order: bool, results_only: bool,
-             fmt: str) -> None:
+             fmt: str, quiet: bool) -> None:
     """Check claim lines: was the code (and each modifier) valid on the date of service?
 
     One line: hcpcs validate S9328 --date 2020-05-01 --modifier GA. A file (.csv or .parquet) of lines:
@@ -450,7 +497,7 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
         if day or modifiers or claim_codes:
             raise UsageError("--date, --modifier and --with are for one line; a file names them by column")
         _validate_file(ctx, path, output, code_column, date_column, claim_column, modifier_columns, engine,
-                       keep_order, not results_only, fmt)
+                       keep_order, not results_only, fmt, quiet)
         return
     if not day:
         raise UsageError("give the date of service: --date YYYY-MM-DD")
@@ -458,25 +505,24 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
 
     with _open(ctx, readonly=True) as db:
         verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes)
-    if fmt == "json":
-        click.echo(json.dumps({"code": target.strip().upper(), "date": day, "modifiers": list(modifiers),
-                               **verdict.row()}, indent=2))
-    else:
+    def text() -> None:
         click.echo(verdict.status)
         for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
             click.echo(f"  {reason}: {message}")
         for warning in verdict.warnings:
             click.echo(f"  warning: {warning}: {WARNINGS[warning]}")
+
+    line = {"code": target.strip().upper(), "date": day, "modifiers": list(modifiers), **verdict.row()}
+    emit(fmt, lambda: [line], document=lambda: line, table=text)
     if verdict.status != "valid":
         sys.exit(1)
 
 
 def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_column: str, date_column: str,
                    claim_column: str, modifier_columns: tuple[str, ...], engine: str, ordered: bool, echo: bool,
-                   fmt: str) -> None:
+                   fmt: str, quiet: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
-    from rich.table import Table
 
     from ._engines import Columns
 
@@ -485,50 +531,50 @@ def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_col
     console = Console(stderr=True)
     with _open(ctx, readonly=True) as db, Progress(BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
                                                    console=console, transient=True,
-                                                   disable=not console.is_terminal) as bar:
+                                                   disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("validating", total=100)
         summary = db.validate_file(path, target, engine=engine, columns=columns, ordered=ordered, echo=echo,
                                    progress=lambda done: bar.update(task, completed=done))
-    if fmt == "json":
-        click.echo(json.dumps({"lines": summary.lines, "valid": summary.valid, "reasons": summary.reasons,
-                               "warnings": summary.warnings, "seconds": round(summary.seconds, 3),
-                               "output": str(target)}, indent=2))
-    else:
-        table = Table(title=f"{summary.lines:,} lines, {summary.valid:,} valid -> {target}")
-        table.add_column("Reason or warning")
-        table.add_column("Lines", justify="right")
+
+    def table() -> None:
+        click.echo(f"{summary.lines:,} lines, {summary.valid:,} valid -> {target}")
+        out = new_table("Reason or warning", "Lines", right=("Lines",))
         for name, count in summary.reasons.items():
-            table.add_row(name, f"{count:,}")
+            out.add_row(name, f"{count:,}")
         for name, count in summary.warnings.items():
-            table.add_row(f"warning: {name}", f"{count:,}")
-        Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
+            out.add_row(f"warning: {name}", f"{count:,}")
+        Console().print(out)
         rate = summary.lines / summary.seconds if summary.seconds else 0
         click.echo(f"{summary.seconds:.2f} s, {rate:,.0f} lines/s")
+
+    document = {"lines": summary.lines, "valid": summary.valid, "reasons": summary.reasons,
+                "warnings": summary.warnings, "seconds": round(summary.seconds, 3), "output": str(target)}
+    counts = [{"kind": "reason", "name": k, "lines": n} for k, n in summary.reasons.items()]
+    counts += [{"kind": "warning", "name": k, "lines": n} for k, n in summary.warnings.items()]
+    emit(fmt, lambda: counts, document=lambda: document, table=table)
     if summary.valid != summary.lines:
         sys.exit(1)
 
 
 @cli.command()
 @click.option("--release", help="Release id (YYYY-MM). Default: every release.")
-@format_option("table", "json", default="table")
+@output_options()
 @click.pass_context
 @handles_errors
 def rules(ctx: click.Context, release: str | None, fmt: str) -> None:
     """List the pair rules mined from CMS's descriptions ("do not use this code with S9330 or S9331")."""
     with _open(ctx, readonly=True) as db:
         found = db.rules(release)
-    if fmt == "json":
-        click.echo(json.dumps([{"release": r, "code": c, "other": o, "clause": t} for r, c, o, t in found], indent=2))
-        return
-    from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"{len(found)} pair rules")
-    for name in ("Release", "Code", "Not with", "CMS's words"):
-        table.add_column(name, overflow="fold")
-    for row in found:
-        table.add_row(*row)
-    Console().print(table)
+    def table() -> None:
+        from rich.console import Console
+
+        out = new_table("Release", "Code", "Not with", "CMS's words", title=f"{len(found)} pair rules")
+        for row in found:
+            out.add_row(*row)
+        Console().print(out)
+
+    emit(fmt, lambda: [{"release": r, "code": c, "other": o, "clause": t} for r, c, o, t in found], table=table)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -548,7 +594,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--tos", "type_of_service", multiple=True, metavar="CODE", help="Type of service code(s).")
 @click.option("--noc", "noc_only", is_flag=True, help="Only codes in CMS's NOC list.")
 @click.option("--include-terminated", is_flag=True, help="Also codes terminated in the release searched.")
-@format_option("table", "json", "csv", default="table")
+@output_options()
 @click.pass_context
 @handles_errors
 def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, release: str | None, as_of: str | None,
@@ -569,27 +615,27 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, 
                           coverage=_split(coverage), betos=_split(betos), pricing_indicator=_split(pricing),
                           type_of_service=_split(type_of_service), noc_only=noc_only,
                           include_terminated=include_terminated)
-    if fmt == "json":
-        click.echo(_results.search_json(found), nl=False)
-    elif fmt == "csv":
-        click.echo(_results.search_csv(found), nl=False)
-    else:
-        _results.print_search_table(found)
+    emit(fmt, lambda: _results.search_dict(found)["hits"], document=lambda: _results.search_dict(found),
+         table=lambda: _results.print_search_table(found), csv=lambda: _results.search_csv(found))
 
 
 @cli.command()
 @click.argument("release")
-@format_option("table", "json", default="table")
+@output_options()
 @click.pass_context
 @handles_errors
 def check(ctx: click.Context, release: str, fmt: str) -> None:
     """List where CMS's text file and spreadsheet of a release disagree, and the slips hcpcs mended."""
     with _open(ctx, readonly=True) as db:
         report = db.check(release)
-    if fmt == "json":
-        click.echo(json.dumps({"release": report.release_id, "disagreements": list(report.disagreements),
-                               "repairs": list(report.repairs)}, indent=2))
-        return
+    emit(fmt, lambda: [*({"kind": "disagreement", **d} for d in report.disagreements),
+                       *({"kind": "repair", **r} for r in report.repairs)],
+         document=lambda: {"release": report.release_id, "disagreements": list(report.disagreements),
+                           "repairs": list(report.repairs)},
+         table=lambda: _check_table(report))
+
+
+def _check_table(report: Any) -> None:
     click.echo(f"Release {report.release_id}: {len(report.disagreements)} disagreements between the text file "
                f"(canonical) and the spreadsheet; {len(report.repairs)} repairs")
     for d in report.disagreements:

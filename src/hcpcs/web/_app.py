@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from importlib import resources
@@ -14,18 +14,20 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
 from .._api import open as open_db
 from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
-from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
+from .._errors import HcpcsError, NotFound
 from .._layout import FIELDS
 from .._page import to_json
 from .._results import search_dict
-from . import _pages
+from . import _docs, _pages, _search_page
+from ._error_pages import error_page, status_of, wants_page
+from ._headers import SecurityHeaders
 from ._models import (
     CodeOut,
     DiffOut,
@@ -36,6 +38,7 @@ from ._models import (
     ReportComparisonOut,
     SearchOut,
 )
+from ._page_cache import PageCache
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "A malformed request: the message names the parameter"},
@@ -73,16 +76,6 @@ def _error(status: int, kind: str, message: str, headers: dict[str, str] | None 
                         headers=headers)
 
 
-def _status(exc: HcpcsError) -> tuple[int, str]:
-    if isinstance(exc, NotFound):
-        return 404, "not_found"
-    if isinstance(exc, CodeError | UsageError):
-        return 400, "bad_request"
-    if isinstance(exc, StoreError):
-        return 503, "unavailable"
-    return 400, "bad_request"
-
-
 def create_app(db: str | FilePath | None = None) -> FastAPI:
     """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder)."""
     handles = Handles(FilePath(db) if db is not None else None)
@@ -102,7 +95,9 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
                     "Stability promise: within /api/ (version 1) fields are only added, never renamed, "
                     "retyped or removed; a breaking change would be served under /api/v2/.",
         responses=ERRORS,
+        docs_url=None, redoc_url=None,  # /docs is served below from the installed assets, not a CDN
     )
+    app.add_middleware(SecurityHeaders)
 
     app.router.routes.extend(mcp_app.routes)  # MCP over streamable HTTP at /mcp (stateless, JSON answers)
 
@@ -110,9 +105,12 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     async def library_error(request: Request, exc: HcpcsError) -> Response:
         if request.url.path.startswith("/fhir"):
             issue = getattr(exc, "issue", "not-found" if isinstance(exc, NotFound) else "invalid")
-            status = getattr(exc, "status", _status(exc)[0])
+            status = getattr(exc, "status", status_of(exc)[0])
             return JSONResponse(fhir.outcome(str(exc), issue), status_code=status, media_type=FHIR_JSON)
-        status, kind = _status(exc)
+        status, kind = status_of(exc)
+        if wants_page(request):
+            suggestions = exc.suggestions if isinstance(exc, NotFound) else ()
+            return HTMLResponse(error_page(status, str(exc), suggestions), status_code=status)
         return _error(status, kind, str(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -120,6 +118,8 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         if request.url.path.startswith("/fhir"):
             return JSONResponse(fhir.outcome(problems), status_code=400, media_type=FHIR_JSON)
+        if wants_page(request):
+            return HTMLResponse(error_page(422, problems), status_code=422)
         return _error(422, "invalid_parameter", problems)
 
     @app.exception_handler(HTTPException)
@@ -127,11 +127,18 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         if request.url.path.startswith("/fhir"):
             return JSONResponse(fhir.outcome(str(exc.detail), "not-found"), status_code=exc.status_code,
                                 media_type=FHIR_JSON, headers=dict(exc.headers) if exc.headers else None)
+        if wants_page(request):
+            missing = f"There is no page at {request.url.path}."
+            message = missing if exc.status_code == 404 else str(exc.detail)
+            return HTMLResponse(error_page(exc.status_code, message), status_code=exc.status_code,
+                                headers=dict(exc.headers) if exc.headers else None)
         return _error(exc.status_code, "not_found" if exc.status_code == 404 else "http_error", str(exc.detail),
                       dict(exc.headers) if exc.headers else None)
 
     @app.exception_handler(Exception)
     async def fault(request: Request, exc: Exception) -> Response:
+        if wants_page(request):
+            return HTMLResponse(error_page(500, f"{type(exc).__name__}: {exc}"), status_code=500)
         return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
 
     @lru_cache(maxsize=4096)
@@ -233,38 +240,75 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     # -- pages -----------------------------------------------------------------------------------------
 
+    pages = PageCache()
+
+    async def page(request: Request, render: Callable[[], tuple[str, int]]) -> Response:
+        """The page at this URL: from the cache, else rendered (in a worker thread) and kept."""
+        body, status = await pages.get((request.url.path, request.url.query, fresh()), render)
+        return HTMLResponse(body, status_code=status)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
-        return _pages.home(handles.get())
+    async def home(request: Request, q: Annotated[str, Query(max_length=10000)] = "", release: str = "",
+                   as_of: str = "", codes: str = "", include_terminated: bool = False,
+                   offset: Offset = 0) -> Response:
+        form = _search_page.SearchForm(q, release, as_of, codes, include_terminated, offset)
+        if any(not value.strip() for value in request.query_params.values()):
+            return RedirectResponse(form.url(), status_code=303)  # the form's blank fields left out of the URL
+        return await page(request, lambda: _search_page.page(handles.get(), form))
+
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    async def docs() -> str:
+        return _docs.page()
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> Response:
+        return RedirectResponse("/docs")
 
     @app.get("/codes/{code}", response_class=HTMLResponse, include_in_schema=False)
-    def code_page(code: str, release: str | None = None, as_of: str | None = None) -> str:
-        return _pages.code(handles.get().get(code, release=release, as_of=as_of))
+    async def code_page(request: Request, code: str, release: str | None = None,
+                        as_of: str | None = None) -> Response:
+        return await page(request, lambda: (_pages.code(handles.get().get(code, release=release, as_of=as_of)), 200))
 
     @app.get("/codes/{code}/history", response_class=HTMLResponse, include_in_schema=False)
-    def history_page(code: str) -> str:
-        return _pages.history(handles.get().history(code))
+    async def history_page(request: Request, code: str) -> Response:
+        def render() -> tuple[str, int]:
+            db = handles.get()
+            found = db.history(code)
+            return _pages.history(found, db.get(found.code, release=found.last_release).added_date), 200
+
+        return await page(request, render)
 
     @app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
-    def diff_page(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
-                  offset: Offset = 0) -> str:
-        db = handles.get()
-        known = db.releases()
-        if len(known) < 2 and (from_ is None or to is None):
-            raise NotFound("a diff needs two loaded releases")
-        return _pages.diff(db.diff(from_ or known[-2].id, to or known[-1].id), offset, [r.id for r in known])
+    async def diff_page(request: Request, from_: Annotated[str | None, Query(alias="from")] = None,
+                        to: str | None = None, offset: Offset = 0) -> Response:
+        def render() -> tuple[str, int]:
+            db = handles.get()
+            known = db.releases()
+            if len(known) < 2 and (from_ is None or to is None):
+                raise NotFound("a diff needs two loaded releases")
+            found = db.diff(from_ or known[-2].id, to or known[-1].id)
+            return _pages.diff(found, offset, [r.id for r in known]), 200
+
+        return await page(request, render)
 
     @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
-    def releases_page() -> str:
-        return _pages.releases(handles.get().releases())
+    async def releases_page(request: Request) -> Response:
+        return await page(request, lambda: (_pages.releases(handles.get().releases()), 200))
 
     @app.get("/static/{name}", include_in_schema=False)
     def static(name: str) -> Response:
-        if name not in ("app.js", "style.css"):
+        if name not in ("search.js", "docs.js", "style.css", "docs.css"):
             raise NotFound(f"no static file {name!r}")
         body = resources.files("hcpcs.web").joinpath("static", name).read_bytes()
         kind = "text/javascript" if name.endswith(".js") else "text/css"
         return Response(body, media_type=kind, headers={"Cache-Control": "public, max-age=3600"})
+
+    @app.get("/static/docs/{name}", include_in_schema=False)
+    def docs_asset(name: str) -> Response:
+        if name not in _docs.ASSETS:
+            raise NotFound(f"no static file {name!r}")
+        return Response(_docs.asset(name), media_type=_docs.ASSETS[name],
+                        headers={"Cache-Control": "public, max-age=86400"})
 
     # -- FHIR ------------------------------------------------------------------------------------------
 

@@ -5,28 +5,36 @@ Every page names its JSON twin in a ``<link rel="alternate" type="application/js
 
 from __future__ import annotations
 
+import datetime as dt
 from html import escape as e
 from urllib.parse import quote, urlencode
 
-from .._api import Hcpcs
+from .. import _codetables
 from .._models import Code, CodeChange, Diff, History, Release
 from .._page import INTRO, page_lines
 
 DIFF_PAGE = 100
 
 
-def layout(title: str, body: str, twin: str | None = None) -> str:
+def layout(title: str, body: str, twin: str | None = None, scripts: tuple[str, ...] = (),
+           styles: tuple[str, ...] = ()) -> str:
+    """A whole page: ``body`` in the site's frame, with its JSON twin, and the scripts and style sheets
+    (files under /static/; no inline script) it needs beside the site's own style."""
     alternate = f'<link rel="alternate" type="application/json" href="{e(twin)}">' if twin else ""
+    head = "".join(f'<link rel="stylesheet" href="/static/{e(name)}">' for name in styles)
+    head += "".join(f'<script src="/static/{e(name)}" defer></script>' for name in scripts)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}</title>
-<link rel="stylesheet" href="/static/style.css">
+<link rel="icon" href="data:,">
+{head}<link rel="stylesheet" href="/static/style.css">
 {alternate}
 </head>
 <body>
+<a class="skip" href="#main">Skip to content</a>
 <header><strong><a href="/">hcpcs</a></strong>
 <nav aria-label="Main"><a href="/">Search</a> · <a href="/releases">Releases</a> · <a href="/diff">Changes</a> ·
 <a href="/docs">API</a></nav></header>
@@ -39,47 +47,82 @@ def layout(title: str, body: str, twin: str | None = None) -> str:
 """
 
 
-def home(db: Hcpcs) -> str:
-    latest = db.release()
-    body = f"""<h1>HCPCS Level II codes</h1>
-<p>Release {e(latest.id)}, {latest.procedure_count:,} codes and {latest.modifier_count} modifiers.
-Type words, abbreviations or a code; use the arrow keys and Enter to open a result.</p>
-<form id="search" action="/api/search" role="search" onsubmit="return false">
-<label for="q">Search codes and descriptions</label>
-<input id="q" name="q" type="search" autocomplete="off" autofocus role="combobox" aria-autocomplete="list"
- aria-controls="results" aria-expanded="false" placeholder="e.g. infusion pain, wheelchair cushion, E0424">
-</form>
-<p id="status" class="muted" role="status" aria-live="polite"></p>
-<ul id="results" role="listbox" aria-label="Search results"></ul>
-<script src="/static/app.js" defer></script>"""
-    return layout("HCPCS Level II search", body, "/api/search?q=")
-
-
 def code(found: Code) -> str:
     query = {"release": found.release.id}
     if found.as_of:
         query = {"as_of": found.as_of.isoformat()}
     twin = f"/api/codes/{quote(found.code)}?{urlencode(query)}"
     rows = "\n".join(
-        f'<tr><th scope="row">{e(line.label)}</th><td>{_linked(line.field, line.value)}</td>'
-        f'<td class="definition">{e(line.definition)}</td></tr>'
+        f'<tr><th scope="row">{e(line.label)}</th><td>{_linked(line.field, line.value)}'
+        + (f"<details><summary>Definition</summary><p>{e(line.definition)}</p></details>" if line.definition else "")
+        + "</td></tr>"
         for line in page_lines(found)
     )
-    status = f'<span class="status-{e(found.status)}">{e(found.status)}</span>'
-    body = f"""<h1>{e(found.code)} <small class="muted">{e(found.short_description or "")}</small></h1>
-<p><strong>{e(found.long_description)}</strong></p>
-<p>Status: {status} · Release {e(found.release.id)} (effective {found.release.effective_date.isoformat()})
-{f" · as of {found.as_of.isoformat()}" if found.as_of else ""} ·
-<a href="/codes/{quote(found.code)}/history">History</a> · <a href="{e(twin)}">JSON</a></p>
-<p class="muted">{e(INTRO)}</p>
-<table>
-<caption>Every field of {e(found.code)} in release {e(found.release.id)}</caption>
-<thead><tr><th scope="col">Field</th><th scope="col">Value</th><th scope="col">Definition</th></tr></thead>
+    body = f"""<h1><span class="code">{e(found.code)}</span> <small>{e(found.short_description or "")}</small></h1>
+<p class="lead">{e(found.long_description)}</p>
+<p class="links"><a href="/codes/{quote(found.code)}/history">History</a> · <a href="{e(twin)}">JSON</a></p>
+{summary(found)}
+{_on_a_date(found)}
+<h2 id="fields">Every field</h2>
+<table class="fields">
+<caption>Every field of {e(found.code)} in release {e(found.release.id)}, as CMS's record layout orders them;
+open a definition to read it</caption>
+<thead><tr><th scope="col">Field</th><th scope="col">Value</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
-</table>"""
+</table>
+<details class="about"><summary>About HCPCS</summary><p>{e(INTRO)}</p></details>"""
     return layout(f"{found.code} {found.short_description or ''} (HCPCS {found.release.id})", body, twin)
+
+
+def summary(found: Code) -> str:
+    """The answers a coder looks for first: status on the date, dates, coverage, pricing, BETOS, NOC,
+    replacements, drug products."""
+    day = found.as_of or found.release.effective_date
+    status = ("In use" if found.active else "Terminated") + f" on {day.isoformat()}"
+    facts = [("Status", f'<span class="status-{e(found.status)}">{e(status)}</span>'),
+             ("Release", f"{e(found.release.id)} (effective {found.release.effective_date.isoformat()})")]
+    if found.added_date:
+        facts.append(("Added", found.added_date.isoformat()))
+    if found.termination_date:
+        facts.append(("Terminated", found.termination_date.isoformat()))
+    if found.status == "Terminated" and found.cross_references:
+        facts.append(("Replaced by", _linked("replacements", ", ".join(found.cross_references))))
+    if found.coverage:
+        facts.append(("Medicare coverage", _coded(found.coverage.meaning, found.coverage.value)))
+    if found.pricing_indicators:
+        facts.append(("Pricing", "<br>".join(_coded(c.meaning, c.value) for c in found.pricing_indicators)))
+    if found.betos:
+        facts.append(("BETOS", _coded(found.betos.meaning, found.betos.value)))
+    if found.noc is not None:
+        facts.append(("Not otherwise classified", "Yes: a claim needs a narrative" if found.noc else "No"))
+    facts += [(label, value) for label, value in _drug_products(found)]
+    facts += [("Later releases", e(note)) for note in found.hindsight]
+    items = "\n".join(f"<div><dt>{e(label)}</dt><dd>{value}</dd></div>" for label, value in facts)
+    return f"""<section class="summary" aria-labelledby="glance"><h2 id="glance">At a glance</h2>
+<dl class="facts">
+{items}
+</dl></section>"""
+
+
+def _coded(meaning: str | None, value: str) -> str:
+    return f"{e(meaning)} <span class=\"muted\">({e(value)})</span>" if meaning else e(value)
+
+
+def _drug_products(found: Code) -> list[tuple[str, str]]:
+    """The drug products (NDCs) billed under the code, where the code's data carries them."""
+    products = getattr(found, "drug_products", None) or ()
+    if not products:
+        return []
+    return [("Drug products", "<br>".join(e(str(product)) for product in products))]
+
+
+def _on_a_date(found: Code) -> str:
+    day = found.as_of.isoformat() if found.as_of else ""
+    return f"""<form class="on-date" action="/codes/{quote(found.code)}" method="get">
+<label for="as_of">See {e(found.code)} as of a date of service</label>
+<input id="as_of" name="as_of" type="date" value="{day}"> <button type="submit">Show</button></form>"""
 
 
 def _linked(field: str, value: str) -> str:
@@ -91,21 +134,37 @@ def _linked(field: str, value: str) -> str:
     return e(value)
 
 
+def _value(value: object, meaning: str | None) -> str:
+    """One side of a field change; a blank shows as (none)."""
+    shown = e(str(value)) if value is not None and str(value).strip() else '<span class="muted">(none)</span>'
+    return shown + (f" ({e(meaning)})" if meaning else "")
+
+
 def _change_rows(change: CodeChange) -> str:
-    lines = [f"{e(c.label)}: {e(str(c.old or ''))}{' (' + e(c.old_meaning) + ')' if c.old_meaning else ''} → "
-             f"{e(str(c.new or ''))}{' (' + e(c.new_meaning) + ')' if c.new_meaning else ''}" for c in change.changes]
+    lines = [f"{e(c.label)}: {_value(c.old, c.old_meaning)} → {_value(c.new, c.new_meaning)}"
+             for c in change.changes]
     if change.note:
         lines.insert(0, f"<em>{e(change.note)}</em>")
+    if not lines:  # added or discontinued, no field changed: say what CMS's action code means
+        lines.append(e(_codetables.meaning("HCPCS Action Code", change.action) or change.action))
     return "<br>".join(lines)
 
 
-def history(found: History) -> str:
+def _first_seen(change: CodeChange) -> str:
+    """The first loaded release of a code: its description and when CMS added it."""
+    note = f"<br><em>{e(change.note)}</em>" if change.note else ""
+    return e(change.long_description or "") + note
+
+
+def history(found: History, added: dt.date | None = None) -> str:
+    """The code's history; ``added`` is CMS's added date in the latest release that has the code."""
     rows = "\n".join(
-        f"<tr><th scope=\"row\">{e(ev.release.id)}</th><td>{'first seen' if ev.first else e(ev.change.action)}</td>"
-        f"<td>{e(ev.change.long_description or '') if ev.first else _change_rows(ev.change)}</td></tr>"
+        f'<tr><th scope="row">{e(ev.release.id)}</th>'
+        f'<td data-label="Action">{"first seen" if ev.first else e(ev.change.action)}</td>'
+        f'<td data-label="What changed">{_first_seen(ev.change) if ev.first else _change_rows(ev.change)}</td></tr>'
         for ev in found.events
     )
-    flags = []
+    flags = [f"Added {added.isoformat()} (CMS's Code Added Date in release {e(found.last_release)})."] if added else []
     if found.reused:
         flags.append("<strong>Reused:</strong> this code has had more than one meaning; check the date of service.")
     if found.termination_date:
@@ -116,7 +175,7 @@ def history(found: History) -> str:
     body = f"""<h1>History of <a href="/codes/{quote(found.code)}">{e(found.code)}</a></h1>
 <p>In releases {e(", ".join(found.releases))}.</p>
 {"".join(f"<p>{f}</p>" for f in flags)}
-<table><caption>Changes to {e(found.code)}, release by release</caption>
+<table class="wide"><caption>Changes to {e(found.code)}, release by release</caption>
 <thead><tr><th scope="col">Release</th><th scope="col">Action</th><th scope="col">What changed</th></tr></thead>
 <tbody>
 {rows}
@@ -128,11 +187,14 @@ def diff(found: Diff, offset: int, releases: list[str]) -> str:
     page = found.changes[offset:offset + DIFF_PAGE]
     rows = "\n".join(
         f'<tr><th scope="row"><a href="/codes/{quote(c.code)}?release={e(found.new.id)}">{e(c.code)}</a></th>'
-        f"<td>{e(c.action)}</td><td>{e(c.short_description or '')}</td><td>{_change_rows(c)}</td></tr>"
+        f'<td data-label="Action">{e(c.action)}</td><td data-label="Short description">{e(c.short_description or "")}'
+        f'</td><td data-label="What changed">{_change_rows(c)}</td></tr>'
         for c in page
     )
     counts = ", ".join(f"{a} {n}" for a, n in found.counts().items())
-    options = "".join(f"<option>{e(r)}</option>" for r in releases)
+    def options(chosen: str) -> str:
+        return "".join(f'<option{" selected" if r == chosen else ""}>{e(r)}</option>' for r in releases)
+
     nav = []
     if offset > 0:
         nav.append(f'<a href="/diff?from={e(found.old.id)}&amp;to={e(found.new.id)}&amp;offset='
@@ -141,13 +203,13 @@ def diff(found: Diff, offset: int, releases: list[str]) -> str:
         nav.append(f'<a href="/diff?from={e(found.old.id)}&amp;to={e(found.new.id)}&amp;offset='
                    f'{offset + DIFF_PAGE}">Next {DIFF_PAGE}</a>')
     body = f"""<h1>Changes from {e(found.old.id)} to {e(found.new.id)}</h1>
-<form action="/diff" method="get"><label for="from">From release</label>
-<select id="from" name="from">{options}</select>
-<label for="to">To release</label><select id="to" name="to">{options}</select>
+<form class="compare" action="/diff" method="get">
+<span><label for="from">From release</label> <select id="from" name="from">{options(found.old.id)}</select></span>
+<span><label for="to">To release</label> <select id="to" name="to">{options(found.new.id)}</select></span>
 <button type="submit">Compare</button></form>
 <p>{len(found.changes)} codes changed ({e(counts)}); showing {offset + 1 if page else 0}–{offset + len(page)}.
 {" · ".join(nav)}</p>
-<table><caption>Codes changed, with CMS's action code</caption>
+<table class="wide"><caption>Codes changed, with CMS's action code</caption>
 <thead><tr><th scope="col">Code</th><th scope="col">Action</th><th scope="col">Short description</th>
 <th scope="col">What changed</th></tr></thead>
 <tbody>
@@ -162,11 +224,12 @@ def releases(found: list[Release]) -> str:
         return "<br>".join(f"{e(f.display)} <code>{f.sha256[:12]}</code>" for f in r.files)
 
     rows = "\n".join(
-        f"<tr><th scope=\"row\">{e(r.id)}</th><td>{r.effective_date.isoformat()}</td><td>{r.procedure_count:,}</td>"
-        f"<td>{r.modifier_count}</td><td>{files(r)}</td></tr>" for r in found
+        f'<tr><th scope="row">{e(r.id)}</th><td data-label="Effective">{r.effective_date.isoformat()}</td>'
+        f'<td data-label="Procedures">{r.procedure_count:,}</td><td data-label="Modifiers">{r.modifier_count}</td>'
+        f'<td data-label="Files">{files(r)}</td></tr>' for r in found
     )
     body = f"""<h1>Loaded releases</h1>
-<table><caption>Every CMS release in this database, with its source files (sha256)</caption>
+<table class="wide"><caption>Every CMS release in this database, with its source files (sha256)</caption>
 <thead><tr><th scope="col">Release</th><th scope="col">Effective</th><th scope="col">Procedures</th>
 <th scope="col">Modifiers</th><th scope="col">Files</th></tr></thead>
 <tbody>
