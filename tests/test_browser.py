@@ -67,6 +67,13 @@ def test_search_as_you_type_then_open_a_code(server: str, browser: object) -> No
     assert any(t.startswith("S9327") for t in texts) and any(t.startswith("S9328") for t in texts)
     assert page.locator("#results mark").count() > 0  # the matched words are highlighted
     page.screenshot(path=str(ARTIFACTS / "search-infusion-pain.png"))
+    # an abbreviation says what it was read as
+    box.fill("inj naloxone")
+    page.locator("#results li[data-href=\"/codes/J2312\"] .why").wait_for(timeout=10_000)
+    assert "inj: injection" in page.locator("#results li[data-href=\"/codes/J2312\"] .why").inner_text()
+    box.fill("infusion pain")
+    page.locator("#results li[data-href=\"/codes/S9328\"]").wait_for(timeout=10_000)
+    texts = results.all_inner_texts()
     # keyboard: arrow down to S9328 and open it with Enter
     position = next(i for i, t in enumerate(texts) if t.startswith("S9328"))
     for _ in range(position + 1):

@@ -136,6 +136,50 @@ def test_stem_exceptions_are_well_formed() -> None:
         assert set(porter_stems(words_here).values()) == {entry["stem"]}, entry
 
 
+def test_abbreviations_are_read_both_ways(db: hcpcs.Hcpcs) -> None:
+    # hcl has one meaning and the stemmer keeps it whole: the long word also finds the short one
+    assert "hcl" in db.vocabulary().abbreviated_as["hydrochloride"]
+    found = db.search("lidocaine hydrochloride", limit=5)
+    assert {"J2002", "J2004"} <= {h.code for h in found.hits if h.match == "all words"}  # "lidocaine hcl ..."
+    assert any(w.words == ("hcl",) and w.how == "abbreviation" for h in found.hits for w in h.why)
+    # letters written with dots read as one word
+    assert words("T.E.N.S. unit, e.g. gel") == ["tens", "unit", "eg", "gel"]
+    assert {"E0720", "E0730"} <= set(codes(db.search("t.e.n.s.", limit=10)))
+
+
+def test_doses_and_routes_rank_the_codes_of_one_drug(db: hcpcs.Hcpcs) -> None:
+    assert codes(db.search("heparin 1000 units", limit=1)) == ["J1644"]
+    ten = db.search("heparin per 10 units", limit=1).hits[0]
+    assert ten.code == "J1642" and any(w.how == "dose" and w.query == "10 unit" for w in ten.why)
+    assert codes(db.search("insulin 5 units", limit=1))[0] in {"J1815", "J1812", "J1814", "S5550", "S5551",
+                                                                  "S5552", "S5553"}
+    assert codes(db.search("ondansetron injection", limit=1)) == ["J2405"]
+    assert codes(db.search("ondansetron oral", limit=1))[0] in {"S0119", "Q0162"}
+
+
+def test_did_you_mean_when_nothing_matches(db: hcpcs.Hcpcs) -> None:
+    nothing = db.search("xylocaine", limit=5)
+    assert nothing.hits == () and nothing.did_you_mean
+    assert db.search(nothing.did_you_mean, limit=5).hits
+    assert db.search("qqqqzzzz", limit=5).did_you_mean is None
+    assert db.search("lidocaine", limit=5).did_you_mean is None
+
+
+def test_results_say_why_they_matched(db: hcpcs.Hcpcs, all_loaded: Path) -> None:
+    from hcpcs._results import search_dict, why_text
+
+    found = db.search("inj naloxone", limit=1)
+    assert why_text(found.hits[0]) == "inj -> injection (abbreviation); naloxone"
+    data = search_dict(db.search("flu shot", limit=3))
+    assert data["did_you_mean"] is None
+    assert all(h["why"] and {"query", "words", "how"} == set(h["why"][0]) for h in data["hits"])
+    assert {w["how"] for h in data["hits"] for w in h["why"]} >= {"lay"}
+    result = CliRunner().invoke(cli, ["--db", str(all_loaded), "search", "inj", "naloxone", "--limit", "1"])
+    assert result.exit_code == 0 and "Matched" in result.output and "(abbreviation)" in result.output
+    result = CliRunner().invoke(cli, ["--db", str(all_loaded), "search", "xylocaine"])
+    assert result.exit_code == 0 and "did you mean: hcpcs search" in result.output
+
+
 def test_lay_words_reach_cms_words(db: hcpcs.Hcpcs) -> None:
     assert {"G0008", "Q2034", "Q2039"} & set(codes(db.search("flu shot", limit=10)))
     assert {"A4253", "A4772"} & set(codes(db.search("blood sugar strips", limit=5)))

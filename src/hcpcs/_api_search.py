@@ -11,7 +11,7 @@ from ._api_base import HandleBase, parse_day
 from ._errors import NotFound, StoreError, UsageError
 from ._models import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ._rank import POOL, Candidate, Ranker
-from ._search import Plan, Vocabulary, group_query, plan
+from ._search import Plan, Vocabulary, did_you_mean, group_query, plan
 from ._store import Row, porter_stems
 
 #: How many batches of codes are read to fill a page when the index finds codes by a shared stem only.
@@ -82,9 +82,10 @@ class Searching(HandleBase):
             total += matched
             hits += [self._hit(r, rel, day, "all words" if missing == 0 else "some words", r["score"], why)
                      for r, missing, why in ranked]
+        suggestion = did_you_mean(text, self.vocabulary()) if not hits else None
         return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
                             found.terms if found else (), found.corrections if found else {},
-                            notes=(f"NOC codes {noc_note}",) if noc_note else ())
+                            notes=(f"NOC codes {noc_note}",) if noc_note else (), did_you_mean=suggestion)
 
     def _search_words(self, found: Plan, release_id: str, filters: SearchFilters, room: int,
                       skip: list[str]) -> tuple[list[tuple[Row, int, tuple[MatchReason, ...]]], int]:

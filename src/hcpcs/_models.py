@@ -437,6 +437,8 @@ class SearchResult:
     corrections: dict[str, tuple[str, ...]]
     #: what the reader of the results should know, such as which year's NOC list filtered them
     notes: tuple[str, ...] = ()
+    #: when nothing matched: the query with the words the index lacks changed to the nearest it has
+    did_you_mean: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

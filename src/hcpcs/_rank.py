@@ -133,7 +133,8 @@ class Ranker:
             at.setdefault(_inflected(w), i)
         by_stem: dict[str, list[str]] = {}
         for w in dict.fromkeys(long_words + short_words):
-            by_stem.setdefault(self.stem(w), []).append(w)
+            for key in {self.stem(w), _inflected(w)}:  # the index's stem, and the plural ending off
+                by_stem.setdefault(key, []).append(w)
         cut = _HEAD_END.search(long.lower())
         head = max(len(words(long[: cut.start()])), _HEAD_WORDS) if cut else len(long_words)
         content = frozenset(_inflected(w) for w in long_words if w not in _PLAIN and not w.isdigit() and len(w) > 1)
@@ -154,9 +155,10 @@ class Ranker:
     def _word(self, asked: str, text: Described) -> str | None:
         if asked in text.every:
             return asked
-        for written in text.by_stem.get(self.stem(asked), ()):
-            if self.same(asked, written):
-                return written
+        for key in (self.stem(asked), _inflected(asked)):
+            for written in text.by_stem.get(key, ()):
+                if self.same(asked, written):
+                    return written
         return None
 
     def _alternative(self, alternative: Alternative, text: Described) -> Found | None:
@@ -207,7 +209,8 @@ class Ranker:
                 break
         if best is None or placed is None or placed is best:
             return best
-        return Found(best.quality, tuple(dict.fromkeys(best.words + placed.words)), best.how, placed.at)
+        # counted as the best, told as found in the long description
+        return Found(best.quality, tuple(dict.fromkeys(placed.words + best.words)), placed.how, placed.at)
 
     def weight(self, reading: Reading) -> float:
         """How distinctive a group is: the idf of the descriptions using any of its spellings, counted once
@@ -263,15 +266,17 @@ class Ranker:
                 backward = _in_order(positions[::-1])
                 score += max(_in_order(positions), backward if found.inverted else backward / 2)
             score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
-            if found.doses and any(d in text.doses for d in found.doses):
+            dosed = [d for d in found.doses if d in text.doses]
+            if dosed:
                 score += _DOSE
             if not missing and any(w in _DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
                 score += _DEFAULT
-            scored.append((missing > 0, -score, row["score"], row["code"], row, missing, matches))
+            why = [MatchReason(r.said, m.words, m.how) for r, m in zip(found.readings, matches, strict=True) if m]
+            why += [MatchReason(d.said, (d.said,), "dose") for d in dosed]
+            scored.append((missing > 0, -score, row["score"], row["code"], row, missing, tuple(why)))
         if reorder:
             scored.sort(key=lambda s: s[:4])
-        return [(s[4], s[5], tuple(MatchReason(r.said, m.words, m.how)
-                                   for r, m in zip(found.readings, s[6], strict=True) if m)) for s in scored]
+        return [(s[4], s[5], s[6]) for s in scored]
 
 
 def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:

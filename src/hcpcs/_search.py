@@ -31,6 +31,7 @@ from functools import cache
 from importlib import resources
 
 _WORD = re.compile(r"[a-z0-9]+")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z0-9])")
 _LETTER_NUMBER = re.compile(r"\b([a-z]{1,8})-(\d{1,3})\b")
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 40
@@ -50,8 +51,9 @@ STOPWORDS = frozenset({
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words of a text; ``b-12`` and ``covid-19`` also read as one word (``b12``)."""
-    lowered = text.lower()
+    """Lower-case words of a text; ``b-12`` and ``covid-19`` also read as one word (``b12``), and letters
+    written with dots as one (``t.e.n.s.`` -> ``tens``)."""
+    lowered = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text.lower())
     return _WORD.findall(_LETTER_NUMBER.sub(r"\1\2", lowered))
 
 
@@ -138,13 +140,17 @@ class Vocabulary:
         import rapidfuzz.process  # noqa: F401  (imported with the vocabulary, not on the first misspelling)
 
         reverse: dict[str, list[str]] = defaultdict(list)
+        stems = stems or {}
         for abbreviation, expansions in abbreviations.items():
             for expansion, uses in expansions:
-                if " " not in expansion and len(abbreviation) >= 4 and uses >= 3:  # porter reads "ins" as "in"
+                # a short abbreviation only when it has one meaning and the stemmer keeps it whole (hcl;
+                # porter reads "ins" as "in")
+                short_and_plain = len(expansions) == 1 and stems.get(abbreviation) == abbreviation
+                if " " not in expansion and uses >= 3 and (len(abbreviation) >= 4 or short_and_plain):
                     reverse[expansion].append(abbreviation)
         return cls(tuple(sorted(w for w in indexed if w)),
                    {a: tuple(e for e, _ in es) for a, es in abbreviations.items()},
-                   {w: tuple(a) for w, a in reverse.items()}, dict(indexed), stems or {})
+                   {w: tuple(a) for w, a in reverse.items()}, dict(indexed), stems)
 
     def common(self, alternatives: Iterable[str]) -> bool:
         """Words in so many descriptions together that matching them alone says little (more than 1 in 40)."""
@@ -156,14 +162,15 @@ class Vocabulary:
             return False
         return self.words[at] == word or (prefix and self.words[at].startswith(word))
 
-    def nearest(self, word: str) -> tuple[str, ...]:
-        """Indexed words within a small edit distance (1 for short words, 2 for longer), nearest first."""
-        if len(word) < 4 or word.isdigit():
+    def nearest(self, word: str, *, wide: bool = False) -> tuple[str, ...]:
+        """Indexed words within a small edit distance (1 for short words, 2 for longer), nearest first;
+        ``wide``: a third of the word's letters (at least 1, for words of 3 letters and more)."""
+        if len(word) < (3 if wide else 4) or word.isdigit():
             return ()
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        limit = 1 if len(word) <= 5 else 2
+        limit = max(1, len(word) // 3) if wide else 1 if len(word) <= 5 else 2
         # a misspelling nearly always keeps its first letter: search those words first, then all words
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
         found = process.extract(word, self.words[at:end], scorer=Levenshtein.distance, score_cutoff=limit, limit=8) \
@@ -172,6 +179,22 @@ class Vocabulary:
             return ()
         best = min(score for _, score, _ in found)
         return tuple(w for w, score, _ in found if score == best)[:3]
+
+
+def did_you_mean(query: str, vocabulary: Vocabulary) -> str | None:
+    """The query with each word the index lacks (nor any word it starts) changed to the likeliest indexed
+    word near it (the most used among the nearest), or ``None`` when no word changes."""
+    changed = False
+    out = []
+    for word in words(query)[:MAX_WORDS]:
+        if vocabulary.has(word, prefix=True) or word in STOPWORDS or (word,) in synonyms():
+            out.append(word)
+            continue
+        near = vocabulary.nearest(word, wide=True)
+        if near:
+            out.append(max(near, key=lambda w: vocabulary.uses.get(w, 0)))
+            changed = True
+    return " ".join(out) if changed else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +224,10 @@ class Dose:
 
     amount: float
     unit: str
+
+    @property
+    def said(self) -> str:
+        return f"{self.amount:g} {self.unit}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,10 +309,12 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         return None
     # stop words go, but a last word of three letters or more may be a word still being typed ("for...")
     keep_last = len(found[-1]) > 2 and typing
-    meaningful = [w for i, w in enumerate(found) if w not in STOPWORDS or (keep_last and i == len(found) - 1)]
+    table = synonyms()
+    lay = _lay_phrase_words(found, table)  # "by mouth", "under the skin" keep their stop words
+    meaningful = [w for i, w in enumerate(found)
+                  if w not in STOPWORDS or i in lay or (keep_last and i == len(found) - 1)]
     if meaningful:
         found = meaningful
-    table = synonyms()
     groups: list[tuple[str, ...]] = []
     readings: list[Reading] = []
     common: list[bool] = []
@@ -322,6 +351,18 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         at += size
     return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
                 wanted_doses, "," in query)
+
+
+def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, ...]]) -> set[int]:
+    """The places of the words that make up lay phrases of two or three words holding a stop word."""
+    places: set[int] = set()
+    for at in range(len(found)):
+        for size in (3, 2):
+            key = tuple(found[at:at + size])
+            if len(key) == size and key in table and any(w in STOPWORDS for w in key):
+                places.update(range(at, at + size))
+                break
+    return places
 
 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],

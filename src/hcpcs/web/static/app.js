@@ -38,14 +38,27 @@
       return '<li role="option" id="hit-' + i + '" aria-selected="false" data-href="/codes/' +
         encodeURIComponent(hit.code) + '"><a href="/codes/' + encodeURIComponent(hit.code) + '" tabindex="-1">' +
         '<span class="code">' + escapeHtml(hit.code) + "</span></a>" + mark(hit.long_description, data.terms) +
-        (hit.status === "Terminated" ? ' <span class="status-Terminated">(terminated)</span>' : "") + "</li>";
+        (hit.status === "Terminated" ? ' <span class="status-Terminated">(terminated)</span>' : "") +
+        why(hit) + "</li>";
     }).join("");
     box.setAttribute("aria-expanded", data.hits.length ? "true" : "false");
-    status.textContent = data.total + " codes found in release " + data.release;
+    status.textContent = data.total + " codes found in release " + data.release +
+      (data.did_you_mean ? "; did you mean " + data.did_you_mean + "?" : "");
+  }
+  // why a code matched: the query words read otherwise than as themselves ("inj: injection")
+  function why(hit) {
+    var told = (hit.why || []).filter(function (w) {
+      return w.how !== "word" || w.words.join(" ") !== w.query;
+    }).map(function (w) {
+      var other = w.words.filter(function (x) { return x !== w.query; });
+      return escapeHtml(w.query) + (other.length ? ": " + escapeHtml(other.join(", ")) : "") + " (" + escapeHtml(w.how) + ")";
+    });
+    return told.length ? ' <span class="why">' + told.join("; ") + "</span>" : "";
   }
   function search() {
-    var q = box.value.trim();
-    if (!q) { list.innerHTML = ""; status.textContent = ""; return; }
+    // a trailing space says the last word is finished (not read as a prefix)
+    var q = box.value.replace(/^\s+/, "");
+    if (!q.trim()) { list.innerHTML = ""; status.textContent = ""; return; }
     var mine = ++asked;
     fetch("/api/search?limit=15&q=" + encodeURIComponent(q))
       .then(function (r) { return r.json(); })
