@@ -197,6 +197,24 @@ def test_synonym_table_is_well_formed_and_names_cms_words(db: hcpcs.Hcpcs) -> No
             assert all(vocabulary.has(w) for w in words(phrase)), (lay, phrase)
 
 
+def test_lay_words_for_supplies_and_routes(db: hcpcs.Hcpcs) -> None:
+    import json
+    from importlib import resources
+
+    raw = json.loads(resources.files("hcpcs").joinpath("data/synonyms.json").read_text(encoding="utf-8"))
+    assert len(raw["reasons"]) >= 60 and set(raw["reasons"]) <= set(raw["synonyms"])
+    assert all(len(why.split()) >= 3 for why in raw["reasons"].values())
+    assert codes(db.search("toilet riser", limit=1)) == ["E0244"]  # bathroom aids
+    assert {"E0163", "E0165"} & set(codes(db.search("potty chair", limit=4)))
+    assert all(c.startswith("T45") for c in codes(db.search("pull ups", limit=4)))  # incontinence
+    assert codes(db.search("feeding pump", limit=1)) == ["B9002"]  # feeding
+    assert codes(db.search("hairpiece", limit=1)) == ["A9282"]  # wigs
+    assert codes(db.search("pneumonia shot", limit=1)) == ["G0009"]
+    # a route in everyday words, its stop word kept: the oral codes of the drug first
+    by_mouth = db.search("ondansetron by mouth", limit=2)
+    assert set(codes(by_mouth)) == {"S0119", "Q0162"} and by_mouth.hits[0].why[1].query == "by mouth"
+
+
 def test_misspelt_words_are_corrected_to_indexed_words(db: hcpcs.Hcpcs) -> None:
     result = db.search("wheelchiar cushon", limit=3)
     assert "wheelchair" in result.corrections["wheelchiar"] and "cushion" in result.corrections["cushon"]
