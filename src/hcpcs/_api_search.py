@@ -15,7 +15,7 @@ from ._search import Plan, Vocabulary, did_you_mean, group_query, plan
 from ._store import Row, porter_stems
 
 #: How many batches of codes are read to fill a page when the index finds codes by a shared stem only.
-_BATCHES = 3
+_BATCHES = 2
 #: How many codes with a query's rarest group alone join the candidates.
 _RARE = 10
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
@@ -93,11 +93,11 @@ class Searching(HandleBase):
         ``POOL`` reordered by ``Ranker``, the rest as the index ranks them; and how many match in all
         (less those the index found by a shared stem only, counted among the codes fetched)."""
         fetch = max(room, POOL)
-        candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, skip)
+        candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, room, skip)
         if total < room and found.some_words:  # too few match every group (all read): fill up with some
             candidates += self._rare_codes(found, release_id, filters, [*skip, *(c.row["code"] for c in candidates)])
             more, matched = self._fetch(found, release_id, found.some_words, filters, max(fetch - len(candidates), 1),
-                                        [*skip, *(c.row["code"] for c in candidates)])
+                                        room - len(candidates), [*skip, *(c.row["code"] for c in candidates)])
             candidates, total = [*candidates, *more], len(candidates) + matched
         ranker = self._ranking()
         ranked = ranker.rank(found, candidates[:POOL]) + ranker.rank(found, candidates[POOL:], reorder=False)
@@ -115,10 +115,11 @@ class Searching(HandleBase):
         return [c for c in (ranker.read(found, r) for r in rows) if c is not None]
 
     def _fetch(self, found: Plan, release_id: str, expression: str, filters: SearchFilters, want: int,
-               skip: list[str]) -> tuple[list[Candidate], int]:
+               need: int, skip: list[str]) -> tuple[list[Candidate], int]:
         """The first ``want`` codes the index finds for an expression, best first, leaving out those found
-        by a stem they only share (ambulance for ambulation: read on, a few batches at most); and how many
-        it finds (those left out counted among the codes read, and as many among the rest)."""
+        by a stem they only share (ambulance for ambulation: read on while fewer than ``need``, a few
+        batches at most); and how many it finds (those left out counted among the codes read, and as many
+        among the rest)."""
         ranker = self._ranking()
         kept: list[Candidate] = []
         read = total = 0
@@ -126,7 +127,7 @@ class Searching(HandleBase):
             batch, total = self._store.search_text(release_id, expression, filters, want, read, skip)
             read += len(batch)
             kept += [c for c in (ranker.read(found, r) for r in batch) if c is not None]
-            if len(kept) >= want or read >= total or not batch:
+            if len(kept) >= need or read >= total or not batch:
                 break
         total = len(kept) + round((total - read) * len(kept) / max(read, 1)) if read < total else len(kept)
         return kept, total

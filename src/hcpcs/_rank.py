@@ -118,6 +118,9 @@ class Ranker:
         self._apart = apart()
         self._records = max(vocabulary.uses.get("", 1), 1)
         self._stems: dict[str, str] = {}  # the index's stems, and light stems of words it lacks
+        self._stem_uses: dict[str, int] = {}  # records using any word of a stem (an upper bound: summed)
+        for word, stem in vocabulary.stems.items():
+            self._stem_uses[stem] = self._stem_uses.get(stem, 0) + vocabulary.uses.get(word, 0)
         self.describe = functools.lru_cache(maxsize=32768)(self._describe)
 
     def stem(self, word: str) -> str:
@@ -231,7 +234,9 @@ class Ranker:
         weights = [self.weight(r) for r in found.readings]
         best = max(range(len(weights)), key=weights.__getitem__)
         reading = found.readings[best]
-        rare = self._uses(reading) <= RARE_USES and not any(a.prefix for a in reading.alternatives)
+        # rare as the index reads it: counting every word of the same stem (wellness is read as well)
+        stemmed = sum(self._stem_uses.get(self.stem(w), 0) for a in reading.alternatives for w in a.words[:1])
+        rare = stemmed <= RARE_USES and not any(a.prefix for a in reading.alternatives)
         return best if rare and sorted(weights)[-2] < weights[best] else None
 
     def read(self, found: Plan, row: Row) -> Candidate | None:
