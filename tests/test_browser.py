@@ -117,6 +117,13 @@ def test_search_as_you_type_then_open_a_code_by_keyboard(server: str, browser: o
     page.wait_for_url("**/?q=infusion+pain", timeout=10_000)
     page.locator('#results a[href="/codes/S9328"]').wait_for(timeout=10_000)
     assert page.locator("#results mark").count() > 0  # the matched words are highlighted
+    # an abbreviation says what it was read as
+    box.fill("inj naloxone")
+    page.locator('#results li:has(a[href="/codes/J2312"]) .why').wait_for(timeout=10_000)
+    assert "inj: injection" in page.locator('#results li:has(a[href="/codes/J2312"]) .why').inner_text()
+    box.fill("infusion pain")
+    page.wait_for_url("**/?q=infusion+pain", timeout=10_000)
+    page.locator('#results a[href="/codes/S9328"]').wait_for(timeout=10_000)
     links = page.locator("#results a")
     position = next(i for i, t in enumerate(links.all_inner_texts()) if t.startswith("S9328"))
     box.press("ArrowDown")

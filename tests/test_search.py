@@ -68,10 +68,116 @@ def test_learning_aligns_initials_and_contractions() -> None:
 
 
 def test_stemming_numerals_and_letter_number_forms(db: hcpcs.Hcpcs) -> None:
-    assert codes(db.search("crutches", limit=15)) == codes(db.search("crutch", limit=15))
+    # finished words (a trailing space): the same codes in the same order; still typed, the same codes
+    assert codes(db.search("crutches ", limit=15)) == codes(db.search("crutch ", limit=15))
+    assert set(codes(db.search("crutches", limit=15))) == set(codes(db.search("crutch", limit=15)))
     assert codes(db.search("factor 8", limit=5)) == codes(db.search("factor viii", limit=5))
     assert "J3420" in codes(db.search("b-12", limit=3)) and "J3420" in codes(db.search("b12", limit=3))
     assert words("Vitamin B-12 and covid-19") == ["vitamin", "b12", "and", "covid19"]
+
+
+def test_whole_words_rank_above_prefixes_and_a_trailing_space_ends_the_word(db: hcpcs.Hcpcs) -> None:
+    # still typed: "wheel" itself first, then the words it starts (wheelchair)
+    typing = db.search("wheel", limit=30)
+    hows = [h.why[0].how for h in typing.hits]
+    assert hows[0] == "word" and "prefix" in hows
+    assert hows == sorted(hows, key=lambda how: how == "prefix")
+    assert all("wheelchair" in h.long_description.lower() for h in typing.hits if h.why[0].how == "prefix")
+    # finished (a trailing space): the word alone
+    finished = db.search("wheel ", limit=100)
+    assert 0 < finished.total < typing.total
+    assert all(w.how != "prefix" for h in finished.hits for w in h.why)
+
+
+def test_a_rare_word_outweighs_common_ones(db: hcpcs.Hcpcs) -> None:
+    # no code has all three: the one with the rare word beats those with two common ones
+    assert codes(db.search("wig for cancer patient", limit=1)) == ["A9282"]
+    # hcl and hydrochloride are one word: a code with them alone ranks below one with the drug name
+    found = db.search("naloxone hcl", limit=6)
+    assert all("naloxone" in h.long_description.lower() for h in found.hits)
+    # with two words, codes with the rarer one fill up when few have both
+    some = db.search("walker zzzzqq", limit=5)
+    assert some.hits and all(h.match == "some words" and "walker" in h.long_description.lower() for h in some.hits)
+
+
+def test_the_phrase_in_the_head_of_the_description_ranks_first(db: hcpcs.Hcpcs) -> None:
+    # "Oxygen concentrator, ..." before "Oxygen accessory, battery charger for portable concentrator"
+    top = codes(db.search("oxygen concentrator", limit=3))
+    assert set(top) <= {"E1390", "E1391", "E1392"}
+    assert codes(db.search("wheelchair", limit=1)) == ["K0001"]  # "Standard wheelchair"
+    # CMS's inverted order and the plain one find the same folding walkers first
+    assert codes(db.search("walker, folding", limit=1))[0] in {"E0135", "E0143"}
+    assert codes(db.search("folding walker", limit=1))[0] in {"E0135", "E0143"}
+    # a drug's plain code before its brands: "not otherwise specified" says less than "(zimhi)"
+    assert codes(db.search("epinephrine injection", limit=1)) == ["J0165"]
+
+
+def test_stems_that_mean_other_things_do_not_match(db: hcpcs.Hcpcs) -> None:
+    walking = db.search("ambulation", limit=50)
+    assert walking.hits and walking.total == len(walking.hits)
+    assert not any("ambulance" in f"{h.long_description} {h.short_description}".lower() for h in walking.hits)
+    assert any("ambulation" in h.long_description.lower() for h in walking.hits)
+    assert all(h.why for h in walking.hits)
+    assert db.search("ambulance", limit=1).hits[0].why[0].words == ("ambulance",)
+
+
+def test_stem_exceptions_are_well_formed() -> None:
+    import json
+    from importlib import resources
+
+    from hcpcs._store import porter_stems
+
+    raw = json.loads(resources.files("hcpcs").joinpath("data/stems.json").read_text(encoding="utf-8"))
+    listed = [w for entry in raw["apart"] for group in entry["groups"] for w in group]
+    assert len(listed) == len(set(listed)) and len(raw["apart"]) >= 30
+    for entry in raw["apart"]:
+        assert entry["why"] and len(entry["groups"]) >= 2, entry
+        words_here = [w for group in entry["groups"] for w in group]
+        assert set(porter_stems(words_here).values()) == {entry["stem"]}, entry
+
+
+def test_abbreviations_are_read_both_ways(db: hcpcs.Hcpcs) -> None:
+    # hcl has one meaning and the stemmer keeps it whole: the long word also finds the short one
+    assert "hcl" in db.vocabulary().abbreviated_as["hydrochloride"]
+    found = db.search("lidocaine hydrochloride", limit=5)
+    assert {"J2002", "J2004"} <= {h.code for h in found.hits if h.match == "all words"}  # "lidocaine hcl ..."
+    assert any(w.words == ("hcl",) and w.how == "abbreviation" for h in found.hits for w in h.why)
+    # letters written with dots read as one word
+    assert words("T.E.N.S. unit, e.g. gel") == ["tens", "unit", "eg", "gel"]
+    assert {"E0720", "E0730"} <= set(codes(db.search("t.e.n.s.", limit=10)))
+
+
+def test_doses_and_routes_rank_the_codes_of_one_drug(db: hcpcs.Hcpcs) -> None:
+    assert codes(db.search("heparin 1000 units", limit=1)) == ["J1644"]
+    ten = db.search("heparin per 10 units", limit=1).hits[0]
+    assert ten.code == "J1642" and any(w.how == "dose" and w.query == "10 unit" for w in ten.why)
+    assert codes(db.search("insulin 5 units", limit=1))[0] in {"J1815", "J1812", "J1814", "S5550", "S5551",
+                                                                  "S5552", "S5553"}
+    assert codes(db.search("ondansetron injection", limit=1)) == ["J2405"]
+    assert codes(db.search("ondansetron oral", limit=1))[0] in {"S0119", "Q0162"}
+
+
+def test_did_you_mean_when_nothing_matches(db: hcpcs.Hcpcs) -> None:
+    nothing = db.search("xylocaine", limit=5)
+    assert nothing.hits == () and nothing.did_you_mean
+    assert db.search(nothing.did_you_mean, limit=5).hits
+    assert db.search("qqqqzzzz", limit=5).did_you_mean is None
+    assert db.search("lidocaine", limit=5).did_you_mean is None
+
+
+def test_results_say_why_they_matched(db: hcpcs.Hcpcs, all_loaded: Path) -> None:
+    from hcpcs._results import search_dict, why_text
+
+    found = db.search("inj naloxone", limit=1)
+    assert why_text(found.hits[0]) == "inj -> injection (abbreviation); naloxone"
+    data = search_dict(db.search("flu shot", limit=3))
+    assert data["did_you_mean"] is None
+    assert all(h["why"] and {"query", "words", "how"} == set(h["why"][0]) for h in data["hits"])
+    assert {w["how"] for h in data["hits"] for w in h["why"]} >= {"lay"}
+    result = CliRunner().invoke(cli, ["--db", str(all_loaded), "search", "inj", "naloxone", "--limit", "1"])
+    assert result.exit_code == 0 and "Matched" in result.output and "(abbreviation)" in result.output
+    result = CliRunner().invoke(cli, ["--db", str(all_loaded), "search", "xylocaine"])
+    assert result.exit_code == 0 and "did you mean: hcpcs search" in result.output
 
 
 def test_lay_words_reach_cms_words(db: hcpcs.Hcpcs) -> None:
@@ -91,6 +197,24 @@ def test_synonym_table_is_well_formed_and_names_cms_words(db: hcpcs.Hcpcs) -> No
             assert all(vocabulary.has(w) for w in words(phrase)), (lay, phrase)
 
 
+def test_lay_words_for_supplies_and_routes(db: hcpcs.Hcpcs) -> None:
+    import json
+    from importlib import resources
+
+    raw = json.loads(resources.files("hcpcs").joinpath("data/synonyms.json").read_text(encoding="utf-8"))
+    assert len(raw["reasons"]) >= 60 and set(raw["reasons"]) <= set(raw["synonyms"])
+    assert all(len(why.split()) >= 3 for why in raw["reasons"].values())
+    assert codes(db.search("toilet riser", limit=1)) == ["E0244"]  # bathroom aids
+    assert {"E0163", "E0165"} & set(codes(db.search("potty chair", limit=4)))
+    assert all(c.startswith("T45") for c in codes(db.search("pull ups", limit=4)))  # incontinence
+    assert codes(db.search("feeding pump", limit=1)) == ["B9002"]  # feeding
+    assert codes(db.search("hairpiece", limit=1)) == ["A9282"]  # wigs
+    assert codes(db.search("pneumonia shot", limit=1)) == ["G0009"]
+    # a route in everyday words, its stop word kept: the oral codes of the drug first
+    by_mouth = db.search("ondansetron by mouth", limit=2)
+    assert set(codes(by_mouth)) == {"S0119", "Q0162"} and by_mouth.hits[0].why[1].query == "by mouth"
+
+
 def test_misspelt_words_are_corrected_to_indexed_words(db: hcpcs.Hcpcs) -> None:
     result = db.search("wheelchiar cushon", limit=3)
     assert "wheelchair" in result.corrections["wheelchiar"] and "cushion" in result.corrections["cushon"]
@@ -104,6 +228,7 @@ def test_one_unknown_word_does_not_empty_the_answer(db: hcpcs.Hcpcs) -> None:
     assert "S9328" in codes(result) or "S9327" in codes(result)
     both = db.search("implanted pump pain", limit=10)
     assert both.hits[0].match == "all words" and both.hits[-1].match == "some words"
+    assert all(h.why for h in both.hits)
 
 
 @pytest.mark.parametrize(("options", "check"), [

@@ -106,6 +106,13 @@ PAGES = ["/", "/?q=infusion+pain&offset=20", "/docs",
          "/diff", "/releases", "/codes/GA"]
 
 
+def test_search_says_why_and_did_you_mean(client: TestClient) -> None:
+    found = client.get("/api/search", params={"q": "inj naloxone", "limit": 1}).json()
+    assert found["hits"][0]["why"][0] == {"query": "inj", "words": ["injection", "inj"], "how": "abbreviation"}
+    nothing = client.get("/api/search", params={"q": "xylocaine"}).json()
+    assert nothing["hits"] == [] and nothing["did_you_mean"]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_pages_are_light_offline_and_have_a_json_twin(client: TestClient, path: str) -> None:
     response = client.get(path)

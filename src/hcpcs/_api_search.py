@@ -9,10 +9,15 @@ from typing import Any
 
 from ._api_base import HandleBase, parse_day
 from ._errors import NotFound, StoreError, UsageError
-from ._models import Release, SearchFilters, SearchHit, SearchResult
-from ._search import Vocabulary, plan
-from ._store import Row
+from ._models import MatchReason, Release, SearchFilters, SearchHit, SearchResult
+from ._rank import POOL, Candidate, Ranker
+from ._search import Plan, Vocabulary, did_you_mean, group_query, plan
+from ._store import Row, porter_stems
 
+#: How many batches of codes are read to fill a page when the index finds codes by a shared stem only.
+_BATCHES = 2
+#: How many codes with a query's rarest group alone join the candidates.
+_RARE = 10
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
 MAX_OFFSET = 1_000_000
 
@@ -20,10 +25,12 @@ MAX_OFFSET = 1_000_000
 class Searching(HandleBase):
     """Ranked search, with the vocabulary learnt from the descriptions."""
 
+    _ranker: Ranker | None = None
+
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
             indexed, learnt = self._store.vocabulary()
-            self._vocabulary = Vocabulary.build(indexed, learnt)
+            self._vocabulary = Vocabulary.build(indexed, learnt, porter_stems(w for w in indexed if w))
         return self._vocabulary
 
     def abbreviations(self) -> dict[str, tuple[str, ...]]:
@@ -70,19 +77,66 @@ class Searching(HandleBase):
         total = len(hits)
         wanted = offset + limit
         if found is not None:
-            tiers = [("all words", found.all_words), ("some words", found.all_but_one),
-                     ("some words", found.any_word if len(found.groups) > 1 else None)]
-            for match, expression in tiers:
-                if expression is None or (match == "some words" and total >= wanted):
-                    continue
-                skip = [h.code for h in hits]
-                room = max(wanted - len(hits), 0)
-                rows, matched = self._store.search_text(rel.id, expression, filters, room or 1, 0, skip)
-                total += matched
-                hits += [self._hit(r, rel, day, match, r["score"]) for r in rows[:room]]
+            ranked, matched = self._search_words(found, rel.id, filters, max(wanted - len(hits), 0),
+                                                 [h.code for h in hits])
+            total += matched
+            hits += [self._hit(r, rel, day, "all words" if missing == 0 else "some words", r["score"], why)
+                     for r, missing, why in ranked]
+        suggestion = did_you_mean(text, self.vocabulary()) if not hits else None
         return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
                             found.terms if found else (), found.corrections if found else {},
-                            notes=(f"NOC codes {noc_note}",) if noc_note else ())
+                            notes=(f"NOC codes {noc_note}",) if noc_note else (), did_you_mean=suggestion)
+
+    def _search_words(self, found: Plan, release_id: str, filters: SearchFilters, room: int,
+                      skip: list[str]) -> tuple[list[tuple[Row, int, tuple[MatchReason, ...]]], int]:
+        """Codes matching every group, then (when too few for the page) codes matching some: the first
+        ``POOL`` reordered by ``Ranker``, the rest as the index ranks them; and how many match in all
+        (less those the index found by a shared stem only, counted among the codes fetched)."""
+        fetch = max(room, POOL)
+        candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, room, skip)
+        if total < room and found.some_words:  # too few match every group (all read): fill up with some
+            candidates += self._rare_codes(found, release_id, filters, [*skip, *(c.row["code"] for c in candidates)])
+            more, matched = self._fetch(found, release_id, found.some_words, filters, max(fetch - len(candidates), 1),
+                                        room - len(candidates), [*skip, *(c.row["code"] for c in candidates)])
+            candidates, total = [*candidates, *more], len(candidates) + matched
+        ranker = self._ranking()
+        ranked = ranker.rank(found, candidates[:POOL]) + ranker.rank(found, candidates[POOL:], reorder=False)
+        return ranked[:room], total
+
+    def _rare_codes(self, found: Plan, release_id: str, filters: SearchFilters, skip: list[str],
+                    ) -> list[Candidate]:
+        """The codes with the query's rarest group, if it has one (see ``Ranker.rarest``)."""
+        ranker = self._ranking()
+        rarest = ranker.rarest(found)
+        if rarest is None:
+            return []
+        rows, _ = self._store.search_text(release_id, group_query(found.groups[rarest]), filters, _RARE, 0, skip,
+                                          rare=True)
+        return [c for c in (ranker.read(found, r) for r in rows) if c is not None]
+
+    def _fetch(self, found: Plan, release_id: str, expression: str, filters: SearchFilters, want: int,
+               need: int, skip: list[str]) -> tuple[list[Candidate], int]:
+        """The first ``want`` codes the index finds for an expression, best first, leaving out those found
+        by a stem they only share (ambulance for ambulation: read on while fewer than ``need``, a few
+        batches at most); and how many it finds (those left out counted among the codes read, and as many
+        among the rest)."""
+        ranker = self._ranking()
+        kept: list[Candidate] = []
+        read = total = 0
+        for _ in range(_BATCHES):
+            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip)
+            read += len(batch)
+            kept += [c for c in (ranker.read(found, r) for r in batch) if c is not None]
+            if len(kept) >= need or read >= total or not batch:
+                break
+        total = len(kept) + round((total - read) * len(kept) / max(read, 1)) if read < total else len(kept)
+        return kept, total
+
+    def _ranking(self) -> Ranker:
+        vocabulary = self.vocabulary()
+        if self._ranker is None or self._ranker.vocabulary is not vocabulary:
+            self._ranker = Ranker(vocabulary)
+        return self._ranker
 
     def _noc_year(self, release: Release) -> tuple[int, str | None]:
         """The NOC list to filter a release's codes on: that of its year, else (said so) the nearest."""
@@ -92,13 +146,14 @@ class Searching(HandleBase):
         return year, note
 
     @staticmethod
-    def _hit(row: Row, release: Release, day: dt.date | None, match: Any, score: float) -> SearchHit:
+    def _hit(row: Row, release: Release, day: dt.date | None, match: Any, score: float,
+             why: tuple[MatchReason, ...] = ()) -> SearchHit:
         end = row["termination_date"]
         if isinstance(end, str):
             end = dt.date.fromisoformat(end)
         terminated = end is not None and end < (day or release.effective_date)
         return SearchHit(row["code"], row["short_description"], row["long_description"] or "",
-                         "Terminated" if terminated else "Actual", match, score)
+                         "Terminated" if terminated else "Actual", match, score, why)
 
 _CODE_LIKE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
 

@@ -400,8 +400,20 @@ class SearchFilters:
 
 
 @dataclass(frozen=True, slots=True)
+class MatchReason:
+    """Why a code matched one group of query words: the query's words, the description's words that
+    matched them, and how (``word``, ``stem``, ``abbreviation``, ``numeral``, ``lay``, ``correction``,
+    ``prefix``)."""
+
+    query: str
+    words: tuple[str, ...]
+    how: str
+
+
+@dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One code found: how it matched (``code``, ``prefix``, ``all words``, ``some words``) and its score."""
+    """One code found: how it matched (``code``, ``prefix``, ``all words``, ``some words``) and its score;
+    ``why`` says which query words matched which words of its descriptions."""
 
     code: str
     short_description: str | None
@@ -409,6 +421,7 @@ class SearchHit:
     status: Literal["Actual", "Terminated"]
     match: Literal["code", "prefix", "all words", "some words"]
     score: float
+    why: tuple[MatchReason, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +437,8 @@ class SearchResult:
     corrections: dict[str, tuple[str, ...]]
     #: what the reader of the results should know, such as which year's NOC list filtered them
     notes: tuple[str, ...] = ()
+    #: when nothing matched: the query with the words the index lacks changed to the nearest it has
+    did_you_mean: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import json
 import re
 from typing import Any
 
-from ._models import SearchResult
+from ._models import SearchHit, SearchResult
 
 
 def search_dict(result: SearchResult) -> dict[str, Any]:
@@ -20,12 +20,26 @@ def search_dict(result: SearchResult) -> dict[str, Any]:
         "terms": list(result.terms),
         "corrections": {k: list(v) for k, v in result.corrections.items()},
         "notes": list(result.notes),
+        "did_you_mean": result.did_you_mean,
         "hits": [
             {"code": h.code, "short_description": h.short_description, "long_description": h.long_description,
-             "status": h.status, "match": h.match, "score": round(h.score, 4)}
+             "status": h.status, "match": h.match, "score": round(h.score, 4),
+             "why": [{"query": w.query, "words": list(w.words), "how": w.how} for w in h.why]}
             for h in result.hits
         ],
     }
+
+
+def why_text(hit: SearchHit) -> str:
+    """Why a code matched, in a line: ``inj -> injection (abbreviation); naloxone``."""
+    parts = []
+    for reason in hit.why:
+        other = [w for w in reason.words if w != reason.query]
+        if not other:
+            parts.append(reason.query if reason.how == "word" else f"{reason.query} ({reason.how})")
+        else:
+            parts.append(f"{reason.query} -> {', '.join(other)} ({reason.how})")
+    return "; ".join(parts)
 
 
 def search_json(result: SearchResult) -> str:
@@ -68,12 +82,15 @@ def print_search_table(result: SearchResult) -> None:
 
     shown = f"{result.offset + 1}-{result.offset + len(result.hits)}" if result.hits else "0"
     title = f"{shown} of {result.total} for {result.query[:60]!r} in release {result.release.id}"
-    table = new_table("Code", "Short description", "Long description", "Status", title=escape(title))
+    table = new_table("Code", "Short description", "Long description", "Status", "Matched", title=escape(title))
     for hit in result.hits:
-        table.add_row(hit.code, marked(hit.short_description or ""), marked(hit.long_description), hit.status)
+        table.add_row(hit.code, marked(hit.short_description or ""), marked(hit.long_description), hit.status,
+                      escape(why_text(hit) or hit.match))
     console = Console()
     console.print(table)
     for note in result.notes:
         console.print(f"[dim]{escape(note)}[/]")
     for word, nearest in result.corrections.items():
         console.print(f"[dim]{escape(word)}: no such word in the index; also searched {escape(', '.join(nearest))}[/]")
+    if result.did_you_mean:
+        console.print(f"nothing matched; did you mean: hcpcs search {escape(result.did_you_mean)}")

@@ -5,12 +5,17 @@ CMS's short descriptions from their long descriptions, and builds the SQLite FTS
 quoted words, so no query text is ever read as FTS5 syntax).
 
 A query's words are read in groups. Each group matches if any of its alternatives matches:
-- the word itself (the last word also as a prefix, for search as you type);
+- the word itself; the last word also as a prefix while it is being typed, that is unless the query ends
+  with a space (``"form"`` finds formoterol, ``"form "`` only form); whole words rank above prefixes;
 - its expansions when it is an abbreviation CMS uses (``inj`` -> injection, ``hit`` -> home infusion
   therapy), and its abbreviations when it is a full word (``injection`` -> inj);
 - Roman and Arabic numerals (``viii`` / ``8``), and letter-number forms (``b12`` / ``b-12`` / ``b 12``);
 - the CMS words for a lay word or phrase (``shot`` -> injection), from ``data/synonyms.json``;
 - for a word found nowhere in the index, the nearest indexed words by edit distance.
+
+Doses in the query (``2.5 mg``, ``per 10 mg``) are read apart: they rank codes (``_rank.py``) rather than
+filter them. Each alternative keeps its kind (``word``, ``prefix``, ``abbreviation``, ``numeral``, ``lay``,
+``correction``), so results can say why they matched.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from functools import cache
 from importlib import resources
 
 _WORD = re.compile(r"[a-z0-9]+")
+_DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z0-9])")
 _LETTER_NUMBER = re.compile(r"\b([a-z]{1,8})-(\d{1,3})\b")
 MAX_WORDS = 12
 MAX_WORD_LENGTH = 40
@@ -45,8 +51,9 @@ STOPWORDS = frozenset({
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words of a text; ``b-12`` and ``covid-19`` also read as one word (``b12``)."""
-    lowered = text.lower()
+    """Lower-case words of a text; ``b-12`` and ``covid-19`` also read as one word (``b12``), and letters
+    written with dots as one (``t.e.n.s.`` -> ``tens``)."""
+    lowered = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text.lower())
     return _WORD.findall(_LETTER_NUMBER.sub(r"\1\2", lowered))
 
 
@@ -118,25 +125,32 @@ def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
-    """The indexed words (sorted, for prefix checks), and the learnt abbreviations both ways."""
+    """The indexed words (sorted, for prefix checks), and the learnt abbreviations both ways; ``stems``
+    holds each word's stem as the index reads it (porter), for ranking to tell which merges to trust."""
 
     words: tuple[str, ...]
     abbreviations: dict[str, tuple[str, ...]]
     abbreviated_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
+    stems: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, indexed: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]]) -> Vocabulary:
+    def build(cls, indexed: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]],
+              stems: dict[str, str] | None = None) -> Vocabulary:
         import rapidfuzz.process  # noqa: F401  (imported with the vocabulary, not on the first misspelling)
 
         reverse: dict[str, list[str]] = defaultdict(list)
+        stems = stems or {}
         for abbreviation, expansions in abbreviations.items():
             for expansion, uses in expansions:
-                if " " not in expansion and len(abbreviation) >= 4 and uses >= 3:  # porter reads "ins" as "in"
+                # a short abbreviation only when it has one meaning and the stemmer keeps it whole (hcl;
+                # porter reads "ins" as "in")
+                short_and_plain = len(expansions) == 1 and stems.get(abbreviation) == abbreviation
+                if " " not in expansion and uses >= 3 and (len(abbreviation) >= 4 or short_and_plain):
                     reverse[expansion].append(abbreviation)
         return cls(tuple(sorted(w for w in indexed if w)),
                    {a: tuple(e for e, _ in es) for a, es in abbreviations.items()},
-                   {w: tuple(a) for w, a in reverse.items()}, dict(indexed))
+                   {w: tuple(a) for w, a in reverse.items()}, dict(indexed), stems)
 
     def common(self, alternatives: Iterable[str]) -> bool:
         """Words in so many descriptions together that matching them alone says little (more than 1 in 40)."""
@@ -148,14 +162,15 @@ class Vocabulary:
             return False
         return self.words[at] == word or (prefix and self.words[at].startswith(word))
 
-    def nearest(self, word: str) -> tuple[str, ...]:
-        """Indexed words within a small edit distance (1 for short words, 2 for longer), nearest first."""
-        if len(word) < 4 or word.isdigit():
+    def nearest(self, word: str, *, wide: bool = False) -> tuple[str, ...]:
+        """Indexed words within a small edit distance (1 for short words, 2 for longer), nearest first;
+        ``wide``: a third of the word's letters (at least 1, for words of 3 letters and more)."""
+        if len(word) < (3 if wide else 4) or word.isdigit():
             return ()
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        limit = 1 if len(word) <= 5 else 2
+        limit = max(1, len(word) // 3) if wide else 1 if len(word) <= 5 else 2
         # a misspelling nearly always keeps its first letter: search those words first, then all words
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
         found = process.extract(word, self.words[at:end], scorer=Levenshtein.distance, score_cutoff=limit, limit=8) \
@@ -166,6 +181,55 @@ class Vocabulary:
         return tuple(w for w, score, _ in found if score == best)[:3]
 
 
+def did_you_mean(query: str, vocabulary: Vocabulary) -> str | None:
+    """The query with each word the index lacks (nor any word it starts) changed to the likeliest indexed
+    word near it (the most used among the nearest), or ``None`` when no word changes."""
+    changed = False
+    out = []
+    for word in words(query)[:MAX_WORDS]:
+        if vocabulary.has(word, prefix=True) or word in STOPWORDS or (word,) in synonyms():
+            out.append(word)
+            continue
+        near = vocabulary.nearest(word, wide=True)
+        if near:
+            out.append(max(near, key=lambda w: vocabulary.uses.get(w, 0)))
+            changed = True
+    return " ".join(out) if changed else None
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """One way a group of query words can match: its words, how it was read, and whether as a prefix."""
+
+    words: tuple[str, ...]
+    kind: str
+    prefix: bool = False
+
+    @property
+    def fts(self) -> str:
+        return f'"{" ".join(self.words)}"' + ("*" if self.prefix else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The query words of one group (``"shot"``, ``"blood sugar"``) and their alternatives, best first."""
+
+    said: str
+    alternatives: tuple[Alternative, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """An amount and unit written in a query (``2.5 mg``)."""
+
+    amount: float
+    unit: str
+
+    @property
+    def said(self) -> str:
+        return f"{self.amount:g} {self.unit}"
+
+
 @dataclass(frozen=True, slots=True)
 class Plan:
     """A query read into groups of alternatives, ready to run as FTS5 ``AND`` and ``OR`` queries."""
@@ -174,50 +238,85 @@ class Plan:
     terms: tuple[str, ...]
     corrections: dict[str, tuple[str, ...]]
     common: tuple[bool, ...] = ()
+    readings: tuple[Reading, ...] = ()
+    doses: tuple[Dose, ...] = ()
+    #: the query had a comma (``walker, folding``): CMS's inverted order reads as well as the plain one
+    inverted: bool = False
 
     @property
     def all_words(self) -> str:
-        return " AND ".join(_group(g) for g in self.groups)
+        return " AND ".join(group_query(g) for g in self.groups)
 
     @property
     def all_but_one(self) -> str | None:
-        """Codes matching every group but one (the next best after all), or ``None`` under three groups."""
-        if not 3 <= len(self.groups) <= 5:
+        """Codes matching every group but one (the next best after all), for 2 to 6 groups."""
+        if not 2 <= len(self.groups) <= 6:
             return None
         groups = [g[:_FILL_ALTERNATIVES] for g in self.groups]
-        parts = [" AND ".join(_group(g) for j, g in enumerate(groups) if j != i) for i in range(len(groups))]
+        parts = [" AND ".join(group_query(g) for j, g in enumerate(groups) if j != i) for i in range(len(groups))]
         return " OR ".join(f"({p})" for p in parts)
+
+    @property
+    def some_words(self) -> str | None:
+        """Codes matching all groups but one, or any rarer word: the candidates after the all-words ones
+        (of two groups, one common: the codes with the other, as a code with the common word alone, such as
+        "injection", says nothing of the query)."""
+        if len(self.groups) < 2:
+            return None
+        if len(self.groups) == 2 or not self.all_but_one or not any(self.common):
+            return self.any_word  # with two groups, or none common, it holds all codes matching all but one
+        return f"({self.all_but_one}) OR ({self.any_word})"
 
     @property
     def any_word(self) -> str:
         """Codes matching any word; common words are left out when the query has rarer ones."""
         chosen = [g for g, common in zip(self.groups, self.common or [False] * len(self.groups), strict=True)
                   if not common] or list(self.groups)
-        return " OR ".join(_group(g[:_FILL_ALTERNATIVES]) for g in chosen)
+        return " OR ".join(group_query(g[:_FILL_ALTERNATIVES]) for g in chosen)
 
 
-def _group(alternatives: tuple[str, ...]) -> str:
+def group_query(alternatives: tuple[str, ...]) -> str:
+    """The FTS5 query matching any alternative of a group."""
     return "(" + " OR ".join(alternatives) + ")"
 
 
-def _quoted(phrase: str, *, prefix: bool = False) -> str:
-    inner = " ".join(words(phrase))
-    return f'"{inner}"' + ("*" if prefix else "")
+_UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "microgram": "mcg",
+          "micrograms": "mcg", "ug": "mcg", "g": "g", "gm": "g", "gram": "g", "grams": "g", "ml": "ml", "cc": "ml",
+          "unit": "unit", "units": "unit", "iu": "unit", "meq": "meq", "mmol": "mmol", "mci": "mci",
+          "millicurie": "mci", "millicuries": "mci"}
+_DOSE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True))
+                   + r")\b")
+
+
+def doses(text: str) -> tuple[Dose, ...]:
+    """The amounts with a unit in a text (``Injection, naloxone, 0.01 mg`` -> 0.01 mg)."""
+    return tuple(Dose(float(n), _UNITS[u]) for n, u in _DOSE.findall(text.lower()))
 
 
 def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
-    """The groups of a query, or ``None`` when it holds no word at all (only punctuation)."""
-    found = words(query[: MAX_WORDS * (MAX_WORD_LENGTH + 1)])[:MAX_WORDS]
+    """The groups of a query, or ``None`` when it holds no word at all (only punctuation).
+
+    The last word is also read as a prefix (still being typed) unless the query ends with a space."""
+    text = query[: MAX_WORDS * (MAX_WORD_LENGTH + 1)]
+    typing = not text[-1:].isspace()
+    wanted_doses = doses(text)
+    if wanted_doses and words(_DOSE.sub(" ", text.lower())):
+        text = _DOSE.sub(" ", text.lower())  # the dose ranks codes; the words find them
+        typing = False
+    found = words(text)[:MAX_WORDS]
     found = [w[:MAX_WORD_LENGTH] for w in found]
     if not found:
         return None
     # stop words go, but a last word of three letters or more may be a word still being typed ("for...")
-    keep_last = len(found[-1]) > 2
-    meaningful = [w for i, w in enumerate(found) if w not in STOPWORDS or (keep_last and i == len(found) - 1)]
+    keep_last = len(found[-1]) > 2 and typing
+    table = synonyms()
+    lay = _lay_phrase_words(found, table)  # "by mouth", "under the skin" keep their stop words
+    meaningful = [w for i, w in enumerate(found)
+                  if w not in STOPWORDS or i in lay or (keep_last and i == len(found) - 1)]
     if meaningful:
         found = meaningful
-    table = synonyms()
     groups: list[tuple[str, ...]] = []
+    readings: list[Reading] = []
     common: list[bool] = []
     terms: list[str] = []
     corrections: dict[str, tuple[str, ...]] = {}
@@ -229,45 +328,65 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
                 break
         else:
             size, key = 1, (found[at],)
-        last = at + size == len(found)
-        alternatives: list[str] = []
+        last = at + size == len(found) and typing
+        alternatives: list[Alternative] = []
         if size > 1:
-            alternatives.append(_quoted(" ".join(key)))
+            alternatives.append(Alternative(key, "word"))
         else:
             alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections)
         for cms_words in table.get(key, ()):
-            alternatives.append(_quoted(cms_words))
+            alternatives.append(Alternative(tuple(words(cms_words)), "lay"))
             terms += words(cms_words)
         terms += key
-        group = tuple(dict.fromkeys(a for a in alternatives if a != '""'))
-        if group:
+        first: dict[str, Alternative] = {}
+        for alternative in alternatives:
+            if alternative.words:
+                first.setdefault(alternative.fts, alternative)  # the query's own word before a lay word
+        unique = tuple(first.values())
+        if unique:
+            group = tuple(a.fts for a in unique)
             groups.append(group)
-            common.append(vocabulary.common(w for a in group[:_FILL_ALTERNATIVES] for w in words(a)))
+            readings.append(Reading(" ".join(key), unique))
+            common.append(vocabulary.common(w for a in unique[:_FILL_ALTERNATIVES] for w in a.words))
         at += size
-    return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common))
+    return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
+                wanted_doses, "," in query)
+
+
+def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, ...]]) -> set[int]:
+    """The places of the words that make up lay phrases of two or three words holding a stop word."""
+    places: set[int] = set()
+    for at in range(len(found)):
+        for size in (3, 2):
+            key = tuple(found[at:at + size])
+            if len(key) == size and key in table and any(w in STOPWORDS for w in key):
+                places.update(range(at, at + size))
+                break
+    return places
 
 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
-                       corrections: dict[str, tuple[str, ...]]) -> list[str]:
+                       corrections: dict[str, tuple[str, ...]]) -> list[Alternative]:
     prefix = last and len(word) >= 2 and not word.isdigit()
     if not prefix and len(word) >= 4 and not word.isdigit() and not vocabulary.has(word):
         prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
-    out = [_quoted(word, prefix=prefix)]
+    out = [Alternative((word,), "word")]
+    if prefix:  # the whole word ranks above the words it starts (_rank.py)
+        out = [Alternative((word,), "prefix", prefix=True)]
     related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]
-    if word in _ROMAN:
-        related.append(_ROMAN[word])
-    if word in _ARABIC:
-        related.append(_ARABIC[word])
+    numerals = [n for n in (_ROMAN.get(word), _ARABIC.get(word)) if n]
     split = re.fullmatch(r"([a-z]{1,8})(\d{1,3})", word)
     if split:
-        related.append(f"{split.group(1)} {split.group(2)}")
-    out += [_quoted(r) for r in related]
+        numerals.append(f"{split.group(1)} {split.group(2)}")
+    out += [Alternative(tuple(words(r)), "abbreviation") for r in related]
+    out += [Alternative(tuple(words(r)), "numeral") for r in numerals]
+    related += numerals
     terms += [w for r in related for w in words(r)]
     known = vocabulary.has(word, prefix=prefix) or any(vocabulary.has(w) for r in related for w in words(r))
     if not known and (word,) not in synonyms():
         nearest = vocabulary.nearest(word)
         if nearest:
             corrections[word] = nearest
-            out += [_quoted(n) for n in nearest]
+            out += [Alternative((n,), "correction") for n in nearest]
             terms += nearest
     return out

@@ -537,33 +537,39 @@ class Store:
         return " AND ".join(sql) or "1", parameters
 
     def search_text(self, release_id: str, match: str, filters: SearchFilters, limit: int, offset: int,
-                    skip: Sequence[str] = ()) -> tuple[list[Row], int]:
-        """Codes whose text matches an FTS5 query, best first (bm25), and how many match in all."""
+                    skip: Sequence[str] = (), *, rare: bool = False) -> tuple[list[Row], int]:
+        """Codes whose text matches an FTS5 query, best first (bm25), and how many match in all.
+
+        ``rare``: the query's words are in few records of all releases, so the index finds them in every
+        release and the release's own are kept after (faster than intersecting with the release's word)."""
         where, parameters = self._filters(filters)
         skipping = f" AND r.code NOT IN ({', '.join('?' * len(skip))})" if skip else ""
         # the release is a word of its own column, so FTS5 intersects it with the query's words
-        scoped = f"release_id : {_release_token(release_id)} AND ({match})"
+        scoped = match if rare else f"release_id : {_release_token(release_id)} AND ({match})"
         if filters == SearchFilters(active_on=filters.active_on):
-            return self._search_index_only(scoped, filters.active_on, limit, offset, skip, release_id)
+            return self._search_index_only(scoped, filters.active_on, limit, offset, skip, release_id, rare)
         sql = (f"SELECT *, count(*) OVER () AS total FROM ("
                f"SELECT r.code, r.short_description, r.long_description, r.termination_date, {_BM25} AS score "
                f"FROM search JOIN records r ON r.release_id = search.release AND r.code = search.code "
-               f"WHERE search MATCH ? AND {where}{skipping}) ORDER BY score, code LIMIT ? OFFSET ?")
+               f"WHERE search MATCH ? AND search.release = ? AND {where}{skipping}) "
+               f"ORDER BY score, code LIMIT ? OFFSET ?")
         try:
-            rows = self.db.execute(sql, [scoped, *parameters, *skip, limit, offset]).fetchall()
+            rows = self.db.execute(sql, [scoped, release_id, *parameters, *skip, limit, offset]).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
         if rows or offset == 0:
             return rows, rows[0]["total"] if rows else 0
-        return rows, self.search_text(release_id, match, filters, 1, 0, skip)[1]
+        return rows, self.search_text(release_id, match, filters, 1, 0, skip, rare=rare)[1]
 
     def _search_index_only(self, scoped: str, active_on: dt.date | None, limit: int, offset: int,
-                           skip: Sequence[str], release_id: str) -> tuple[list[Row], int]:
+                           skip: Sequence[str], release_id: str, rare: bool) -> tuple[list[Row], int]:
         """The common case (no filter but "active"): rank and count in the index alone, then read the page."""
-        where = " AND (ended IS NULL OR ended >= ?)" if active_on else ""
+        where = " AND release = ?" if rare else ""
+        where += " AND (ended IS NULL OR ended >= ?)" if active_on else ""
         if skip:
             where += f" AND code NOT IN ({', '.join('?' * len(skip))})"
-        parameters = [scoped, *([active_on.isoformat()] if active_on else []), *skip]
+        parameters = [scoped, *([release_id] if rare else []), *([active_on.isoformat()] if active_on else []),
+                      *skip]
         try:
             ranked = self.db.execute(
                 f"SELECT *, count(*) OVER () AS total FROM (SELECT code, {_BM25} AS score FROM search "
@@ -572,7 +578,7 @@ class Store:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
         if not ranked and offset:
-            return [], self._search_index_only(scoped, active_on, 1, 0, skip, release_id)[1]
+            return [], self._search_index_only(scoped, active_on, 1, 0, skip, release_id, rare)[1]
         total = ranked[0]["total"] if ranked else 0
         if not ranked:
             return [], total
@@ -731,6 +737,19 @@ class Store:
         return self.db.execute(
             "SELECT code, field, found, read_as, reason FROM repairs WHERE release_id = ? ORDER BY code",
             (release_id,)).fetchall()
+
+
+def porter_stems(words: Iterable[str]) -> dict[str, str]:
+    """Each word's stem as the search index's tokenizer (porter) reads it, from an in-memory FTS5 table."""
+    listed = list(words)
+    con = sqlite3.connect(":memory:")
+    try:
+        con.execute("CREATE VIRTUAL TABLE t USING fts5(w, tokenize = 'porter unicode61 remove_diacritics 2')")
+        con.executemany("INSERT INTO t (rowid, w) VALUES (?, ?)", enumerate(listed))
+        con.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, instance)")
+        return {listed[doc]: term for term, doc in con.execute("SELECT term, doc FROM v")}
+    finally:
+        con.close()
 
 
 def _release_token(release_id: str) -> str:

@@ -68,6 +68,14 @@ class CodeOut(Open):
     fields: list[FieldLine]
 
 
+class MatchReasonOut(BaseModel):
+    #: the query's words, the words of the descriptions they matched, and how (word, stem, abbreviation,
+    #: numeral, lay, correction, prefix, dose)
+    query: str
+    words: list[str]
+    how: str
+
+
 class SearchHitOut(BaseModel):
     code: str
     short_description: str | None
@@ -75,6 +83,8 @@ class SearchHitOut(BaseModel):
     status: str
     match: str
     score: float
+    #: why the code matched, one entry per group of query words it matched
+    why: list[MatchReasonOut] = []
 
 
 class SearchOut(BaseModel):
@@ -86,6 +96,8 @@ class SearchOut(BaseModel):
     corrections: dict[str, list[str]]
     #: what the reader should know, such as which year's NOC list filtered the codes
     notes: list[str] = []
+    #: when nothing matched: the query with the words the index lacks changed to the nearest it has
+    did_you_mean: str | None = None
     hits: list[SearchHitOut]
 
 

@@ -1,5 +1,5 @@
 """The search page: the query and its filters live in the URL (``/?q=...&release=...``), the results are
-rendered here, and a page works with JavaScript off; app.js only swaps in this same markup as you type."""
+rendered here, and a page works with JavaScript off; search.js only swaps in this same markup as you type."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from .._api import Hcpcs
 from .._errors import HcpcsError
-from .._models import Release, SearchResult
+from .._models import Release, SearchHit, SearchResult
 from ._error_pages import status_of
 from ._pages import layout
 
@@ -98,10 +98,14 @@ def _results(form: SearchForm, result: SearchResult) -> str:
                  f"{e(result.release.id)}; showing {first:,}–{last:,}.")
     hints = [f"{e(word)} read as {e(', '.join(alts))}" for word, alts in result.corrections.items()]
     hints += [e(note) for note in result.notes]
+    if result.did_you_mean:
+        hints.append(f'Did you mean <a href="{e(form.url(q=result.did_you_mean, offset=0))}">'
+                     f"{e(result.did_you_mean)}</a>?")
     items = "\n".join(
         f'<li><a href="/codes/{quote(h.code)}{_release_query(form)}"><span class="code">{e(h.code)}</span> '
         f"{_mark(h.long_description, result.terms)}</a>"
-        + (' <span class="status-Terminated">(terminated)</span>' if h.status == "Terminated" else "") + "</li>"
+        + (' <span class="status-Terminated">(terminated)</span>' if h.status == "Terminated" else "")
+        + _why(h) + "</li>"
         for h in result.hits
     )
     return f"""<p id="count">{count}</p>
@@ -110,6 +114,14 @@ def _results(form: SearchForm, result: SearchResult) -> str:
 {items}
 </ol>
 {_pager(form, result)}"""
+
+
+def _why(hit: SearchHit) -> str:
+    """The query words read as something other than themselves (``inj: injection (abbreviation)``)."""
+    told = [f"{reason.query}: {', '.join(w for w in reason.words if w != reason.query)} ({reason.how})"
+            if any(w != reason.query for w in reason.words) else f"{reason.query} ({reason.how})"
+            for reason in hit.why if reason.how != "word" or tuple(reason.words) != (reason.query,)]
+    return f' <span class="why">{e("; ".join(told))}</span>' if told else ""
 
 
 def _release_query(form: SearchForm) -> str:
