@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import sys
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -52,6 +50,7 @@ from ._names import (
     role_named,
 )
 from ._notes import looks_like_processing_notes, read_noc_spreadsheet, read_noc_text, read_processing_notes
+from ._safe_read import read_file, zip_members
 from ._spreadsheet import looks_like_code_sheet, read_rows, read_spreadsheet
 from ._transactions import read_report
 
@@ -133,9 +132,9 @@ def gather(paths: Iterable[Path]) -> list[Bundle]:
     loose: dict[str, Bundle] = {}
     for path, shown, in_folder in _expand(paths):
         if path.suffix.lower() == ".zip":
-            bundles.extend(_read_zip(shown, _read_bytes(path), in_folder))
+            bundles.extend(_read_zip(shown, read_file(path, shown), in_folder))
             continue
-        member = Member(shown, None, _read_bytes(path), in_folder)
+        member = Member(shown, None, read_file(path, shown), in_folder)
         named = release_named(path.name) or (release_named(path.parent.name) if in_folder else None)
         key = named or f"file:{path}"
         loose.setdefault(key, Bundle(named or path.name)).members.append(member)
@@ -529,34 +528,18 @@ def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in path.relative_to(top).parts)
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), exc.strerror or str(exc)) from None
-
-
 def _read_zip(name: str, whole: bytes, in_folder: bool) -> list[Bundle]:
     """A zip's bundle, and one more for each zip inside it."""
     bundle = Bundle(name, is_zip=True)
     inner: list[Bundle] = []
     bundle.archive = SourceFile(name, "archive", hashlib.sha256(whole).hexdigest(), len(whole))
-    try:
-        with zipfile.ZipFile(io.BytesIO(whole)) as archive:
-            for info in archive.infolist():
-                if info.is_dir() or PurePosixPath(info.filename).name.startswith(("~$", ".")):
-                    continue
-                if "__MACOSX/" in info.filename:
-                    continue
-                data = archive.read(info)
-                if info.filename.lower().endswith(".zip"):
-                    inner.extend(_read_zip(f"{name}:{info.filename}", data, in_folder))
-                else:
-                    bundle.members.append(Member(name, info.filename, data, in_folder))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise InputError(name, f"not a readable zip file ({exc})") from None
-    except OSError as exc:
-        raise InputError(name, exc.strerror or str(exc)) from None
+    for info, data in zip_members(whole, name):
+        if PurePosixPath(info.filename).name.startswith(("~$", ".")) or "__MACOSX/" in info.filename:
+            continue
+        if info.filename.lower().endswith(".zip"):
+            inner.extend(_read_zip(f"{name}:{info.filename}", data, in_folder))
+        else:
+            bundle.members.append(Member(name, info.filename, data, in_folder))
     if not bundle.members and not inner:
         raise InputError(name, "this zip is empty")
     return ([bundle] if bundle.members else []) + inner

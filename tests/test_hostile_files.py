@@ -1,0 +1,115 @@
+"""Hostile files, made from CMS's real ones: each load ends in one line and exit 1 (or a named warning), in
+bounded memory, and the database is unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from . import hostile
+from .conftest import ANNUAL
+
+#: Peak memory (max RSS) a load of any hostile file may reach.
+MAX_RSS_BYTES = 500 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+    max_rss: int  # bytes
+
+
+def run_load(db: Path, *args: str) -> Run:
+    """``hcpcs load`` in a child process, with the child's peak memory (max RSS, children included)."""
+    out, err = db.parent / "stdout", db.parent / "stderr"
+    with out.open("wb") as stdout, err.open("wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(db), "load", *args],
+                                   stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    return Run(process.returncode, out.read_text(), err.read_text(), usage.ru_maxrss * 1024)
+
+
+@pytest.fixture
+def loaded_copy(annual_2020: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "db" / "hcpcs.sqlite"
+    path.parent.mkdir()
+    shutil.copy(annual_2020, path)
+    return path
+
+
+def content(db: Path) -> str:
+    """The database file's digest past its header (whose change counter an open for writing may advance):
+    the same digest, the same data."""
+    return hashlib.sha256(db.read_bytes()[100:]).hexdigest()
+
+
+def refused(db: Path, given: Path | str, *expect: str, options: tuple[str, ...] = ()) -> str:
+    before = content(db)
+    run = run_load(db, "--silent", *options, str(given))
+    message = run.stderr.strip()
+    assert run.code == 1, (run.code, run.stderr)
+    assert message.startswith("Error: ") and "\n" not in message and "Traceback" not in message, message
+    for part in expect:
+        assert part in message, message
+    assert run.max_rss < MAX_RSS_BYTES, f"{run.max_rss / 2**20:.0f} MB"
+    assert content(db) == before
+    return message
+
+
+Maker = Callable[[Path], Path]
+REFUSED: dict[str, tuple[Maker, tuple[str, ...]]] = {
+    "cell XFD1048576": (lambda d: hostile.far_cell(d, "XFD1048576"), ("reaches cell XFD1048576", "sheet1")),
+    "cell CV300000": (lambda d: hostile.far_cell(d, "CV300000"), ("reaches cell CV300000", "30,000,000 cells")),
+    "formula without its value": (hostile.formula_description, ("row 6681", "D6681", "formula", "without the value")),
+    "member declaring 10 GB": (hostile.declared_huge, ("HCPC2021_ANWEB.txt", "declares 10,240 MB")),
+    "zip bomb": (hostile.zip_bomb, ("HCPC2021_ANWEB.txt", "compressed 1,028 to 1", "zip bomb")),
+    "compression method 99": (lambda d: hostile.with_flags(d, method=99),
+                              ("HCPC2020_ANWEB_w_disclaimer.txt", "compression method 99")),
+    "encrypted member": (lambda d: hostile.with_flags(d, encrypted=True),
+                         ("HCPC2020_ANWEB_w_disclaimer.txt", "encrypted")),
+    "zip cut in half": (hostile.cut_zip, ("2021-Alpha-Numeric-HCPCS-File.zip", "not a readable zip")),
+    **{f"NOC zip with flipped bits ({seed})": (lambda d, seed=seed: hostile.bit_flips(d, seed),
+                                               ("2019-HCPCS-NOC-Codes.zip:NOC_Codes_2019.", "damaged"))
+       for seed in (1, 2, 3)},
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_hostile_file_is_refused(case: str, loaded_copy: Path, tmp_path: Path) -> None:
+    make, expect = REFUSED[case]
+    folder = tmp_path / "given"
+    folder.mkdir()
+    refused(loaded_copy, make(folder), *expect)
+
+
+def test_fifo_is_refused_without_waiting(loaded_copy: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "HCPC2021_ANWEB.txt"
+    os.mkfifo(fifo)
+    refused(loaded_copy, fifo, "HCPC2021_ANWEB.txt", "not a regular file but a FIFO")
+
+
+def test_device_is_refused(loaded_copy: Path) -> None:
+    refused(loaded_copy, "/dev/zero", "zero", "not a regular file but a device")
+
+
+def test_fifo_in_a_folder_is_passed_over(loaded_copy: Path, tmp_path: Path) -> None:
+    """A FIFO beside the files of a folder is not a file to read: the folder's release loads."""
+    folder = tmp_path / "2020"
+    folder.mkdir()
+    shutil.copy(ANNUAL[2020], folder)
+    os.mkfifo(folder / "HCPC2021_ANWEB.txt")
+    run = run_load(loaded_copy, str(folder))
+    assert run.code == 0, run.stderr
+    assert "2020-01" in run.stdout
+
