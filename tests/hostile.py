@@ -145,3 +145,15 @@ def cut_zip(folder: Path) -> Path:
     path = folder / "2021-Alpha-Numeric-HCPCS-File.zip"
     path.write_bytes(data[: len(data) // 2])
     return path
+
+
+#: A formula that runs a program when a spreadsheet opens the CSV it is in (CSV injection).
+INJECTED = "=cmd|' /C calc'!A0"
+
+
+def formula_text(folder: Path) -> Path:
+    """The April 2020 spreadsheet with S9328's short description replaced by text that reads as a formula."""
+    with zipfile.ZipFile(SHEET) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    strings = strings.replace(b"<t>Hit pain imp pump diem</t>", f"<t>{INJECTED}</t>".encode(), 1)
+    return rezip(SHEET, folder / "HCPC2021_ANWEB.xlsx", {"xl/sharedStrings.xml": strings})

@@ -3,7 +3,9 @@ bounded memory, and the database is unchanged."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -13,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from hcpcs._csv import FORMULA_START
 
 from . import hostile
 from .conftest import ANNUAL
@@ -113,3 +117,25 @@ def test_fifo_in_a_folder_is_passed_over(loaded_copy: Path, tmp_path: Path) -> N
     assert run.code == 0, run.stderr
     assert "2020-01" in run.stdout
 
+
+
+def test_formula_text_is_neutralised_in_csv_output(loaded_copy: Path, tmp_path: Path) -> None:
+    """A description that a spreadsheet would run as a formula is stored as CMS's file has it, and written
+    to CSV with a ``'`` in front (OWASP), in search and diff output alike."""
+    from click.testing import CliRunner
+
+    from hcpcs.cli import cli
+
+    def output(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--db", str(loaded_copy), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    output("load", "--silent", str(hostile.formula_text(tmp_path)))
+    assert hostile.INJECTED in output("show", "S9328", "--release", "2021-01")
+    for args in (("search", "S9328", "--release", "2021-01", "--format", "csv"),
+                 ("diff", "2020-01", "2021-01", "--format", "csv")):
+        rows = list(csv.reader(io.StringIO(output(*args))))
+        cells = [cell for row in rows for cell in row]
+        assert "'" + hostile.INJECTED in cells, args
+        assert not any(cell.startswith(FORMULA_START) for cell in cells), args
