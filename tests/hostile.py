@@ -157,3 +157,63 @@ def formula_text(folder: Path) -> Path:
         strings = archive.read("xl/sharedStrings.xml")
     strings = strings.replace(b"<t>Hit pain imp pump diem</t>", f"<t>{INJECTED}</t>".encode(), 1)
     return rezip(SHEET, folder / "HCPC2021_ANWEB.xlsx", {"xl/sharedStrings.xml": strings})
+
+
+def cut_at_line(folder: Path, seed: int) -> tuple[Path, str]:
+    """The 2020 code file cut after a line taken at random in its first nine tenths (the V codes, its last
+    hundredth, are past them), as ``HCPC2021_ANWEB.txt``; and the code of the last record kept."""
+    lines = text_2020().splitlines(keepends=True)
+    keep = random.Random(seed).randrange(len(lines) // 10, len(lines) * 9 // 10)
+    kept = lines[:keep]
+    while kept[-1][10:11] not in (b"3", b"7"):  # the last first-line record kept, for the test to name
+        kept.pop()
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(b"".join(lines[:keep]))
+    return path, kept[-1][:5].strip().decode()
+
+
+def cut_at_byte(folder: Path, seed: int) -> Path:
+    """The 2020 code file cut at a byte taken at random in its first nine tenths."""
+    data = text_2020()
+    at = random.Random(seed).randrange(len(data) // 10, len(data) * 9 // 10)
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(data[:at])
+    return path
+
+
+def sheet_cut_at_row(folder: Path, row: int) -> Path:
+    """The April 2020 spreadsheet with every row after ``row`` taken out."""
+    with zipfile.ZipFile(SHEET) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    start = xml.index(f'<row r="{row + 1}"'.encode())
+    end = xml.index(b"</sheetData>")
+    xml = xml[:start] + xml[end:]
+    return rezip(SHEET, folder / "HCPC2021_ANWEB_cut.xlsx", {"xl/worksheets/sheet1.xml": xml})
+
+
+def utf16_text(folder: Path) -> Path:
+    """The 2020 code file saved as UTF-16 (as a text editor's "Unicode" does)."""
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(text_2020().decode("cp1252").encode("utf-16"))
+    return path
+
+
+def text_with(folder: Path, bytes_in_s9328: bytes) -> Path:
+    """The 2020 code file with bytes written over S9328's long description, from its 30th character."""
+    data = text_2020()
+    at = data.index(b"S9328001003") + 11 + 29
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(data[:at] + bytes_in_s9328 + data[at + len(bytes_in_s9328):])
+    return path
+
+
+def sheet_strings(folder: Path, old: bytes, new: bytes) -> Path:
+    """The April 2020 spreadsheet with a text in its shared strings replaced."""
+    with zipfile.ZipFile(SHEET) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    assert old in strings
+    return rezip(SHEET, folder / "HCPC2021_ANWEB.xlsx", {"xl/sharedStrings.xml": strings.replace(old, new, 1)})
+
+
+S9328_SHORT = b"<t>Hit pain imp pump diem</t>"
+S9328_LONG = b"<t>Home infusion therapy, implanted pump pain management infusion;"

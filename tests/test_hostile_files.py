@@ -83,6 +83,15 @@ REFUSED: dict[str, tuple[Maker, tuple[str, ...]]] = {
     "encrypted member": (lambda d: hostile.with_flags(d, encrypted=True),
                          ("HCPC2020_ANWEB_w_disclaimer.txt", "encrypted")),
     "zip cut in half": (hostile.cut_zip, ("2021-Alpha-Numeric-HCPCS-File.zip", "not a readable zip")),
+    "UTF-16 code file": (hostile.utf16_text, ("HCPC2021_ANWEB.txt", "UTF-16", "Windows-1252")),
+    "NUL in a description": (lambda d: hostile.text_with(d, b"\0\a"),
+                             ("HCPC2021_ANWEB.txt, line 11696", "control character U+0000 in S9328's",
+                              "'Home infusion therapy, implan\\x00\\x07d")),
+    "escape in a cell": (lambda d: hostile.sheet_strings(d, hostile.S9328_SHORT, b"<t>Hit pain\x1b[31m</t>"),
+                         ("HCPC2021_ANWEB.xlsx, row 6681", "control character U+001B in S9328's Short")),
+    "cell of 10 MB": (lambda d: hostile.sheet_strings(d, hostile.S9328_LONG,
+                                                      hostile.S9328_LONG + b" pump" * 2_000_000),
+                      ("HCPC2021_ANWEB.xlsx, row 6681", "10,000,234 characters, as long as a spreadsheet cell")),
     **{f"NOC zip with flipped bits ({seed})": (lambda d, seed=seed: hostile.bit_flips(d, seed),
                                                ("2019-HCPCS-NOC-Codes.zip:NOC_Codes_2019.", "damaged"))
        for seed in (1, 2, 3)},
@@ -139,3 +148,46 @@ def test_formula_text_is_neutralised_in_csv_output(loaded_copy: Path, tmp_path: 
         cells = [cell for row in rows for cell in row]
         assert "'" + hostile.INJECTED in cells, args
         assert not any(cell.startswith(FORMULA_START) for cell in cells), args
+
+
+def warned(db: Path, given: Path, *expect: str) -> str:
+    """A load that goes through with a warning naming what is wrong; ``--strict`` refuses it."""
+    run = run_load(db, str(given))
+    assert run.code == 0, run.stderr
+    assert run.max_rss < MAX_RSS_BYTES, f"{run.max_rss / 2**20:.0f} MB"
+    warnings = [line for line in run.stdout.splitlines() if line.startswith("warning: ")]
+    assert any(all(part in w for part in expect) for w in warnings), run.stdout
+    return "\n".join(warnings)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_code_file_cut_at_a_line_boundary(seed: int, loaded_copy: Path, tmp_path: Path) -> None:
+    """Rule 1 (the last code is not a V code) and rule 2 (far fewer procedures than 2020-01) both say it."""
+    path, last = hostile.cut_at_line(tmp_path, seed)
+    refused(loaded_copy, path, "--strict", "HCPC2021_ANWEB.txt", f"the last code is code {last}", "cut short",
+            options=("--strict",))
+    said = warned(loaded_copy, path, "HCPC2021_ANWEB.txt, line ", f"the last code is code {last}", "cut short")
+    assert "fewer than release 2020-01 (6,710)" in said
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_code_file_cut_at_a_byte(seed: int, loaded_copy: Path, tmp_path: Path) -> None:
+    """Mid-line it is refused (its last record is short of the action code); past the action code, or at a
+    line end, the record is whole and the file is the line-boundary case: loaded with a warning."""
+    path = hostile.cut_at_byte(tmp_path, seed)
+    before = content(loaded_copy)
+    run = run_load(loaded_copy, str(path))
+    assert run.max_rss < MAX_RSS_BYTES, f"{run.max_rss / 2**20:.0f} MB"
+    if run.code == 1:
+        message = run.stderr.strip()  # (after the progress display's line end)
+        assert message.startswith("Error: HCPC2021_ANWEB.txt, line ") and "truncated" in message, message
+        assert "\n" not in message
+        assert content(loaded_copy) == before
+    else:
+        assert run.code == 0, run.stderr
+        assert "cut short" in run.stdout
+
+
+def test_spreadsheet_cut_at_a_row(loaded_copy: Path, tmp_path: Path) -> None:
+    path = hostile.sheet_cut_at_row(tmp_path, 3000)
+    warned(loaded_copy, path, "HCPC2021_ANWEB_cut.xlsx, row 3000", "the last code is code ", "cut short")

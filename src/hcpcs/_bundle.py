@@ -21,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from ._compare import disagreements
+from ._completeness import cut_short
 from ._corrections import merge, read_corrections
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
@@ -280,8 +281,7 @@ class _Reading:
 
     def finish(self) -> ReadResult:
         if self.strict and self.result.warnings:
-            first = self.result.warnings[0]
-            raise LoadError(f"--strict: {len(self.result.warnings)} warning(s), the first: {first}")
+            raise LoadError(strict_refusal(self.result.warnings))
         if not self.result.anything:
             reasons = "; ".join(f"{u.file}: {u.detail}" for u in self.result.files if u.outcome == "skipped")
             raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
@@ -312,12 +312,14 @@ class _Reading:
         _check_unique(records, code_file.display)
         code_names = [m.basename for m in (text, sheet) if m is not None]
         rid, id_source = _identify(bundle, code_names, records, override)
+        cut = cut_short(records, code_file.display, in_rows=text is None)
+        self.result.warnings.extend(cut)
         if text is not None:
-            self._use(text.display, "codes", "loaded", f"release {rid}: {len(records):,} records")
+            self._use(text.display, "codes", "loaded", f"release {rid}: {len(records):,} records", len(cut))
         if sheet is not None:
             detail = (f"release {rid}: compared with the text file, {len(found_disagreements)} disagreements"
                       if text is not None else f"release {rid}: {len(records):,} records")
-            self._use(sheet.display, "codes_spreadsheet", "loaded", detail)
+            self._use(sheet.display, "codes_spreadsheet", "loaded", detail, 0 if text else len(cut))
         notes: dict[str, str] = {}
         for member in roles.get("processing_notes", []):
             read = self._read(member, "processing_notes", f"release {rid}",
@@ -443,6 +445,11 @@ class _Reading:
                 row: int | None = None) -> None:
         self.result.warnings.append(LoadWarning(member.display, f"not loaded: {reason}", line=line, row=row))
         self._use(member.display, role, "skipped", reason)
+
+
+def strict_refusal(warnings: list[LoadWarning]) -> str:
+    """The one line a ``--strict`` load refused for its warnings says."""
+    return f"--strict: {len(warnings)} warning(s), the first: {warnings[0]}"
 
 
 def _count(number: int, noun: str) -> str:
