@@ -170,7 +170,7 @@ def test_code_file_cut_at_a_line_boundary(seed: int, loaded_copy: Path, tmp_path
     assert "fewer than release 2020-01 (6,710)" in said
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_code_file_cut_at_a_byte(seed: int, loaded_copy: Path, tmp_path: Path) -> None:
     """Mid-line it is refused (its last record is short of the action code); past the action code, or at a
     line end, the record is whole and the file is the line-boundary case: loaded with a warning."""
