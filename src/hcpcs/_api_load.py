@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from ._api_base import HandleBase, correction_from_row
+from ._completeness import fewer_than_before
 from ._errors import LoadError, NotFound, UsageError
 from ._models import (
     Correction,
@@ -98,7 +99,7 @@ class Loading(HandleBase):
         transaction report, NOC list, corrections, notes, record layout) that cannot be fully understood is
         stored as far as it can be, with a warning in the report; ``strict`` makes any warning an error.
         """
-        from ._bundle import read_all  # the readers, only when loading
+        from ._bundle import read_all, strict_refusal  # the readers, only when loading
 
         report = LoadReport()
         store = self._store
@@ -115,6 +116,9 @@ class Loading(HandleBase):
             result = read_all([Path(p) for p in paths], release=release, strict=strict, progress=progress,
                               on_release=store_release)
             report.files, report.warnings = result.files, result.warnings
+            report.warnings += self._fewer_than_before(report.releases)
+            if strict and report.warnings:
+                raise LoadError(strict_refusal(report.warnings))
             report.releases.sort(key=lambda r: r.release_id)
             for noc in result.noc_lists:
                 report.noc_lists.append((noc.year, len(noc.entries), self._store_noc(noc, replace)))
@@ -130,6 +134,18 @@ class Loading(HandleBase):
             if any(r.status != "unchanged" for r in report.releases):
                 self._index()
         return report
+
+    def _fewer_than_before(self, loaded: list[LoadedRelease]) -> list[LoadWarning]:
+        """Rule 2 of ``_completeness``: each release loaded now against the one before it."""
+        rows = self._store.releases()
+        found: list[LoadWarning] = []
+        for release in loaded:
+            at = next(i for i, row in enumerate(rows) if row["id"] == release.release_id)
+            if release.status != "unchanged" and at > 0:
+                code_file = next(f.display for f in release.files if f.role in ("codes", "codes_spreadsheet"))
+                found += fewer_than_before(release.release_id, release.procedure_count, rows[at - 1]["id"],
+                                           rows[at - 1]["procedure_count"], code_file)
+        return found
 
     def _index(self) -> None:
         """Index every release not yet in the search index, then relearn the vocabulary and abbreviations."""

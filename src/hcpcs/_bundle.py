@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import sys
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
 from ._compare import disagreements
+from ._completeness import cut_short
 from ._corrections import merge, read_corrections
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
@@ -52,6 +51,7 @@ from ._names import (
     role_named,
 )
 from ._notes import looks_like_processing_notes, read_noc_spreadsheet, read_noc_text, read_processing_notes
+from ._safe_read import read_file, zip_members
 from ._spreadsheet import looks_like_code_sheet, read_rows, read_spreadsheet
 from ._transactions import read_report
 
@@ -133,9 +133,9 @@ def gather(paths: Iterable[Path]) -> list[Bundle]:
     loose: dict[str, Bundle] = {}
     for path, shown, in_folder in _expand(paths):
         if path.suffix.lower() == ".zip":
-            bundles.extend(_read_zip(shown, _read_bytes(path), in_folder))
+            bundles.extend(_read_zip(shown, read_file(path, shown), in_folder))
             continue
-        member = Member(shown, None, _read_bytes(path), in_folder)
+        member = Member(shown, None, read_file(path, shown), in_folder)
         named = release_named(path.name) or (release_named(path.parent.name) if in_folder else None)
         key = named or f"file:{path}"
         loose.setdefault(key, Bundle(named or path.name)).members.append(member)
@@ -281,8 +281,7 @@ class _Reading:
 
     def finish(self) -> ReadResult:
         if self.strict and self.result.warnings:
-            first = self.result.warnings[0]
-            raise LoadError(f"--strict: {len(self.result.warnings)} warning(s), the first: {first}")
+            raise LoadError(strict_refusal(self.result.warnings))
         if not self.result.anything:
             reasons = "; ".join(f"{u.file}: {u.detail}" for u in self.result.files if u.outcome == "skipped")
             raise LoadError(f"nothing to load ({reasons})" if reasons else "nothing to load")
@@ -313,12 +312,14 @@ class _Reading:
         _check_unique(records, code_file.display)
         code_names = [m.basename for m in (text, sheet) if m is not None]
         rid, id_source = _identify(bundle, code_names, records, override)
+        cut = cut_short(records, code_file.display, in_rows=text is None)
+        self.result.warnings.extend(cut)
         if text is not None:
-            self._use(text.display, "codes", "loaded", f"release {rid}: {len(records):,} records")
+            self._use(text.display, "codes", "loaded", f"release {rid}: {len(records):,} records", len(cut))
         if sheet is not None:
             detail = (f"release {rid}: compared with the text file, {len(found_disagreements)} disagreements"
                       if text is not None else f"release {rid}: {len(records):,} records")
-            self._use(sheet.display, "codes_spreadsheet", "loaded", detail)
+            self._use(sheet.display, "codes_spreadsheet", "loaded", detail, 0 if text else len(cut))
         notes: dict[str, str] = {}
         for member in roles.get("processing_notes", []):
             read = self._read(member, "processing_notes", f"release {rid}",
@@ -446,6 +447,11 @@ class _Reading:
         self._use(member.display, role, "skipped", reason)
 
 
+def strict_refusal(warnings: list[LoadWarning]) -> str:
+    """The one line a ``--strict`` load refused for its warnings says."""
+    return f"--strict: {len(warnings)} warning(s), the first: {warnings[0]}"
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
 
@@ -529,34 +535,18 @@ def _hidden(path: Path, top: Path) -> bool:
     return any(part.startswith((".", "~$")) for part in path.relative_to(top).parts)
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), exc.strerror or str(exc)) from None
-
-
 def _read_zip(name: str, whole: bytes, in_folder: bool) -> list[Bundle]:
     """A zip's bundle, and one more for each zip inside it."""
     bundle = Bundle(name, is_zip=True)
     inner: list[Bundle] = []
     bundle.archive = SourceFile(name, "archive", hashlib.sha256(whole).hexdigest(), len(whole))
-    try:
-        with zipfile.ZipFile(io.BytesIO(whole)) as archive:
-            for info in archive.infolist():
-                if info.is_dir() or PurePosixPath(info.filename).name.startswith(("~$", ".")):
-                    continue
-                if "__MACOSX/" in info.filename:
-                    continue
-                data = archive.read(info)
-                if info.filename.lower().endswith(".zip"):
-                    inner.extend(_read_zip(f"{name}:{info.filename}", data, in_folder))
-                else:
-                    bundle.members.append(Member(name, info.filename, data, in_folder))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise InputError(name, f"not a readable zip file ({exc})") from None
-    except OSError as exc:
-        raise InputError(name, exc.strerror or str(exc)) from None
+    for info, data in zip_members(whole, name):
+        if PurePosixPath(info.filename).name.startswith(("~$", ".")) or "__MACOSX/" in info.filename:
+            continue
+        if info.filename.lower().endswith(".zip"):
+            inner.extend(_read_zip(f"{name}:{info.filename}", data, in_folder))
+        else:
+            bundle.members.append(Member(name, info.filename, data, in_folder))
     if not bundle.members and not inner:
         raise InputError(name, "this zip is empty")
     return ([bundle] if bundle.members else []) + inner

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from . import _codetables
+from ._csv import csv_text
 from ._models import CodeChange, Correction, Diff, FieldChange, History, Release, Value
 from ._report import ReportComparison
 
@@ -77,9 +77,10 @@ def diff_json(diff: Diff) -> dict[str, Any]:
 
 def diff_csv(diff: Diff) -> str:
     """One row per changed field (one row for a code added or discontinued with no field changes)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    return csv_text(CSV_COLUMNS, _diff_rows(diff))
+
+
+def _diff_rows(diff: Diff) -> Iterator[tuple[str, ...]]:
     for c in diff.changes:
         common = (c.short_description or "", _text(c.termination_date), " ".join(c.replacements),
                   "yes" if c.reused else "", c.note or "")
@@ -87,8 +88,7 @@ def diff_csv(diff: Diff) -> str:
         for f in rows:
             cells = ("", "", "", "", "") if f is None else (
                 f.field, _text(f.old), _text(f.new), f.old_meaning or "", f.new_meaning or "")
-            writer.writerow((c.code, c.action, "".join(c.actions), *cells, *common))
-    return out.getvalue()
+            yield (c.code, c.action, "".join(c.actions), *cells, *common)
 
 
 def _change_lines(change: CodeChange, indent: str) -> list[str]:
@@ -177,12 +177,9 @@ def comparison_text(comparison: ReportComparison) -> str:
 
 
 def comparison_csv(comparison: ReportComparison) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("code", "ours", "report", "groups", "reason", "evidence"))
-    for d in comparison.differences:
-        writer.writerow((d.code, d.ours, d.theirs or "", " ".join(d.groups), d.reason, d.evidence))
-    return out.getvalue()
+    return csv_text(("code", "ours", "report", "groups", "reason", "evidence"),
+                    ((d.code, d.ours, d.theirs or "", " ".join(d.groups), d.reason, d.evidence)
+                     for d in comparison.differences))
 
 
 def render_json(data: Any) -> str:

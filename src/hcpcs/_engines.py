@@ -8,6 +8,7 @@ end, so a failed run leaves no partial file. Nothing here touches the hcpcs data
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 import threading
 import time
@@ -92,17 +93,23 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
             con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {reader}")
             present = [row[0] for row in con.execute("DESCRIBE src").fetchall()]
         except duckdb.Error as exc:
-            raise InputError(source.name, f"cannot read it as {kind.upper()} ({_first_line(exc)})") from None
+            raise _ragged(con, source, kind) or _input_error(source, kind, exc) from None
+        if kind == "csv" and len(present) != len(csv_header(source)[1]):  # the dialect guessed wrong
+            raise _ragged(con, source, kind) or InputError(source.name, "cannot tell its columns apart: give a "
+                                                           "CSV file with a header line") from None
         check_columns(source, present, columns)
-        _check_dates(con, source, columns, kind)
-        con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind)}")
         part = output.with_name(output.name + ".part")
         options = "FORMAT parquet" if out_kind == "parquet" else "FORMAT csv, HEADER true"
         query = core_sql(ref.spans)
         if not echo:
             query = f"SELECT line, status, reasons, messages, warnings FROM ({query}) results"
         query += " ORDER BY line" if ordered else ""  # the joins do not keep the order
-        _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
+        try:
+            _check_dates(con, source, columns, kind)
+            con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind)}")
+            _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
+        except duckdb.Error as exc:
+            raise _input_error(source, kind, exc) from None
         summary = _summarise(con, part, out_kind)
         part.replace(output)
     except BaseException:
@@ -127,6 +134,67 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:200]
 
 
+#: The longest line read back from a results file (DuckDB's default is 2 MB, the longest of an input line).
+MAX_LINE_BYTES = 8 * 1024 * 1024
+#: Values longer than this are cut in messages and in the results' echo of a malformed code.
+SHOWN_CHARS = 40
+_CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
+_COLUMN_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def csv_header(source: Path) -> tuple[str, list[str]]:
+    """A CSV file's delimiter (``,``, ``;``, tab or ``|``, as its header line says) and column names."""
+    try:
+        with source.open(encoding="utf-8-sig", errors="replace", newline="") as handle:
+            first = handle.readline(MAX_LINE_BYTES)
+    except OSError as exc:
+        raise InputError(source.name, exc.strerror or str(exc)) from None
+    if not first.strip():
+        raise InputError(source.name, "the file is empty: a CSV file of claim lines starts with its header", line=1)
+    delimiter = "\t" if source.suffix.lower() == ".tsv" else max(",;\t|", key=first.count)
+    return delimiter, next(csv.reader([first.rstrip("\r\n")], delimiter=delimiter))
+
+
+def _ragged(con: Any, source: Path, kind: str) -> InputError | None:
+    """Where DuckDB could not guess a CSV's dialect, the error of reading it strictly with its header's
+    columns (the line of a row with more or fewer fields than the header), if any."""
+    import duckdb
+
+    if kind != "csv":
+        return None
+    try:
+        con.execute(f"SELECT count(*) FROM {csv_reader(source)}").fetchone()
+    except duckdb.Error as exc:
+        return _input_error(source, kind, exc)
+    return None
+
+
+def csv_reader(source: Path) -> str:
+    """A strict reading of a CSV of claim lines: every column text, the header's columns and no guessing,
+    so that a row with more or fewer fields than the header is an error naming its line."""
+    delimiter, names = csv_header(source)
+    spec = ", ".join(f"{_string(name)}: 'VARCHAR'" for name in names)
+    return (f"read_csv({_literal(source)}, delim = {_string(delimiter)}, quote = '\"', escape = '\"', "
+            f"header = true, auto_detect = false, columns = {{{spec}}}, max_line_size = {MAX_LINE_BYTES})")
+
+
+def _string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _input_error(source: Path, kind: str, exc: BaseException) -> InputError:
+    """A DuckDB error reading the input as one line naming the file and, for a CSV, the line."""
+    message = str(exc)
+    if found := _CSV_LINE.search(message):
+        line = int(found.group(1))
+        if counts := _COLUMN_COUNT.search(message):
+            expected, seen = map(int, counts.groups())
+            return InputError(source.name, f"{'more' if seen > expected else 'fewer'} fields than the "
+                              f"{expected} columns of the header (a ragged row)", line=line)
+        return InputError(source.name, _first_line(exc), line=line)
+    return InputError(source.name, f"cannot read it as {kind.upper()} ({_first_line(exc)})")
+
+
 def check_columns(source: Path, present: list[str], columns: Columns) -> None:
     wanted = [columns.code, columns.date, *([columns.claim] if columns.claim else []), *columns.modifiers]
     missing = [c for c in wanted if c not in present]
@@ -146,9 +214,15 @@ def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
         f"SELECT n, d FROM (SELECT row_number() OVER () AS n, CAST({date} AS VARCHAR) AS d FROM src) "
         f"WHERE TRY_CAST(d AS DATE) IS NULL LIMIT 1").fetchone()
     where = {"line": row + 1} if kind == "csv" else {"row": row}
-    shown = "missing" if value is None or not str(value).strip() else f"{value!r} is not a date (YYYY-MM-DD)"
+    shown = "missing" if value is None or not str(value).strip() else f"{cut_value(value)} is not a date (YYYY-MM-DD)"
     raise InputError(source.name, f"{columns.date} {shown}; {count:,} such rows in all", field=columns.date,
                      **where)
+
+
+def cut_value(value: object) -> str:
+    """A value as messages show it: quoted, and cut after ``SHOWN_CHARS`` characters with its length."""
+    text = str(value)
+    return repr(text) if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]!r}... ({len(text):,} characters)"
 
 
 def _lines_sql(columns: Columns, source: Path, kind: str) -> str:
@@ -160,20 +234,21 @@ def _lines_sql(columns: Columns, source: Path, kind: str) -> str:
     split = f"string_split(trim(regexp_replace(upper(concat_ws(' ', {mods})), '[\\s,]+', ' ', 'g')), ' ')"
     if kind == "parquet":
         numbered, origin = "file_row_number + 1", f"read_parquet({_literal(source)}, file_row_number = true)"
-    else:
-        numbered, origin = "row_number() OVER ()", "src"
+    else:  # the physical line of the file: its header is line 1
+        numbered, origin = "row_number() OVER () + 1", "src"
     picks = ", ".join(f"NULLIF(mods[{n}], '') AS m{n}" for n in range(1, MODIFIERS + 1))
     claim = f"NULLIF(trim(CAST({_quoted(columns.claim)} AS VARCHAR)), '')" if columns.claim else "NULL"
-    code = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
+    whole = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
+    # (a code longer than any is echoed and named in messages cut: a results line need not repeat a huge cell)
+    code = f"CASE WHEN length({whole}) > {SHOWN_CHARS} THEN left({whole}, {SHOWN_CHARS}) || '...' ELSE {whole} END"
     return (f"SELECT line, claim_id, code, day, regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks} "
             f"FROM (SELECT {numbered} AS line, {claim} AS claim_id, coalesce({code}, '') AS code, "
             f"CAST(CAST({_quoted(columns.date)} AS VARCHAR) AS DATE) AS day, {split} AS mods FROM {origin})")
 
 
 def _run_with_progress(con: Any, sql: str, progress: Progress | None) -> None:
-    if progress is None:
-        con.execute(sql)
-        return
+    """Run ``sql`` in a worker thread, reporting progress; an interrupt here (Ctrl-C, or SIGTERM made an
+    exception) stops the query and waits for it before going on, so nothing is written after."""
     failure: list[BaseException] = []
 
     def run() -> None:
@@ -184,22 +259,30 @@ def _run_with_progress(con: Any, sql: str, progress: Progress | None) -> None:
 
     worker = threading.Thread(target=run)
     worker.start()
-    while worker.is_alive():
-        worker.join(0.2)
-        try:
-            done = con.query_progress()
-        except Exception:
-            done = -1
-        if done is not None and done >= 0:
-            progress(float(done))
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+            if progress is None:
+                continue
+            try:
+                done = con.query_progress()
+            except Exception:
+                done = -1
+            if done is not None and done >= 0:
+                progress(float(done))
+    except BaseException:
+        con.interrupt()
+        worker.join()
+        raise
     if failure:
         raise failure[0]
-    progress(100.0)
+    if progress is not None:
+        progress(100.0)
 
 
 def _summarise(con: Any, path: Path, kind: str) -> Summary:
     reader = f"read_parquet({_literal(path)})" if kind == "parquet" else \
-        f"read_csv({_literal(path)}, all_varchar = true, header = true)"
+        f"read_csv({_literal(path)}, all_varchar = true, header = true, max_line_size = {MAX_LINE_BYTES})"
     summary = Summary()
     lines, valid = con.execute(
         f"SELECT count(*), count(*) FILTER (WHERE status = 'valid') FROM {reader}").fetchone()

@@ -25,7 +25,7 @@ from ._layout import (
     SPAN_FIELDS,
 )
 from ._models import Record, Repair, Value
-from ._values import decode_cms_text, typed_row
+from ._values import check_texts, decode_cms_text, typed_row
 
 #: A record line: a code (procedures: five characters; modifiers: two characters after or before three
 #: blanks), a five-digit sequence number and a record id.
@@ -78,6 +78,8 @@ def looks_like_fixed_width(head: bytes) -> bool:
 
 def read_fixed_width(data: bytes, source: str) -> list[Record]:
     """Parse a whole fixed-width file; raise ``InputError`` naming the line on anything malformed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[1:400:2].count(0) > 100 or data[0:400:2].count(0) > 100:
+        raise InputError(source, "the file is UTF-16 text; CMS's code files are Windows-1252 (ANSI): save it as that")
     lines = decode_cms_text(data.rstrip(b"\x1a") if data.endswith(b"\x1a") else data).splitlines()  # DOS's Ctrl-Z
     count = len(lines)
     ended = not data or data.endswith((b"\n", b"\r", b"\x1a"))
@@ -129,8 +131,9 @@ def read_fixed_width(data: bytes, source: str) -> list[Record]:
                 number += 1
             else:
                 break
-        row: tuple[Value, ...] = (code, line[_SEQUENCE], record_id, " ".join(parts) or None,
-                                  line[_SHORT].strip() or None)
+        head = (code, line[_SEQUENCE], record_id, " ".join(parts) or None, line[_SHORT].strip() or None)
+        check_texts(head, code=code, source=source, line=first_line)
+        row: tuple[Value, ...] = head
         repairs = [] if stray is None else [stray]
         for start, end, first, cuts, typed in spans:
             text = line[start:end]

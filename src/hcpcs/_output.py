@@ -3,11 +3,11 @@ document), ``ndjson`` (one JSON record a line) and ``csv`` (one record a row, a 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from . import _csv
 
 FORMATS = ("table", "json", "ndjson", "csv")
 #: other names a form answers to
@@ -23,14 +23,10 @@ def ndjson_text(records: Iterable[Mapping[str, Any]]) -> str:
 
 
 def csv_text(records: Sequence[Mapping[str, Any]]) -> str:
-    """The records as CSV, their keys (in first-seen order) as the header; lists joined by spaces."""
+    """The records as CSV (formula text neutralised), their keys in first-seen order as the header; lists
+    joined by spaces."""
     columns = list(dict.fromkeys(key for record in records for key in record))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for record in records:
-        writer.writerow([_cell(record.get(column)) for column in columns])
-    return out.getvalue()
+    return _csv.csv_text(columns, ([_cell(record.get(column)) for column in columns] for record in records))
 
 
 def _cell(value: Any) -> str:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from typing import Any
 
+from ._csv import csv_text
 from ._models import SearchHit, SearchResult
 
 
@@ -47,12 +46,8 @@ def search_json(result: SearchResult) -> str:
 
 
 def search_csv(result: SearchResult) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("code", "short_description", "long_description", "status", "match"))
-    for h in result.hits:
-        writer.writerow((h.code, h.short_description or "", h.long_description, h.status, h.match))
-    return out.getvalue()
+    return csv_text(("code", "short_description", "long_description", "status", "match"),
+                    ((h.code, h.short_description or "", h.long_description, h.status, h.match) for h in result.hits))
 
 
 def highlighter(terms: tuple[str, ...]) -> re.Pattern[str] | None:

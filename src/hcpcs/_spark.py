@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._engines import Columns, Summary, check_columns, file_format
+from ._engines import SHOWN_CHARS, Columns, Summary, check_columns, cut_value, file_format
 from ._errors import InputError
 from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_rows
 
@@ -49,14 +49,17 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
     day = F.to_date(F.col(columns.date).cast("string"), "yyyy-MM-dd")
     bad = src.filter(day.isNull()).orderBy("__line").limit(1).collect()
     if bad:
-        raise InputError(source.name, f"{columns.date} {bad[0][columns.date]!r} is not a date (YYYY-MM-DD)",
+        raise InputError(source.name, f"{columns.date} {cut_value(bad[0][columns.date])} is not a date (YYYY-MM-DD)",
                          field=columns.date)
     mods = F.concat_ws(" ", *[F.col(m).cast("string") for m in columns.modifiers]) if columns.modifiers \
         else F.lit("")
     split = F.filter(F.split(F.upper(F.trim(mods)), r"[\s,]+"), lambda x: x != "")
-    code = F.coalesce(F.upper(F.trim(F.col(columns.code).cast("string"))), F.lit(""))
+    whole = F.coalesce(F.upper(F.trim(F.col(columns.code).cast("string"))), F.lit(""))
+    code = F.when(F.length(whole) > SHOWN_CHARS, F.concat(F.substring(whole, 1, SHOWN_CHARS), F.lit("..."))) \
+        .otherwise(whole)
+    first = 2 if kind == "csv" else 1  # a CSV's physical line (its header is line 1); a Parquet file's row
     lines = src.select(
-        F.row_number().over(Window.orderBy("__line")).alias("line"),
+        (F.row_number().over(Window.orderBy("__line")) + first - 1).alias("line"),
         (F.when(F.trim(F.col(columns.claim).cast("string")) != "", F.trim(F.col(columns.claim).cast("string")))
          if columns.claim else F.lit(None).cast("string")).alias("claim_id"),
         code.alias("code"), day.alias("day"), split.alias("mods"))

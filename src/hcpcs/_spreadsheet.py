@@ -20,6 +20,7 @@ from typing import Any
 from ._errors import InputError
 from ._layout import COLUMN_INDEX, CONTINUATION_IDS, FIELDS, FIRST_LINE_IDS, SPAN_COLUMNS, UNUSED_HEADERS, Field
 from ._models import Record, Repair, Value
+from ._safe_read import check_workbook
 from ._values import typed_row
 
 _HEADER_SCAN_ROWS = 50
@@ -79,6 +80,7 @@ def read_rows(data: bytes, source: str) -> list[list[Any]]:
     """Every row of the first sheet of an ``.xlsx`` or ``.xls`` file."""
     from python_calamine import CalamineWorkbook
 
+    check_workbook(data, source)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not book.sheet_names:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 
 from ._errors import InputError
@@ -47,11 +47,42 @@ _TYPED: tuple[tuple[int, Callable[[str], Value], str], ...] = tuple(
 )
 
 
+#: Each column's label, in ``COLUMNS`` order, for messages.
+_LABELS = tuple(label for f in FIELDS for label in f.labels)
+#: Control characters (NUL, bell, escape, ..., DEL and the C1 controls): no CMS text holds them. Tab, line
+#: ends and DOS's end-of-file mark (Ctrl-Z) are the file's, not a field's.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f\x7f-\x9f]")
+#: The most a spreadsheet cell holds (Excel): a text this long was cut by whatever wrote it, or was never
+#: a cell of CMS's.
+MAX_CELL = 32_767
+
+
+def check_texts(texts: Sequence[str | None], *, code: str, source: str, first: int = 0, line: int | None = None,
+                row: int | None = None) -> None:
+    """Refuse a field holding a control character, or as long as a spreadsheet cell can be: the value
+    would be stored wrong (``texts`` stands for the columns from ``COLUMNS[first]`` on)."""
+    joined = "".join(text for text in texts if text)
+    if len(joined) < MAX_CELL and not _CONTROL.search(joined):
+        return
+    for at, text in enumerate(texts):
+        if not text:
+            continue
+        label = _LABELS[first + at]
+        if found := _CONTROL.search(text):
+            raise InputError(source, f"control character U+{ord(found.group()):04X} in {code}'s {label}, at "
+                             f"character {found.start() + 1}: {text[:40]!r}", line=line, row=row, field=label)
+        if len(text) >= MAX_CELL:
+            raise InputError(source, f"{code}'s {label} is {len(text):,} characters, as long as a spreadsheet "
+                             f"cell can hold ({MAX_CELL:,}) or longer: cut, or not CMS's ({text[:40]!r}...)",
+                             line=line, row=row, field=label)
+
+
 def typed_row(texts: list[str], *, code: str, source: str, first: int = 0, line: int | None = None,
               row: int | None = None) -> tuple[tuple[Value, ...], list[Repair]]:
     """Stripped texts standing for the columns ``COLUMNS[first:first + len(texts)]`` as typed values:
     blanks as ``None``, dates and numbers parsed; with the repairs made to CMS's known slips (see
     ``repair``). ``InputError`` names the source, the line or row, and the field."""
+    check_texts(texts, code=code, source=source, first=first, line=line, row=row)
     repairs = repair(texts, code, first) if first <= _ASC_GROUP and first + len(texts) > _ASC_DATE else []
     values: list[Value] = [text or None for text in texts]
     for index, parse, label in _TYPED:

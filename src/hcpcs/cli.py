@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
+import signal
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -43,6 +46,39 @@ def handles_errors(func: F) -> F:
             _fail(str(exc), 1)
 
     return wrapper  # type: ignore[return-value]
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised where the program is, so that what it was doing is cleaned up as on Ctrl-C."""
+
+
+@contextlib.contextmanager
+def _interrupts(said: str) -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the command with one line (``said``) and exit 130 or 143, as a shell's
+    convention has it, after the code interrupted has cleaned up (whatever error the interrupted query
+    then raised)."""
+    received: list[int] = []
+
+    def interrupt(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt if signum == signal.SIGINT else _Terminated
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except BaseException:
+        if not received:
+            raise
+        how = "interrupted (Ctrl-C)" if received[0] == signal.SIGINT else "terminated (SIGTERM)"
+        click.echo(f"Error: {how}; {said}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # Out at once, cleaned up: the engine's own threads, stopped mid-query, may not survive the
+        # interpreter's shutdown.
+        os._exit(128 + received[0])
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _open(ctx: click.Context, *, readonly: bool) -> Any:
@@ -529,9 +565,9 @@ def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_col
     columns = Columns(code_column, date_column, claim_column or None, modifier_columns or ("modifiers",))
     target = output or path.with_name(path.stem + "-results.csv")
     console = Console(stderr=True)
-    with _open(ctx, readonly=True) as db, Progress(BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),
-                                                   console=console, transient=True,
-                                                   disable=quiet or not console.is_terminal) as bar:
+    with _interrupts(f"validation stopped: nothing written to {target}"), _open(ctx, readonly=True) as db, \
+            Progress(BarColumn(), TaskProgressColumn(), TimeElapsedColumn(), console=console, transient=True,
+                     disable=quiet or not console.is_terminal) as bar:
         task = bar.add_task("validating", total=100)
         summary = db.validate_file(path, target, engine=engine, columns=columns, ordered=ordered, echo=echo,
                                    progress=lambda done: bar.update(task, completed=done))

@@ -1,0 +1,219 @@
+"""Hostile files made at test time from CMS's real ones: what an attacker or a careless operator hands a load.
+
+Each maker writes its file into a folder and returns its path. Huge inputs are never written out: a zip
+member declaring 10 GB is a header that says so, and a far-away cell is one cell.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from .conftest import ANNUAL, CMS, member
+
+SHEET = CMS / "2020-04-anweb.xlsx"  # a code spreadsheet alone: the April 2020 release
+
+
+def text_2020() -> bytes:
+    return member(ANNUAL[2020], suffix=".txt")[1]
+
+
+def rezip(source: Path, target: Path, change: dict[str, bytes]) -> Path:
+    """A copy of the zip ``source`` with the members in ``change`` replaced."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, change.get(info.filename, old.read(info)))
+    return target
+
+
+def sheet_with(target: Path, extra_cells: bytes, *, into_row: bytes | None = None) -> Path:
+    """The April 2020 spreadsheet with ``extra_cells`` (a ``<row>`` or cells) added to its sheet."""
+    with zipfile.ZipFile(SHEET) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    if into_row is None:
+        xml = xml.replace(b"</sheetData>", extra_cells + b"</sheetData>")
+    else:
+        start = xml.index(into_row)
+        end = xml.index(b"</row>", start)
+        xml = xml[:end] + extra_cells + xml[end:]
+    return rezip(SHEET, target, {"xl/worksheets/sheet1.xml": xml})
+
+
+def far_cell(folder: Path, reference: str) -> Path:
+    row = "".join(c for c in reference if c.isdigit())
+    cell = f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+    return sheet_with(folder / f"HCPC2021_ANWEB_far_{reference}.xlsx", cell)
+
+
+def formula_description(folder: Path) -> Path:
+    """S9328's long description (column D of its row) replaced by a formula saved without its value."""
+    with zipfile.ZipFile(SHEET) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+        strings = archive.read("xl/sharedStrings.xml")
+    index = _shared_index(strings, b"S9328")
+    at = xml.index(f'<v>{index}</v>'.encode())
+    row_start = xml.rindex(b"<row ", 0, at)
+    cell_start = xml.index(b'<c r="D', row_start)
+    cell_end = xml.index(b"</c>", cell_start) + 4
+    reference = xml[cell_start + 6: xml.index(b'"', cell_start + 6)]
+    xml = xml[:cell_start] + b'<c r="' + reference + b'"><f>CONCATENATE("Home infusion", " pump")</f></c>' + \
+        xml[cell_end:]
+    return rezip(SHEET, folder / "HCPC2021_ANWEB_formula.xlsx", {"xl/worksheets/sheet1.xml": xml})
+
+
+def _shared_index(strings: bytes, text: bytes) -> int:
+    """The index in a shared strings table of the string ``text``."""
+    at = strings.index(b"<t>" + text + b"</t>")
+    return strings.count(b"<si>", 0, at) - 1
+
+
+def declared_huge(folder: Path, size: int = 10 * 1024**3) -> Path:
+    """A zip whose code file member declares ``size`` bytes (its header says so; its data is a few bytes)."""
+    buffer = io.BytesIO()
+    name = b"HCPC2021_ANWEB.txt"
+    payload = zlib.compress(b"\0" * 1024)[2:-4]
+    crc = zlib.crc32(b"")
+    zip64 = struct.pack("<HHQQ", 1, 16, size, len(payload))
+    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 45, 0, 8, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF, len(name),
+                        len(zip64))
+    buffer.write(local + name + zip64 + payload)
+    central_at = buffer.tell()
+    zip64c = struct.pack("<HHQQ", 1, 16, size, len(payload))
+    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 45, 45, 0, 8, 0, 0, crc, 0xFFFFFFFF, 0xFFFFFFFF,
+                          len(name), len(zip64c), 0, 0, 0, 0, 0)
+    buffer.write(central + name + zip64c)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, buffer.tell() - central_at, central_at, 0)
+    buffer.write(end)
+    path = folder / "2021-Alpha-Numeric-HCPCS-File.zip"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def zip_bomb(folder: Path) -> Path:
+    """A real zip bomb: 60 MB of zeros compressed 1,000 to 1 into 60 KB (written in pieces)."""
+    path = folder / "2021-Alpha-Numeric-HCPCS-File.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("HCPC2021_ANWEB.txt", "w", force_zip64=True) as out:
+        block = b"\0" * (1024 * 1024)
+        for _ in range(60):
+            out.write(block)
+    return path
+
+
+def with_flags(folder: Path, *, method: int | None = None, encrypted: bool = False) -> Path:
+    """The 2020 release zip with its code file's compression method or encryption flag changed in both
+    headers, as a zip made by a tool hcpcs cannot read would be."""
+    data = bytearray(ANNUAL[2020].read_bytes())
+    name = member(ANNUAL[2020], suffix=".txt")[0].encode()
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.index(signature)
+        while at >= 0:
+            name_at = at + (30 if signature == b"PK\x03\x04" else 46)
+            if data[name_at:name_at + len(name)] == name:
+                if method is not None:
+                    data[at + method_at:at + method_at + 2] = struct.pack("<H", method)
+                if encrypted:
+                    data[at + flags_at] |= 1
+            at = data.find(signature, at + 4)
+    path = folder / "2021-Alpha-Numeric-HCPCS-File.zip"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def bit_flips(folder: Path, seed: int, flips: int = 8) -> Path:
+    """The NOC zip with a few bits of its compressed data flipped."""
+    source = CMS / "2019-HCPCS-NOC-Codes.zip"
+    data = bytearray(source.read_bytes())
+    rng = random.Random(seed)
+    first = data.index(b"PK\x03\x04") + 30 + 64
+    last = data.index(b"PK\x01\x02") - 1
+    for _ in range(flips):
+        at = rng.randrange(first, last)
+        data[at] ^= 1 << rng.randrange(8)
+    path = folder / "2019-HCPCS-NOC-Codes.zip"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def cut_zip(folder: Path) -> Path:
+    """The 2020 release zip cut in half."""
+    data = ANNUAL[2020].read_bytes()
+    path = folder / "2021-Alpha-Numeric-HCPCS-File.zip"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+#: A formula that runs a program when a spreadsheet opens the CSV it is in (CSV injection).
+INJECTED = "=cmd|' /C calc'!A0"
+
+
+def formula_text(folder: Path) -> Path:
+    """The April 2020 spreadsheet with S9328's short description replaced by text that reads as a formula."""
+    with zipfile.ZipFile(SHEET) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    strings = strings.replace(b"<t>Hit pain imp pump diem</t>", f"<t>{INJECTED}</t>".encode(), 1)
+    return rezip(SHEET, folder / "HCPC2021_ANWEB.xlsx", {"xl/sharedStrings.xml": strings})
+
+
+def cut_at_line(folder: Path, seed: int) -> tuple[Path, str]:
+    """The 2020 code file cut after a line taken at random in its first nine tenths (the V codes, its last
+    hundredth, are past them), as ``HCPC2021_ANWEB.txt``; and the code of the last record kept."""
+    lines = text_2020().splitlines(keepends=True)
+    keep = random.Random(seed).randrange(len(lines) // 10, len(lines) * 9 // 10)
+    kept = lines[:keep]
+    while kept[-1][10:11] not in (b"3", b"7"):  # the last first-line record kept, for the test to name
+        kept.pop()
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(b"".join(lines[:keep]))
+    return path, kept[-1][:5].strip().decode()
+
+
+def cut_at_byte(folder: Path, seed: int) -> Path:
+    """The 2020 code file cut at a byte taken at random in its first nine tenths."""
+    data = text_2020()
+    at = random.Random(seed).randrange(len(data) // 10, len(data) * 9 // 10)
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(data[:at])
+    return path
+
+
+def sheet_cut_at_row(folder: Path, row: int) -> Path:
+    """The April 2020 spreadsheet with every row after ``row`` taken out."""
+    with zipfile.ZipFile(SHEET) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    start = xml.index(f'<row r="{row + 1}"'.encode())
+    end = xml.index(b"</sheetData>")
+    xml = xml[:start] + xml[end:]
+    return rezip(SHEET, folder / "HCPC2021_ANWEB_cut.xlsx", {"xl/worksheets/sheet1.xml": xml})
+
+
+def utf16_text(folder: Path) -> Path:
+    """The 2020 code file saved as UTF-16 (as a text editor's "Unicode" does)."""
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(text_2020().decode("cp1252").encode("utf-16"))
+    return path
+
+
+def text_with(folder: Path, bytes_in_s9328: bytes) -> Path:
+    """The 2020 code file with bytes written over S9328's long description, from its 30th character."""
+    data = text_2020()
+    at = data.index(b"S9328001003") + 11 + 29
+    path = folder / "HCPC2021_ANWEB.txt"
+    path.write_bytes(data[:at] + bytes_in_s9328 + data[at + len(bytes_in_s9328):])
+    return path
+
+
+def sheet_strings(folder: Path, old: bytes, new: bytes) -> Path:
+    """The April 2020 spreadsheet with a text in its shared strings replaced."""
+    with zipfile.ZipFile(SHEET) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    assert old in strings
+    return rezip(SHEET, folder / "HCPC2021_ANWEB.xlsx", {"xl/sharedStrings.xml": strings.replace(old, new, 1)})
+
+
+S9328_SHORT = b"<t>Hit pain imp pump diem</t>"
+S9328_LONG = b"<t>Home infusion therapy, implanted pump pain management infusion;"
