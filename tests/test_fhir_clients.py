@@ -110,7 +110,8 @@ def test_fhirclient_operations(smart: smart_client.FHIRClient) -> None:
 
 
 def test_fhirclient_search_and_read(smart: smart_client.FHIRClient) -> None:
-    [code_system] = CodeSystem.where(struct={"url": SYSTEM, "version": "2020-04"}).perform_resources(smart.server)
+    [code_system] = list(CodeSystem.where(struct={"url": SYSTEM, "version": "2020-04"})
+                         .perform_resources_iter(smart.server))
     assert code_system.version == "2020-04" and code_system.count == 7097
     assert {p.code for p in code_system.property} >= {"inactive", "coverage", "processing_note_text"}
     concept_map = ConceptMap.read("hcpcs-replaced-by", smart.server)
