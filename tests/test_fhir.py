@@ -8,6 +8,9 @@ spirit."""
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +21,7 @@ from click.testing import CliRunner
 
 from hcpcs.cli import cli
 
-from .conftest import LATEST, RELEASES
+from .conftest import LATEST, RELEASES, ROOT
 from .fhir_support import FHIR_JSON, SYSTEM, VALUE_SET, checked, get, issues, named, post, serving_fhir, valid
 
 Call = Callable[..., dict[str, Any]]
@@ -399,3 +402,23 @@ def test_export_the_code_system(all_loaded: Path, tmp_path: Path, base: str) -> 
     s9328 = next(c for c in resource["concept"] if c["code"] == "S9328")
     assert s9328["designation"][0]["value"] == "Hit pain imp pump diem"
     assert {"code": "coverage", "valueCode": "I"} in s9328["property"]
+
+
+def test_the_readme_fhir_examples(base: str) -> None:
+    """The README's ``curl`` transcripts of FHIR calls, run against the live server: each answer (one line of
+    JSON) matches what the README shows, its lines joined, ``...`` standing for any text."""
+    root = base.removesuffix("/fhir")
+    examples = []
+    for block in re.findall(r"^```\n(.*?)^```", (ROOT / "README.md").read_text(), flags=re.S | re.M):
+        for command, shown in re.findall(r"^\$ (curl .*?/fhir/.*?)\n((?:[^$].*\n?)*)", block, flags=re.M):
+            examples.append((command, shown))
+    assert len(examples) >= 2
+    for command, shown in examples:
+        lines = shown.splitlines()
+        while command.endswith("\\"):
+            command = command[:-1] + " " + lines.pop(0).strip()
+        args = shlex.split(command.replace("http://127.0.0.1:8000", root))
+        out = subprocess.run(args, capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+        expected = " ".join(line.strip() for line in lines)
+        pattern = ".*".join(re.escape(part) for part in expected.split("...")) + r"\Z"
+        assert re.match(pattern, out), (command, out[:500])

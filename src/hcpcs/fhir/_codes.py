@@ -341,7 +341,7 @@ def code_system(db: Hcpcs, *, version: str | None = None, complete: bool = False
         "status": "active", "experimental": False, "date": rel.effective_date.isoformat(),
         "publisher": "Centers for Medicare & Medicaid Services (CMS)",
         "description": "CMS's HCPCS Level II code set, release " + rel.id + ", as loaded by hcpcs.",
-        "caseSensitive": False, "valueSet": VALUE_SET, "hierarchyMeaning": "is-a", "compositional": False,
+        "caseSensitive": False, "valueSet": VALUE_SET, "compositional": False,
         "versionNeeded": False, "content": "complete" if complete else "not-present",
         "count": rel.procedure_count + rel.modifier_count,
         "property": [{"code": name, "uri": f"{SYSTEM}#{name}", "description": description, "type": kind}

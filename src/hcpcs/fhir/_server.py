@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .._api import Hcpcs
 from .._errors import CodeError, HcpcsError, NotFound, StoreError
-from ._codes import code_system, lookup, subsumes, validate_code
+from ._codes import PROPERTIES, code_system, lookup, subsumes, validate_code
 from ._common import (
     CODE_SYSTEM_ID,
     FHIR_VERSION,
@@ -229,7 +229,7 @@ def terminology_capabilities(db: Hcpcs, base: str) -> dict[str, Any]:
         "codeSearch": "all",
         "codeSystem": [{"uri": SYSTEM, "version": [
             {"code": r.id, "isDefault": r.id == latest, "compositional": False, "language": ["en"],
-             "property": ["inactive", "added", "effective", "terminated"]} for r in db.releases()],
+             "property": [code for code, _, _ in PROPERTIES]} for r in db.releases()],
             "subsumption": False}],
         "expansion": {"hierarchical": False, "paging": True, "incomplete": False,
                       "parameter": [{"name": name} for name in (

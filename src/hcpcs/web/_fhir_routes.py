@@ -112,17 +112,17 @@ def fhir_router(database: Callable[[], Hcpcs]) -> APIRouter:
     async def answer(request: Request) -> Response:
         path = request.url.path.removeprefix("/fhir").strip("/")
         base = str(request.base_url).rstrip("/") + "/fhir"
+        key = None
         try:
             _check_format(request)
-            inputs, body = await _inputs(request)
             raw = await request.body() if request.method == "POST" else b""
-            key = None
-            if len(raw) <= _CACHED_BODY and path != "":
-                key = (request.method, path, str(request.url.query), raw,
-                       request.headers.get("content-type", ""), base, database().data_version())
-                if key in memo:
-                    status, content = memo[key]
-                    return Response(content, status_code=status, media_type=FHIR_MEDIA)
+            if len(raw) <= _CACHED_BODY and path:  # the same request again: its answer, unless the data changed
+                key = (request.method, path, request.url.query, raw, request.headers.get("content-type", ""), base,
+                       database().data_version())
+                hit = memo.get(key)
+                if hit is not None:
+                    return Response(hit[1], status_code=hit[0], media_type=FHIR_MEDIA)
+            inputs, body = await _inputs(request)
             if path.endswith(_QUICK):
                 status, content = compute(request.method, path, inputs, body, base)
             else:
