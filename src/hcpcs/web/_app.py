@@ -16,6 +16,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Mount
 
 from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
@@ -26,7 +27,7 @@ from .._layout import FIELDS
 from .._page import to_json
 from .._results import search_dict
 from . import _pages
-from ._fhir_routes import FHIR_MEDIA, fhir_router
+from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._models import (
     CodeOut,
     DiffOut,
@@ -260,7 +261,9 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         kind = "text/javascript" if name.endswith(".js") else "text/css"
         return Response(body, media_type=kind, headers={"Cache-Control": "public, max-age=3600"})
 
-    app.include_router(fhir_router(handles.get))
+    fhir_endpoint = FhirEndpoint(handles.get)
+    app.router.routes.insert(0, Mount("/fhir", app=fhir_endpoint))  # FHIR's fast path, ahead of every route
+    app.include_router(fhir_router(fhir_endpoint))  # the same answers, as OpenAPI documents them; POST /fhir
 
     return app
 

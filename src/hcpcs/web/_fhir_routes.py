@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 from .. import fhir
 from .._api import Hcpcs
@@ -36,7 +37,8 @@ _QUICK = ("$lookup", "$validate-code", "$subsumes", "$translate")
 _JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})
 _MAX_BODY = 5_000_000
 _CACHED_BODY = 16_384
-_CACHE_SIZE = 4096
+_CACHED_ANSWER = 65_536  # larger answers (a big page of an expansion) are worked out again each time
+_CACHE_SIZE = 2048  # at most 2,048 x (16 KB + 64 KB), about 160 MB a worker; a few MB in practice
 
 
 class _Refused(Exception):
@@ -90,12 +92,21 @@ def fhir_json(resource: dict[str, Any], status: int = 200, headers: dict[str, st
                     headers=headers)
 
 
-def fhir_router(database: Callable[[], Hcpcs]) -> APIRouter:
-    """The ``/fhir`` routes over the read-only handle ``database()`` gives the calling thread."""
-    router = APIRouter(prefix="/fhir", tags=["fhir"])
+class FhirEndpoint:
+    """Answers every FHIR request: as the endpoint of the documented routes, and as an ASGI app mounted at
+    ``/fhir`` ahead of the app's route table (the fast path: no walk through every route, no dependency
+    solving). Repeated requests are answered from a per-process cache keyed by SQLite's data_version."""
 
-    def compute(method: str, path: str, inputs: fhir.Inputs, body: Any, base: str) -> tuple[int, bytes]:
-        db = database()
+    def __init__(self, database: Callable[[], Hcpcs]) -> None:
+        self.database = database
+        self.memo: dict[tuple[Any, ...], tuple[int, bytes]] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.answer(Request(scope, receive))
+        await response(scope, receive, send)
+
+    def compute(self, method: str, path: str, inputs: fhir.Inputs, body: Any, base: str) -> tuple[int, bytes]:
+        db = self.database()
         if body is not None and path == "":
             status, resource = 200, fhir.batch(db, body, base)
         else:
@@ -106,10 +117,7 @@ def fhir_router(database: Callable[[], Hcpcs]) -> APIRouter:
             status, resource = fhir.handle(db, method, path, inputs, base)
         return status, json.dumps(resource, ensure_ascii=False).encode()
 
-    #: answers by request and SQLite's data_version (a load by another process empties it in effect)
-    memo: dict[tuple[Any, ...], tuple[int, bytes]] = {}
-
-    async def answer(request: Request) -> Response:
+    async def answer(self, request: Request) -> Response:
         path = request.url.path.removeprefix("/fhir").strip("/")
         base = str(request.base_url).rstrip("/") + "/fhir"
         key = None
@@ -118,24 +126,30 @@ def fhir_router(database: Callable[[], Hcpcs]) -> APIRouter:
             raw = await request.body() if request.method == "POST" else b""
             if len(raw) <= _CACHED_BODY and path:  # the same request again: its answer, unless the data changed
                 key = (request.method, path, request.url.query, raw, request.headers.get("content-type", ""), base,
-                       database().data_version())
-                hit = memo.get(key)
+                       self.database().data_version())
+                hit = self.memo.get(key)
                 if hit is not None:
                     return Response(hit[1], status_code=hit[0], media_type=FHIR_MEDIA)
             inputs, body = await _inputs(request)
             if path.endswith(_QUICK):
-                status, content = compute(request.method, path, inputs, body, base)
+                status, content = self.compute(request.method, path, inputs, body, base)
             else:
-                status, content = await run_in_threadpool(compute, request.method, path, inputs, body, base)
+                status, content = await run_in_threadpool(self.compute, request.method, path, inputs, body, base)
         except _Refused as exc:
             return fhir_json(fhir.outcome(str(exc), exc.issue), exc.status)
         except fhir.FhirError as exc:
             return fhir_json(fhir.outcome(str(exc), exc.issue), exc.status)
-        if key is not None:
-            if len(memo) >= _CACHE_SIZE:
-                memo.clear()
-            memo[key] = (status, content)
+        if key is not None and status < 500 and len(content) <= _CACHED_ANSWER:
+            if len(self.memo) >= _CACHE_SIZE:
+                self.memo.clear()
+            self.memo[key] = (status, content)
         return Response(content, status_code=status, media_type=FHIR_MEDIA)
+
+
+def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
+    """The ``/fhir`` routes, as OpenAPI documents them, each answered by ``endpoint``."""
+    router = APIRouter(prefix="/fhir", tags=["fhir"])
+    answer = endpoint.answer
 
     def add(path: str, methods: list[str], summary: str) -> None:
         for method in methods:
