@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import weakref
 from typing import Any
 
 from .. import _codetables
 from .._api import Hcpcs
+from .._codes import parse_code
 from .._errors import CodeError, NotFound, UsageError
 from .._layout import FIELDS
 from .._models import Code
@@ -206,6 +208,9 @@ def judge(db: Hcpcs, coding: dict[str, Any], where: str, inputs: Inputs, *, defa
         verdict.fail("error", "invalid", str(exc), "vs-invalid", f"{where}.version")
         return verdict
     date = inputs.text("date")
+    display = coding.get("display")
+    if not date and _valid_at_a_glance(db, verdict, code, version, display):
+        return verdict
     try:
         found = find(db, code, version, date)
     except FhirError as exc:
@@ -239,13 +244,47 @@ def judge(db: Hcpcs, coding: dict[str, Any], where: str, inputs: Inputs, *, defa
     for hint in found.hindsight:
         verdict.fail("warning", "business-rule", f"{found.code} was in effect by release {found.release.id}, but "
                      f"{hint}", "code-comment", f"{where}.code")
-    display = coding.get("display")
     if isinstance(display, str) and display.strip() and not _same_display(display, found):
         lenient = inputs.flag("lenient-display-validation")
         text = (f"Wrong Display Name '{display}' for {SYSTEM}#{found.code}: should be '{found.long_description}'"
                 + (f" (or the short description '{found.short_description}')" if found.short_description else ""))
         verdict.fail("warning" if lenient else "error", "invalid", text, "invalid-display", f"{where}.display")
     return verdict
+
+
+#: Per database handle, by the version asked for and data_version: the release's id and its codes (display,
+#: inactive), for ``_valid_at_a_glance``.
+_INDEXES: weakref.WeakKeyDictionary[Hcpcs, dict[tuple[str | None, int], tuple[str, dict[str, tuple[str, bool]]]]] \
+    = weakref.WeakKeyDictionary()
+
+
+def _valid_at_a_glance(db: Hcpcs, verdict: Verdict, code: str, version: str | None, display: Any) -> bool:
+    """The common case without decoding the whole code: an active code of the release, with no display or its
+    long description. Fills ``verdict`` and says so; anything else is left to the full check."""
+    try:
+        wanted = parse_code(code)
+    except CodeError:
+        return False
+    per_version = _INDEXES.setdefault(db, {})
+    key = (version, db.data_version())
+    known = per_version.get(key)
+    if known is None:
+        try:
+            rel = release(db, version)
+        except FhirError:
+            return False
+        if len(per_version) >= 16:
+            per_version.clear()
+        known = per_version[key] = (rel.id, {c: (text, inactive) for c, text, inactive in db.listing(rel.id)})
+    release_id, index = known
+    found = index.get(wanted)
+    if found is None or found[1]:
+        return False
+    if isinstance(display, str) and display.strip() and " ".join(display.split()).casefold() != " ".join(
+            found[0].split()).casefold():
+        return False
+    verdict.code, verdict.version, verdict.display = wanted, release_id, found[0]
+    return True
 
 
 def validate_code(db: Hcpcs, inputs: Inputs, *, value_set: bool = False, url: str | None = None) -> dict[str, Any]:
