@@ -182,10 +182,13 @@ class Verdict:
         self.issues.append(issue(severity, code, text, tx_type, where))
 
 
+def _plain(text: str | None) -> str:
+    """A display as compared: blanks collapsed, case folded."""
+    return " ".join((text or "").split()).casefold()
+
+
 def _same_display(given: str, found: Code) -> bool:
-    def norm(text: str | None) -> str:
-        return " ".join((text or "").split()).casefold()
-    return norm(given) in (norm(found.long_description), norm(found.short_description))
+    return _plain(given) in (_plain(found.long_description), _plain(found.short_description))
 
 
 def judge(db: Hcpcs, coding: dict[str, Any], where: str, inputs: Inputs, *, default_version: str | None = None,
@@ -280,8 +283,7 @@ def _valid_at_a_glance(db: Hcpcs, verdict: Verdict, code: str, version: str | No
     found = index.get(wanted)
     if found is None or found[1]:
         return False
-    if isinstance(display, str) and display.strip() and " ".join(display.split()).casefold() != " ".join(
-            found[0].split()).casefold():
+    if isinstance(display, str) and display.strip() and _plain(display) != _plain(found[0]):
         return False
     verdict.code, verdict.version, verdict.display = wanted, release_id, found[0]
     return True
