@@ -1,14 +1,19 @@
-"""HTTP throughput: wrk against ``hcpcs serve`` and against Datasette serving the same SQLite file, in the
-same run with the same connection counts: a code lookup and a full-text search on each.
+"""HTTP throughput: wrk against ``hcpcs serve`` and, on the same SQLite file, Datasette and a naive peer, in the
+same run with the same connection counts: a code lookup, FHIR ``$lookup`` (GET) and ``$validate-code`` (POST of
+a Parameters resource), and a full-text search on each.
 
     python bench/serve.py [--duration 10] [--connections 50] [--workers 2]
     python bench/serve.py --pages [--connections 20]
 
 
-hcpcs: GET /api/codes/S9328 and GET /api/search?q=infusion+pain. Datasette (immutable mode, its fastest):
-the row endpoint /hcpcs/records/2020-10,S9328.json and the table search /hcpcs/search.json?_search=....
-Targets: the code lookup at least 2x Datasette's requests/s; at least 3,000 requests/s with p99 under
-20 ms at 50 connections on this 2-core machine.
+hcpcs: GET /api/codes/S9328, GET /fhir/CodeSystem/$lookup?code=S9328, POST /fhir/CodeSystem/$validate-code
+and GET /api/search?q=infusion+pain. Datasette (immutable mode, its fastest): the row endpoint
+/hcpcs/records/2020-10,S9328.json and the table search /hcpcs/search.json?_search=.... The FHIR operations'
+peer is ``bench/naive_tx.py``: a bare SQLite read of the code behind the same HTTP stack (uvicorn, Starlette),
+the same workers, GET and POST alike; ``$validate every code`` POSTs each code of the latest release in turn,
+more than hcpcs's answer cache holds, so each answer is worked out. Targets: the code lookup at least 2x
+Datasette's requests/s; at least 3,000 requests/s with p99 under 20 ms at 50 connections on this 2-core
+machine; the two FHIR operations at least 5,000 requests/s with p99 under 20 ms.
 
 ``--pages``: every HTML page (search with results, code, history, diff, releases, docs, a missing code's
 error page): its size (target under 100 KB) and requests/s with p99 at 20 connections (target under 50 ms),
@@ -18,6 +23,7 @@ beside Datasette's HTML pages for the same row and the same search.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -44,10 +50,28 @@ def wait(url: str) -> None:
     raise SystemExit(f"no answer from {url}")
 
 
-def wrk(url: str, connections: int, duration: int) -> tuple[float, float]:
-    """Requests per second and the p99 latency in ms."""
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
-                         capture_output=True, text=True, check=True).stdout
+def validate_body(code: str) -> str:
+    """A $validate-code request: a Parameters resource, POSTed as HAPI's remote terminology support does."""
+    return json.dumps({"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"},
+        {"name": "code", "valueCode": code}]})
+
+
+def wrk(url: str, connections: int, duration: int, body: str | list[str] | None = None) -> tuple[float, float]:
+    """Requests per second and the p99 latency in ms; with ``body``, each request POSTs it as FHIR JSON (with a
+    list, each request the next body of the list, in turn)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if body is not None:
+            script.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/fhir+json"\n')
+        if isinstance(body, str):
+            script.write(f"wrk.body = {json.dumps(body)}\n")
+        elif body is not None:
+            script.write("bodies = {" + ",".join(json.dumps(b) for b in body) + "}\ni = 0\n"
+                         "request = function()\n  i = i % #bodies + 1\n"
+                         "  return wrk.format(nil, nil, nil, bodies[i])\nend\n")
+        script.flush()
+        out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", script.name,
+                              url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -103,6 +127,7 @@ def main() -> None:
         db = Path(folder) / "hcpcs.sqlite"
         with open_db(db) as handle:
             handle.load([CMS])
+            every_code = [validate_body(code) for code, _, _ in handle.listing()]
         ours_port, theirs_port = free_port(), free_port()
         env = {**os.environ, "HCPCS_DB": str(db)}
         ours = subprocess.Popen([sys.executable, "-m", "hcpcs", "serve", "--port", str(ours_port), "--workers",
@@ -110,31 +135,46 @@ def main() -> None:
         theirs = subprocess.Popen([sys.executable, "-m", "datasette", "serve", "-i", str(db), "--port",
                                    str(theirs_port), "--setting", "num_sql_threads", "4"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        naive_port = free_port()
+        naive = subprocess.Popen([sys.executable, "-m", "uvicorn", "naive_tx:app", "--port", str(naive_port),
+                                  "--workers", str(args.workers), "--log-level", "warning", "--no-access-log"],
+                                 env=env, cwd=Path(__file__).parent, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
         try:
             base, other = f"http://127.0.0.1:{ours_port}", f"http://127.0.0.1:{theirs_port}"
-            pairs = {
-                "code lookup": (f"{base}/api/codes/S9328", f"{other}/hcpcs/records/2020-10,S9328.json"),
-                "full-text search": (f"{base}/api/search?q=infusion+pain",
-                                     f"{other}/hcpcs/search.json?_search=infusion+pain&_size=20"),
+            bare = f"http://127.0.0.1:{naive_port}"
+            validate = validate_body("S9328")
+            pairs: dict[str, tuple[str, str | list[str] | None, str, str | list[str] | None]] = {
+                "code lookup": (f"{base}/api/codes/S9328", None, f"{other}/hcpcs/records/2020-10,S9328.json", None),
+                "FHIR $lookup": (f"{base}/fhir/CodeSystem/$lookup?code=S9328", None, f"{bare}/lookup?code=S9328",
+                                 None),
+                "FHIR $validate POST": (f"{base}/fhir/CodeSystem/$validate-code", validate, f"{bare}/validate",
+                                        validate),
+                # every code of the release in turn: more than the answer cache holds, so each is worked out
+                "$validate every code": (f"{base}/fhir/CodeSystem/$validate-code", every_code, f"{bare}/validate",
+                                         every_code),
+                "full-text search": (f"{base}/api/search?q=infusion+pain", None,
+                                     f"{other}/hcpcs/search.json?_search=infusion+pain&_size=20", None),
             }
-            for a, b in pairs.values():
-                wait(a)
-                wait(b)
+            for a, body, b, peer_body in pairs.values():
+                wait(a if body is None else f"{base}/fhir/metadata")
+                wait(b if peer_body is None else f"{bare}/lookup?code=S9328")
             if args.pages:
                 pages(base, other, args.connections, args.duration)
                 return
             print(f"wrk -t2 -c{args.connections} -d{args.duration}s; hcpcs serve --workers {args.workers}; "
-                  f"datasette -i (immutable)")
-            for a, b in pairs.values():  # warm both servers: connections opened, caches filled
-                wrk(a, args.connections, 2)
-                wrk(b, args.connections, 2)
-            for name, (a, b) in pairs.items():
-                rate_a, p99_a = wrk(a, args.connections, args.duration)
-                rate_b, p99_b = wrk(b, args.connections, args.duration)
-                print(f"{name:17} hcpcs {rate_a:8.0f} req/s p99 {p99_a:6.1f} ms | datasette {rate_b:8.0f} req/s "
+                  f"datasette -i (immutable); naive: a bare SQLite read on uvicorn --workers {args.workers}")
+            for a, body, b, peer_body in pairs.values():  # warm both servers: connections opened, caches filled
+                wrk(a, args.connections, 2, body)
+                wrk(b, args.connections, 2, peer_body)
+            for name, (a, body, b, peer_body) in pairs.items():
+                rate_a, p99_a = wrk(a, args.connections, args.duration, body)
+                rate_b, p99_b = wrk(b, args.connections, args.duration, peer_body)
+                peer = "naive" if b.startswith(bare) else "datasette"
+                print(f"{name:20} hcpcs {rate_a:8.0f} req/s p99 {p99_a:6.1f} ms | {peer:9} {rate_b:8.0f} req/s "
                       f"p99 {p99_b:6.1f} ms | ratio {rate_a / rate_b:5.2f}x")
         finally:
-            for process in (ours, theirs):
+            for process in (ours, theirs, naive):
                 process.terminate()
                 process.wait(timeout=10)
 

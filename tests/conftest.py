@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import socket
+import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 import hcpcs
@@ -74,3 +80,27 @@ def annual_2020(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db(all_loaded: Path) -> Iterator[hcpcs.Hcpcs]:
     with hcpcs.open(all_loaded, readonly=True) as handle:
         yield handle
+
+
+@contextmanager
+def serving(db: Path) -> Iterator[str]:
+    """``hcpcs serve`` over ``db`` in its own process on a free loopback port: yields its root URL."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "HCPCS_DB"}
+    process = subprocess.Popen([sys.executable, "-m", "hcpcs", "serve", "--db", str(db), "--port", str(port)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(url + "/api/releases", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("hcpcs serve did not start: " + (process.stdout.read(2000) if process.stdout else b"")
+                               .decode(errors="replace"))
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -221,6 +221,14 @@ class HandleBase:
                  r["termination_date"] is not None and r["termination_date"] < day.isoformat())
                 for r in self._store.code_list(rel.id, active_on)]
 
+    def crosswalk(self, release: str | None = None) -> list[tuple[str, str, dt.date | None, tuple[str, ...]]]:
+        """CMS's cross references of a release (the latest by default), in code order: (code, long description,
+        termination date, the codes to use in its place) for every code that names one."""
+        rel = self.release(release)
+        return [(r["code"], r["long_description"] or "",
+                 dt.date.fromisoformat(r["termination_date"]) if r["termination_date"] else None,
+                 field_values(r, "cross_reference")) for r in self._store.crosswalk(rel.id)]
+
     def _code(self, row: Row, release: Release, *, as_of: dt.date | None = None) -> Code:
         store = self._store
         note_number = row["processing_note"]

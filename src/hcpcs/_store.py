@@ -686,6 +686,15 @@ class Store:
             f"SELECT code, long_description, termination_date FROM records WHERE release_id = ?{where} "
             "ORDER BY code", parameters).fetchall()
 
+    def crosswalk(self, release_id: str) -> list[Row]:
+        """Code, long description, termination date and cross reference codes of every record of a release
+        that names a cross reference, in code order."""
+        columns = FIELDS_BY_NAME["cross_reference"].columns
+        named = " OR ".join(f"coalesce({c}, '') <> ''" for c in columns)
+        return self.db.execute(
+            f"SELECT code, long_description, termination_date, {', '.join(columns)} FROM records "
+            f"WHERE release_id = ? AND ({named}) ORDER BY code", (release_id,)).fetchall()
+
     def releases_with(self, code: str) -> list[str]:
         rows = self.db.execute("SELECT release_id FROM records WHERE code = ? ORDER BY release_id", (code,))
         return [r["release_id"] for r in rows]

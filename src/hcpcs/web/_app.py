@@ -16,6 +16,7 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Mount
 
 from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
@@ -27,6 +28,7 @@ from .._page import to_json
 from .._results import search_dict
 from . import _docs, _pages, _search_page
 from ._error_pages import error_page, status_of, wants_page
+from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._headers import SecurityHeaders
 from ._models import (
     CodeOut,
@@ -45,13 +47,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorEnvelope, "description": "No such code, release or page"},
     422: {"model": ErrorEnvelope, "description": "A parameter of the wrong type"},
     500: {"model": ErrorEnvelope, "description": "A fault in hcpcs"},
-}
-FHIR_JSON = "application/fhir+json"
-FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": text, "content": {FHIR_JSON: {"schema": {"type": "object"}}}}
-    for status, text in ((200, "A FHIR resource"), (400, "OperationOutcome: a malformed request"),
-                         (404, "OperationOutcome: no such code, release or resource"),
-                         (503, "OperationOutcome: the database cannot be used"))
 }
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many results to skip")]
 RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
@@ -106,7 +101,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         if request.url.path.startswith("/fhir"):
             issue = getattr(exc, "issue", "not-found" if isinstance(exc, NotFound) else "invalid")
             status = getattr(exc, "status", status_of(exc)[0])
-            return JSONResponse(fhir.outcome(str(exc), issue), status_code=status, media_type=FHIR_JSON)
+            return JSONResponse(fhir.outcome(str(exc), issue), status_code=status, media_type=FHIR_MEDIA)
         status, kind = status_of(exc)
         if wants_page(request):
             suggestions = exc.suggestions if isinstance(exc, NotFound) else ()
@@ -117,7 +112,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         if request.url.path.startswith("/fhir"):
-            return JSONResponse(fhir.outcome(problems), status_code=400, media_type=FHIR_JSON)
+            return JSONResponse(fhir.outcome(problems), status_code=400, media_type=FHIR_MEDIA)
         if wants_page(request):
             return HTMLResponse(error_page(422, problems), status_code=422)
         return _error(422, "invalid_parameter", problems)
@@ -126,7 +121,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/fhir"):
             return JSONResponse(fhir.outcome(str(exc.detail), "not-found"), status_code=exc.status_code,
-                                media_type=FHIR_JSON, headers=dict(exc.headers) if exc.headers else None)
+                                media_type=FHIR_MEDIA, headers=dict(exc.headers) if exc.headers else None)
         if wants_page(request):
             missing = f"There is no page at {request.url.path}."
             message = missing if exc.status_code == 404 else str(exc.detail)
@@ -310,47 +305,9 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         return Response(_docs.asset(name), media_type=_docs.ASSETS[name],
                         headers={"Cache-Control": "public, max-age=86400"})
 
-    # -- FHIR ------------------------------------------------------------------------------------------
-
-    def fhir_json(resource: dict[str, Any], status: int = 200) -> Response:
-        return JSONResponse(resource, status_code=status, media_type=FHIR_JSON)
-
-    @app.get("/fhir/metadata", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_metadata(request: Request, mode: str | None = None) -> Response:
-        """The CapabilityStatement, or with ``mode=terminology`` the TerminologyCapabilities."""
-        if mode == "terminology":
-            return fhir_json(fhir.terminology_capabilities(handles.get()))
-        return fhir_json(fhir.capability_statement(str(request.base_url) + "fhir"))
-
-    @app.get("/fhir/CodeSystem/$lookup", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_lookup(code: str | None = None, system: str | None = None, version: str | None = None,
-                    date: str | None = None) -> Response:
-        """``$lookup``: display, short description, and every decoded field as a property."""
-        return fhir_json(fhir.lookup(handles.get(), code, system=system, version=version, date=date))
-
-    @app.get("/fhir/CodeSystem/$validate-code", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_validate(code: str | None = None, system: str | None = None, url: str | None = None,
-                      version: str | None = None, date: str | None = None, display: str | None = None) -> Response:
-        """``$validate-code``, with ``date`` for a date of service."""
-        return fhir_json(fhir.validate_code(handles.get(), code, system=system or url, version=version, date=date,
-                                            display=display))
-
-    @app.get("/fhir/ValueSet/$expand", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_expand(url: str | None = None, filter: str | None = None,
-                    count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Offset = 0,
-                    activeOnly: bool = False, date: str | None = None,
-                    version: str | None = None) -> Response:
-        """``$expand`` of the implicit value set of all codes: ``filter``, paging, ``activeOnly``, ``date``."""
-        return fhir_json(fhir.expand(handles.get(), url=url, filter=filter, count=count, offset=offset,
-                                     active_only=activeOnly, date=date, version=version))
-
-    @app.get("/fhir/CodeSystem/{resource_id}", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_code_system(resource_id: str, version: str | None = None) -> Response:
-        """Read the CodeSystem (its metadata; ``hcpcs export fhir`` writes every concept)."""
-        if resource_id != fhir.CODE_SYSTEM_ID:
-            raise fhir.FhirError(f"no CodeSystem {resource_id!r}: this server holds {fhir.CODE_SYSTEM_ID!r}",
-                                 issue="not-found", status=404)
-        return fhir_json(fhir.code_system(handles.get(), version=version))
+    fhir_endpoint = FhirEndpoint(handles.get)
+    app.router.routes.insert(0, Mount("/fhir", app=fhir_endpoint))  # FHIR's fast path, ahead of every route
+    app.include_router(fhir_router(fhir_endpoint))  # the same answers, as OpenAPI documents them; POST /fhir
 
     return app
 
