@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from ._codes import codes_named_in, parse_code
 from ._codetables import BUILTIN_YEAR, CodeTables, Decoder, builtin, preference
+from ._drug_models import CodeDrugs
 from ._errors import NotFound, UsageError
 from ._layout import FIELDS, FIELDS_BY_NAME
 from ._models import Code, Coded, Correction, RelatedCode, Release, ReportEntry, SourceFile
@@ -281,7 +282,15 @@ class HandleBase:
             meanings={column: found for f in _CODED for column in f.columns
                       if row[column] and (found := decoder.meaning(f.code_table, str(row[column])))},
             definitions=decoder.definitions(),
+            drugs=_drugs(store, row["code"], as_of or release.effective_date),
         )
+
+
+def _drugs(store: Store, code: str, day: dt.date) -> CodeDrugs | None:
+    from ._api_drugs import code_drugs  # the drug part stands on this module
+
+    found = code_drugs(store, code, day)
+    return None if found.empty else found
 
 
 def parse_day(value: dt.date | str, what: str) -> dt.date:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._layout import COLUMN_INDEX, COLUMNS
+
+if TYPE_CHECKING:
+    from ._drug_models import CodeDrugs
 
 Value = str | int | dt.date | None
 Role = Literal[
     "codes", "codes_spreadsheet", "processing_notes", "noc", "transactions", "record_layout",
-    "corrections", "readme", "archive",
+    "corrections", "readme", "archive", "ndc_crosswalk", "payment_limits",
 ]
 
 
@@ -262,6 +265,8 @@ class Code:
     noc_note: str | None = None
     #: for an as-of date before the first loaded release: that the earliest release answers for it
     as_of_note: str | None = None
+    #: CMS's drug files on the page's date: the NDC packages billed under the code, its payment limit
+    drugs: CodeDrugs | None = None
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:

@@ -119,7 +119,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
         for r in report.releases:
             table.add_row(r.release_id, r.status, f"{r.procedure_count:,}", f"{r.modifier_count:,}",
                           str(r.disagreement_count), str(r.repair_count), r.id_source)
-        Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
+        if report.releases:
+            Console(width=max(Console().width, 100)).print(table)  # every header whole, even at 80 columns
         for r in report.releases:
             said = []
             if r.disagreement_count:
@@ -136,6 +137,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
             click.echo(f"transaction report of {release_id}: {count:,} entries, {status}")
         for year, fields, status in report.layouts:
             click.echo(f"record layout {year}: {fields} fields, {status}")
+        for what, quarter, rows, status in report.drug_files:
+            click.echo(f"{what} {quarter}: {rows:,} rows, {status}")
         _echo_files(report.files)
         for warning in report.warnings:
             click.echo(f"warning: {warning}")
@@ -201,6 +204,33 @@ def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, 
     with _open(ctx, readonly=True) as db:
         found = db.get(code, release=release, as_of=as_of)
     click.echo(render(found, fmt), nl=False)
+
+
+@cli.command()
+@click.argument("ndc")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="A date of service: the crosswalk in effect that day (else the nearest quarter, said so).")
+@format_option("text", "json", default="text")
+@click.pass_context
+@handles_errors
+def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
+    """Show the code(s) a drug package (NDC) bills under, by CMS's ASP NDC-HCPCS crosswalk.
+
+    Any spelling: 11 digits, 5-4-2 with dashes, or the 10-digit 4-4-2, 5-3-2 and 5-4-1. Without --as-of,
+    the latest loaded crosswalk that lists the NDC. Exit 1 when no crosswalk lists it, 2 when it is no NDC.
+    """
+    from ._drug_pages import ndc_text
+    from ._ndc import parse_ndc
+
+    parse_ndc(ndc)  # a malformed NDC is a usage error before any database is opened
+    with _open(ctx, readonly=True) as db:
+        found = db.ndc(ndc, as_of=as_of)
+    if fmt == "json":
+        from ._drug_models import ndc_json
+
+        click.echo(json.dumps(ndc_json(found), indent=2, ensure_ascii=False))
+    else:
+        click.echo(ndc_text(found), nl=False)
 
 
 @cli.command()

@@ -1,0 +1,117 @@
+"""The facade's drug part: CMS's NDC crosswalk and payment limits, by NDC and by code, on a day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from ._api_base import HandleBase, parse_day
+from ._drug_models import CodeDrugs, DrugFileKind, DrugProduct, NdcAnswer, PaymentLimit, Quarter
+from ._drug_pages import period
+from ._errors import NotFound
+from ._names import ROLE_WORDS
+from ._ndc import labeler_code, parse_ndc
+from ._store import Row, Store
+
+#: How many NDCs of the same labeler an unknown NDC's error names.
+NEAR_NDCS = 5
+
+
+class Drugs(HandleBase):
+    """NDC lookups, and a code's drug products and payment limits."""
+
+    def drug_quarters(self, kind: DrugFileKind | None = None) -> list[Quarter]:
+        """The loaded quarters of CMS's drug files (of one kind), oldest first."""
+        return [q for q in quarters(self._store) if kind is None or q.kind == kind]
+
+    def ndc(self, ndc: str, *, as_of: dt.date | str | None = None) -> NdcAnswer:
+        """The code(s) an NDC bills under, by the crosswalk in effect on ``as_of`` (else the nearest quarter,
+        said so), or without a date by the latest loaded crosswalk that lists it.
+
+        Raises ``NdcError`` (a usage error) for text that is not an NDC, ``NotFound`` (naming NDCs of the
+        same labeler) for one the crosswalk does not list.
+        """
+        wanted = parse_ndc(ndc)
+        loaded = self.drug_quarters("ndc_crosswalk")
+        if not loaded:
+            raise NotFound("no NDC crosswalk is loaded: load CMS's ASP NDC-HCPCS crosswalk with hcpcs load PATH")
+        rows = self._store.products_of_ndc(wanted)
+        listed = sorted({r["quarter"] for r in rows})
+        note = None
+        if as_of is not None:
+            quarter, note = quarter_on(loaded, parse_day(as_of, "--as-of"))
+        else:
+            quarter = next((q for q in reversed(loaded) if q.quarter in listed), loaded[-1])
+        found = tuple(product(r) for r in rows if r["quarter"] == quarter.quarter)
+        if not found:
+            elsewhere = f"; it is in the crosswalk of {', '.join(listed)}" if listed else ""
+            near = near_ndcs(self._store, wanted, quarter.quarter)
+            hint = (f"; near NDCs of labeler {labeler_code(wanted)}: {', '.join(near)}" if near
+                    else f"; no NDC of labeler {labeler_code(wanted)} is in it")
+            raise NotFound(f"NDC {wanted} is not in the NDC crosswalk of {quarter.quarter}{elsewhere}{hint}",
+                           suggestions=near)
+        return NdcAnswer(wanted, quarter, found, tuple(q for q in listed if q != quarter.quarter), note)
+
+
+def code_drugs(store: Store, code: str, day: dt.date) -> CodeDrugs:
+    """A code's drug products and payment limit on a day (each from the quarter in effect, else the nearest,
+    said so), and its payment limit in every loaded quarter."""
+    loaded = quarters(store)
+    crosswalks = [q for q in loaded if q.kind == "ndc_crosswalk"]
+    limit_quarters = {q.quarter: q for q in loaded if q.kind == "payment_limits"}
+    products: tuple[DrugProduct, ...] = ()
+    crosswalk = crosswalk_note = None
+    if crosswalks:
+        crosswalk, crosswalk_note = quarter_on(crosswalks, day)
+        products = tuple(product(r) for r in store.products_of_code(code, crosswalk.quarter))
+        if not products:
+            crosswalk = crosswalk_note = None
+    history = tuple((limit_quarters[r["quarter"]], payment_limit(r)) for r in store.payment_limits(code)
+                    if r["quarter"] in limit_quarters)
+    limit = limits = limit_note = None
+    if history:
+        limits, limit_note = quarter_on([q for q, _ in history], day)
+        limit = next(x for q, x in history if q is limits)
+    return CodeDrugs(products, crosswalk, crosswalk_note, limit, limits, limit_note, history)
+
+
+def quarters(store: Store) -> list[Quarter]:
+    return [Quarter(r["kind"], r["quarter"], dt.date.fromisoformat(r["effective_from"]),
+                    dt.date.fromisoformat(r["effective_to"]) if r["effective_to"] else None,
+                    r["member"] or r["name"] or "", r["sha256"] or "", r["rows"]) for r in store.drug_files()]
+
+
+def quarter_on(loaded: Sequence[Quarter], day: dt.date) -> tuple[Quarter, str | None]:
+    """The quarter in effect on a day; else the nearest one, with a note saying so."""
+    for quarter in loaded:
+        if quarter.holds(day):
+            return quarter, None
+
+    def distance(q: Quarter) -> int:
+        if day < q.effective_from:
+            return (q.effective_from - day).days
+        return (day - (q.effective_to or q.effective_from)).days
+
+    nearest = min(loaded, key=distance)
+    what = ROLE_WORDS[nearest.kind]
+    return nearest, (f"no {what} loaded is in effect on {day.isoformat()}: the nearest quarter, {nearest.quarter} "
+                     f"({period(nearest)}), answers")
+
+
+def near_ndcs(store: Store, ndc: str, quarter: str) -> tuple[str, ...]:
+    """The NDCs of the same labeler in a quarter's crosswalk nearest to ``ndc`` (by product, then package)."""
+    number = int(ndc.replace("-", ""))
+    same = store.labeler_ndcs(labeler_code(ndc), quarter)
+    return tuple(sorted(sorted(same, key=lambda n: abs(int(n.replace("-", "")) - number))[:NEAR_NDCS]))
+
+
+def product(row: Row) -> DrugProduct:
+    return DrugProduct(row["code"], row["labeler"], row["ndc"], row["product_id"], row["drug_name"], row["dosage"],
+                       row["package_size"], row["package_quantity"], row["billing_units"],
+                       row["billing_units_per_package"], row["line"])
+
+
+def payment_limit(row: Row) -> PaymentLimit:
+    return PaymentLimit(row["code"], row["dosage"], row["payment_limit"], row["coinsurance"], row["vaccine_awp"],
+                        row["vaccine_limit"], row["blood_awp"], row["blood_limit"], row["clotting_factor"],
+                        row["notes"], row["line"])
