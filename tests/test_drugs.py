@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +19,9 @@ from hcpcs._models import LoadWarning, SourceFile
 from hcpcs._ndc import NdcError, parse_ndc
 
 from .conftest import CMS, SHARED, loaded_database
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 ASP = SHARED / "cms-asp"
 CROSSWALK = ASP / "section 508 version of January 2024 ASP NDC-HCPCS Crosswalk 122023.csv"
@@ -198,3 +203,138 @@ def test_a_schema_4_file_is_read_as_it_is_and_upgraded_when_loading(tmp_path: Pa
         db.load([CROSSWALK])
         assert [p.code for p in db.ndc("55513-0078-01").products] == ["J9325"]
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone() == (5,)
+
+
+# -- hcpcs ndc, the code page, the API and the web pages ---------------------------------------------------
+
+
+def run(db: Path, *args: str) -> tuple[int, str, str]:
+    from click.testing import CliRunner
+
+    from hcpcs.cli import cli
+
+    result = CliRunner().invoke(cli, ["--db", str(db), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("spelling", ["55513-0078-01", "55513007801", "55513-078-01", "55513-0078-1"])
+def test_hcpcs_ndc_gives_the_code_and_the_package(drugs_db: Path, spelling: str) -> None:
+    status, out, _ = run(drugs_db, "ndc", spelling)
+    assert status == 0
+    lines = dict(line.split("\t") for line in out.splitlines())
+    assert lines["NDC"] == "55513-0078-01" and lines["Code"] == "J9325" and lines["Drug Name"] == "IMLYGIC"
+    assert lines["Labeler"] == "AMGEN USA, INC." and lines["HCPCS Dosage"] == "1 million PFU"
+    assert lines["Billing Units Per Package"] == "1"
+    assert lines["Quarter"] == "2024-01 (2024-01-01 to 2024-03-31)"
+
+
+def test_an_ndc_under_two_codes_names_both(drugs_db: Path) -> None:
+    status, out, _ = run(drugs_db, "ndc", "00052-0602-02", "--format", "json", "--as-of", "2024-02-01")
+    assert status == 0
+    found = json.loads(out)
+    assert found["codes"] == ["90586", "J9030"] and found["note"] is None
+    assert {p["code"]: p["billing_units_per_package"] for p in found["products"]} == {"90586": "1", "J9030": "50"}
+    status, out, _ = run(drugs_db, "ndc", "00052-0602-02", "--as-of", "2025-11-01")
+    assert status == 0 and "No NDC crosswalk loaded is in effect on 2025-11-01: the nearest quarter, 2024-01" in out
+
+
+def test_an_unknown_ndc_exits_1_with_near_ones_of_its_labeler_and_a_malformed_one_exits_2(drugs_db: Path) -> None:
+    status, _, err = run(drugs_db, "ndc", "55513-0078-09")
+    assert status == 1
+    assert err.startswith("Error: NDC 55513-0078-09 is not in the NDC crosswalk of 2024-01; "
+                          "near NDCs of labeler 55513:")
+    assert "55513-0078-01" in err and len(err.splitlines()) == 1
+    status, _, err = run(drugs_db, "ndc", "5551300780")
+    assert status == 2 and "ten digits need their dashes" in err and len(err.splitlines()) == 1
+
+
+def test_the_code_page_carries_the_drug_products_and_the_payment_limit(ddb: hcpcs.Hcpcs) -> None:
+    from hcpcs._page import render, to_json
+
+    latest = ddb.get("J9325")  # release 2025-10: the October 2025 limit; the January 2024 crosswalk, named
+    assert latest.drugs is not None and latest.drugs.limit is not None and latest.drugs.limits is not None
+    assert (latest.drugs.limits.quarter, latest.drugs.limit.limit, latest.drugs.limit.coinsurance) == (
+        "2025-10", "73.935", "18.748")
+    assert latest.drugs.crosswalk is not None and latest.drugs.crosswalk.quarter == "2024-01"
+    assert latest.drugs.crosswalk_note and "nearest quarter, 2024-01" in latest.drugs.crosswalk_note
+    assert [p.ndc for p in latest.drugs.products] == ["55513-0078-01", "55513-0079-01"]
+    text = render(latest, "text")
+    assert "Payment Limit\t$73.935 per 1 million PFU (coinsurance 18.748%), quarter 2025-10\t" in text
+    assert "Drug Product\tNDC 55513-0079-01 IMLYGIC (AMGEN USA, INC.): package 1 x 1, 100 billing units" in text
+    january = to_json(ddb.get("J9325", as_of="2024-02-01"))
+    assert january["drugs"]["payment_limit"]["limit"] == "66.587"
+    assert january["drugs"]["payment_limit"]["quarter"]["quarter"] == "2024-01"
+    assert january["drugs"]["crosswalk"]["note"] is None
+    assert [x["quarter"]["quarter"] for x in january["drugs"]["payment_limit_history"]] == ["2024-01", "2025-10"]
+    assert ddb.get("S9328").drugs is None  # no drug: no drug lines
+    assert "Payment Limit" not in render(ddb.get("S9328"), "text")
+
+
+def test_the_history_shows_the_payment_limit_across_quarters(drugs_db: Path) -> None:
+    status, out, _ = run(drugs_db, "history", "J9325")
+    assert status == 0
+    assert out.endswith("Payment limit per dosage unit (CMS's ASP pricing files)\n"
+                        "    2024-01  $66.587 per 1 million PFU (coinsurance 19.837%)\n"
+                        "    2025-10  $73.935 per 1 million PFU (coinsurance 18.748%)\n")
+
+
+@pytest.fixture(scope="module")
+def client(drugs_db: Path) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    from hcpcs.web import create_app
+
+    with TestClient(create_app(drugs_db), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_the_json_api_and_the_web_pages_answer_by_ndc(client: TestClient) -> None:
+    found = client.get("/api/ndc/55513007801").json()  # 11 digits
+    assert found["codes"] == ["J9325"] and found["quarter"]["sha256"]
+    assert client.get("/api/ndc/55513-0078-09").json()["error"]["type"] == "not_found"
+    assert client.get("/api/ndc/abc").status_code == 400
+    page = client.get("/ndc/55513-0078-01")
+    assert page.status_code == 200
+    assert '<link rel="alternate" type="application/json" href="/api/ndc/55513-0078-01">' in page.text
+    assert '<a href="/codes/J9325">J9325</a>' in page.text and "IMLYGIC" in page.text
+    code = client.get("/api/codes/J9325", params={"as_of": "2024-02-01"}).json()
+    assert [p["drug_name"] for p in code["drugs"]["products"]] == ["IMLYGIC", "IMLYGIC"]
+    code_page = client.get("/codes/J9325").text
+    assert '<a href="/ndc/55513-0078-01">55513-0078-01</a>' in code_page and "$73.935" in code_page
+    history = client.get("/codes/J9325/history").text
+    assert "payment limit per dosage unit, quarter by quarter" in history and "$66.587" in history
+    assert [x["limit"] for x in client.get("/api/codes/J9325/history").json()["payment_limits"]] == [
+        "66.587", "73.935"]
+
+
+# -- search by drug name as sold, and by labeler ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("query", "code"), [("Keytruda", "J9271"), ("imlygic", "J9325"), ("KALBITOR", "J1290"),
+                                             ("Amvuttra", "J0225"), ("spevig", "J1747")])
+def test_a_drug_name_as_sold_finds_its_code(ddb: hcpcs.Hcpcs, query: str, code: str) -> None:
+    found = ddb.search(query, limit=5)
+    assert [(h.code, h.match) for h in found.hits][:1] == [(code, "drug name")]
+    assert found.total >= 1
+
+
+def test_drug_name_matches_rank_with_the_others_and_obey_the_filters(ddb: hcpcs.Hcpcs) -> None:
+    assert ddb.search("J9271").hits[0].match == "code"  # an exact code still comes first
+    assert ddb.search("keytruda", codes="A").hits == ()  # filters apply to drug-name matches too
+    assert "drug name" not in {h.match for h in ddb.search("wheelchair cushion").hits}
+
+
+def test_the_labeler_filter_keeps_codes_with_a_product_of_that_labeler(ddb: hcpcs.Hcpcs) -> None:
+    amgen = ddb.search("injection", labeler="amgen", limit=100)
+    assert amgen.hits and "J9325" in {h.code for h in ddb.search("talimogene", labeler="AMGEN").hits}
+    crosswalk = ddb.drug_quarters("ndc_crosswalk")[0].quarter
+    for hit in amgen.hits:
+        drugs = ddb.get(hit.code).drugs
+        assert drugs is not None and drugs.crosswalk is not None and drugs.crosswalk.quarter == crosswalk
+        assert any("amgen" in p.labeler.lower() for p in drugs.products), hit.code
+    assert ddb.search("talimogene", labeler="no such labeler").hits == ()
+
+
+def test_search_by_labeler_on_the_command_line(drugs_db: Path) -> None:
+    status, out, _ = run(drugs_db, "search", "imlygic", "--labeler", "amgen", "--format", "csv")
+    assert status == 0 and out.splitlines()[1].startswith("J9325,") and out.splitlines()[1].endswith(",drug name")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ._api_base import HandleBase, parse_day
 from ._drug_models import CodeDrugs, DrugFileKind, DrugProduct, NdcAnswer, PaymentLimit, Quarter
@@ -53,12 +55,48 @@ class Drugs(HandleBase):
         return NdcAnswer(wanted, quarter, found, tuple(q for q in listed if q != quarter.quarter), note)
 
 
+@dataclass(frozen=True, slots=True)
+class DrugSearch:
+    """What a search query finds among the drug names as sold of the crosswalk in effect (``quarter``)."""
+
+    quarter: str | None
+    #: the codes whose drug name is the query, then those whose drug name starts with it
+    codes: tuple[str, ...] = ()
+
+
+def drug_search(store: Store, query: str, day: dt.date, labeler: str | None) -> DrugSearch:
+    """The codes a drug name as sold finds: its name whole (``Keytruda``), or begun (``keytr``, as typed)."""
+    crosswalks = [q for q in quarters(store) if q.kind == "ndc_crosswalk"]
+    if not crosswalks:
+        return DrugSearch(None)
+    quarter = quarter_on(crosswalks, day)[0].quarter
+    wanted = _name_key(query)
+    if len(wanted) < 3:
+        return DrugSearch(quarter)
+    whole: list[str] = []
+    begun: list[str] = []
+    for row in store.drug_names_like(quarter, wanted.split()[0], labeler.strip() if labeler else None):
+        name = _name_key(row["drug_name"])
+        if name == wanted:
+            whole.append(row["code"])
+        elif name.startswith(wanted):
+            begun.append(row["code"])
+    return DrugSearch(quarter, tuple(dict.fromkeys(whole + begun)))
+
+
+def _name_key(text: str) -> str:
+    """A drug name as it is matched: lower case, words of letters and digits (``KALBITOR®`` -> ``kalbitor``)."""
+    return " ".join(_NOT_WORD.split(text.lower())).strip()
+
+
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
 def code_drugs(store: Store, code: str, day: dt.date) -> CodeDrugs:
     """A code's drug products and payment limit on a day (each from the quarter in effect, else the nearest,
     said so), and its payment limit in every loaded quarter."""
     loaded = quarters(store)
     crosswalks = [q for q in loaded if q.kind == "ndc_crosswalk"]
-    limit_quarters = {q.quarter: q for q in loaded if q.kind == "payment_limits"}
     products: tuple[DrugProduct, ...] = ()
     crosswalk = crosswalk_note = None
     if crosswalks:
@@ -66,13 +104,20 @@ def code_drugs(store: Store, code: str, day: dt.date) -> CodeDrugs:
         products = tuple(product(r) for r in store.products_of_code(code, crosswalk.quarter))
         if not products:
             crosswalk = crosswalk_note = None
-    history = tuple((limit_quarters[r["quarter"]], payment_limit(r)) for r in store.payment_limits(code)
-                    if r["quarter"] in limit_quarters)
+    history = limit_history(store, code, loaded)
     limit = limits = limit_note = None
     if history:
         limits, limit_note = quarter_on([q for q, _ in history], day)
         limit = next(x for q, x in history if q is limits)
     return CodeDrugs(products, crosswalk, crosswalk_note, limit, limits, limit_note, history)
+
+
+def limit_history(store: Store, code: str, loaded: Sequence[Quarter] | None = None
+                  ) -> tuple[tuple[Quarter, PaymentLimit], ...]:
+    """A code's payment limit in every loaded quarter, oldest first."""
+    by_quarter = {q.quarter: q for q in (loaded or quarters(store)) if q.kind == "payment_limits"}
+    return tuple((by_quarter[r["quarter"]], payment_limit(r)) for r in store.payment_limits(code)
+                 if r["quarter"] in by_quarter)
 
 
 def quarters(store: Store) -> list[Quarter]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._api_base import HandleBase, field_values, report_entry_from_row
+from ._api_drugs import limit_history
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._errors import InputError, NotFound
@@ -71,6 +72,7 @@ class TimeTravel(HandleBase):
             replacements=field_values(last_seen, "cross_reference") if last_seen["termination_date"] else (),
             reactivated=any("R" in e.change.actions for e in events),
             reused=any(e.change.reused for e in events),
+            payment_limits=limit_history(self._store, wanted),
         )
 
     def read_report(self, path: str | Path) -> TransactionReport:

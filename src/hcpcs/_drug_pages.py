@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from ._drug_models import NdcAnswer, Quarter
+from ._drug_models import DrugProduct, NdcAnswer, PaymentLimit, Quarter
 
 
 def period(quarter: Quarter) -> str:
     end = quarter.effective_to.isoformat() if quarter.effective_to else "a date CMS does not give"
     return f"{quarter.effective_from.isoformat()} to {end}"
+
+
+def limit_text(limit: PaymentLimit) -> str:
+    """``$137.892 per 1 ML (coinsurance 20.000%)``."""
+    amount = f"${limit.limit}" if limit.limit else "none given"
+    coinsurance = f" (coinsurance {limit.coinsurance}%)" if limit.coinsurance else ""
+    return f"{amount} per {limit.dosage}{coinsurance}"
+
+
+def product_text(p: DrugProduct) -> str:
+    """One package on one line: its NDC (or product id), drug name, labeler, and billing units."""
+    ident = f"NDC {p.ndc}" if p.ndc else f"product {p.product_id}"
+    return (f"{ident} {p.drug_name} ({p.labeler}): package {p.package_size} x {p.package_quantity}, "
+            f"{p.billing_units_per_package} billing units of {p.dosage} per package")
 
 
 def ndc_lines(answer: NdcAnswer) -> list[tuple[str, str]]:

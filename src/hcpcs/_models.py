@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ._layout import COLUMN_INDEX, COLUMNS
 
 if TYPE_CHECKING:
-    from ._drug_models import CodeDrugs
+    from ._drug_models import CodeDrugs, PaymentLimit, Quarter
 
 Value = str | int | dt.date | None
 Role = Literal[
@@ -362,6 +362,8 @@ class History:
     replacements: tuple[str, ...]
     reactivated: bool
     reused: bool
+    #: the Medicare Part B payment limit per dosage unit in each loaded quarter of CMS's pricing files
+    payment_limits: tuple[tuple[Quarter, PaymentLimit], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,17 +404,21 @@ class SearchFilters:
     type_of_service: tuple[str, ...] = ()
     noc_year: int | None = None
     active_on: dt.date | None = None
+    #: only codes with a product of a labeler whose name holds this text, in the NDC crosswalk of ``labeler_quarter``
+    labeler: str | None = None
+    labeler_quarter: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One code found: how it matched (``code``, ``prefix``, ``all words``, ``some words``) and its score."""
+    """One code found: how it matched (``code``, ``prefix``, ``drug name``: a drug name as sold in CMS's NDC
+    crosswalk, ``all words``, ``some words``) and its score."""
 
     code: str
     short_description: str | None
     long_description: str
     status: Literal["Actual", "Terminated"]
-    match: Literal["code", "prefix", "all words", "some words"]
+    match: Literal["code", "prefix", "drug name", "all words", "some words"]
     score: float
 
 

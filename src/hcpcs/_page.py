@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._changes import correction_json
-from ._drug_models import CodeDrugs, DrugProduct, PaymentLimit, drugs_json
+from ._drug_models import CodeDrugs, drugs_json
+from ._drug_pages import limit_text, product_text
 from ._layout import FIELDS
 from ._models import Code, Coded
 from ._values import cms_date
@@ -116,7 +117,7 @@ def drug_lines(drugs: CodeDrugs) -> list[PageLine]:
     lines: list[PageLine] = []
     if drugs.limit is not None and drugs.limits is not None:
         note = f" {drugs.limit_note[0].upper()}{drugs.limit_note[1:]}." if drugs.limit_note else ""
-        lines.append(PageLine("Payment Limit", limit_text(drugs.limit, drugs.limits.quarter),
+        lines.append(PageLine("Payment Limit", f"{limit_text(drugs.limit)}, quarter {drugs.limits.quarter}",
                               f"Medicare Part B payment allowance limit per HCPCS dosage unit, from CMS's ASP pricing "
                               f"file of quarter {drugs.limits.quarter} ({drugs.limits.source}).{note}",
                               "payment_limit"))
@@ -129,18 +130,6 @@ def drug_lines(drugs: CodeDrugs) -> list[PageLine]:
             lines.append(PageLine("Drug Product", product_text(p), "NDC (or product id), drug name as sold, "
                                   "labeler, package, and HCPCS billing units per package.", "drug_product"))
     return lines
-
-
-def limit_text(limit: PaymentLimit, quarter: str) -> str:
-    amount = f"${limit.limit}" if limit.limit else "none given"
-    coinsurance = f"; coinsurance {limit.coinsurance}%" if limit.coinsurance else ""
-    return f"{amount} per {limit.dosage} (quarter {quarter}{coinsurance})"
-
-
-def product_text(p: DrugProduct) -> str:
-    ident = f"NDC {p.ndc}" if p.ndc else f"product {p.product_id}"
-    return (f"{ident} {p.drug_name} ({p.labeler}): package {p.package_size} x {p.package_quantity}, "
-            f"{p.billing_units_per_package} billing units of {p.dosage} per package")
 
 
 def _noc_line(code: Code) -> PageLine:

@@ -398,6 +398,14 @@ class Store:
                                "ORDER BY ndc", (labeler + "-", labeler + "-~", quarter))
         return [r["ndc"] for r in rows]
 
+    def drug_names_like(self, quarter: str, word: str, labeler: str | None) -> list[Row]:
+        """The crosswalk's (code, drug name, labeler) of a quarter whose drug name holds ``word`` (and whose labeler
+        holds ``labeler``), ignoring case."""
+        return self._drug_rows(
+            "SELECT DISTINCT code, drug_name, labeler FROM drug_products WHERE quarter = ? AND drug_name LIKE ? "
+            "ESCAPE '\\' AND labeler LIKE ? ESCAPE '\\' ORDER BY code",
+            (quarter, f"%{_like(word)}%", f"%{_like(labeler or '')}%"))
+
     def payment_limits(self, code: str) -> list[Row]:
         return self._drug_rows("SELECT * FROM payment_limits WHERE code = ? ORDER BY quarter, line", (code,))
 
@@ -640,6 +648,9 @@ class Store:
         if filters.noc_year is not None:
             sql.append("r.code IN (SELECT code FROM noc_codes WHERE year = ?)")
             parameters.append(filters.noc_year)
+        if filters.labeler is not None:
+            sql.append("r.code IN (SELECT code FROM drug_products WHERE quarter = ? AND labeler LIKE ? ESCAPE '\\')")
+            parameters += [filters.labeler_quarter, f"%{_like(filters.labeler)}%"]
         if filters.active_on is not None:
             sql.append("(r.termination_date IS NULL OR r.termination_date >= ?)")
             parameters.append(filters.active_on.isoformat())
@@ -844,6 +855,11 @@ class Store:
     def record_counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT release_id, count(*) AS n FROM records GROUP BY release_id")
         return {r["release_id"]: r["n"] for r in rows}
+
+
+def _like(text: str) -> str:
+    """Text to find inside a LIKE pattern (with ``ESCAPE '\\'``): its own ``%`` and ``_`` taken as they are."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _release_token(release_id: str) -> str:

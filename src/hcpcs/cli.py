@@ -578,12 +578,15 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--tos", "type_of_service", multiple=True, metavar="CODE", help="Type of service code(s).")
 @click.option("--noc", "noc_only", is_flag=True, help="Only codes in CMS's NOC list.")
 @click.option("--include-terminated", is_flag=True, help="Also codes terminated in the release searched.")
+@click.option("--labeler", metavar="NAME", help="Only codes with a drug product of this labeler (any part of its "
+              "name) in CMS's NDC crosswalk.")
 @format_option("table", "json", "csv", default="table")
 @click.pass_context
 @handles_errors
 def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, release: str | None, as_of: str | None,
            codes: str | None, coverage: tuple[str, ...], betos: tuple[str, ...], pricing: tuple[str, ...],
-           type_of_service: tuple[str, ...], noc_only: bool, include_terminated: bool, fmt: str) -> None:
+           type_of_service: tuple[str, ...], noc_only: bool, include_terminated: bool, labeler: str | None,
+           fmt: str) -> None:
     """Search codes and descriptions: exact code first, then code prefixes (E04), then ranked text.
 
     Words are matched as typed, abbreviated (inj, hit), stemmed, by lay word (shot, brace) and, when a
@@ -598,7 +601,7 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, 
         found = db.search(query, release=release, as_of=as_of, limit=limit, offset=offset, codes=codes,
                           coverage=_split(coverage), betos=_split(betos), pricing_indicator=_split(pricing),
                           type_of_service=_split(type_of_service), noc_only=noc_only,
-                          include_terminated=include_terminated)
+                          include_terminated=include_terminated, labeler=labeler)
     if fmt == "json":
         click.echo(_results.search_json(found), nl=False)
     elif fmt == "csv":

@@ -9,6 +9,7 @@ from html import escape as e
 from urllib.parse import quote, urlencode
 
 from .._api import Hcpcs
+from .._drug_pages import limit_text
 from .._models import Code, CodeChange, Diff, History, Release
 from .._page import INTRO, page_lines
 
@@ -83,6 +84,9 @@ def code(found: Code) -> str:
 
 
 def _linked(field: str, value: str) -> str:
+    if field == "drug_product" and value.startswith("NDC "):
+        ndc, _, rest = value[4:].partition(" ")
+        return f'NDC <a href="/ndc/{quote(ndc)}">{e(ndc)}</a> {e(rest)}'
     if field == "related":
         code, _, rest = value.partition(" ")
         return f'<a href="/codes/{quote(code)}">{e(code)}</a> {e(rest)}'
@@ -120,8 +124,22 @@ def history(found: History) -> str:
 <thead><tr><th scope="col">Release</th><th scope="col">Action</th><th scope="col">What changed</th></tr></thead>
 <tbody>
 {rows}
-</tbody></table>"""
+</tbody></table>{_payment_limits(found)}"""
     return layout(f"History of {found.code}", body, f"/api/codes/{quote(found.code)}/history")
+
+
+def _payment_limits(found: History) -> str:
+    """The payment limit per dosage unit in each loaded quarter of CMS's pricing files."""
+    if not found.payment_limits:
+        return ""
+    rows = "\n".join(f'<tr><th scope="row">{e(q.quarter)}</th><td>{e(limit_text(x))}</td><td>{e(q.source)}</td></tr>'
+                     for q, x in found.payment_limits)
+    return f"""
+<table><caption>Medicare Part B payment limit per dosage unit, quarter by quarter</caption>
+<thead><tr><th scope="col">Quarter</th><th scope="col">Payment limit</th><th scope="col">Source</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>"""
 
 
 def diff(found: Diff, offset: int, releases: list[str]) -> str:
