@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,8 +43,9 @@ def data_rows(path: Path, first_header: str) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def drugs_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 2025 releases and every drug file in ../shared/cms-asp."""
-    return loaded_database(tmp_path_factory, "drugs", CMS / "hcpcs-2025.zip", CMS / "HCPC2025_OCT_ANWEB_v4.xlsx", ASP)
+    """The October 2020 and 2025 releases (2024 dates fall in the first) and every drug file in ../shared/cms-asp."""
+    return loaded_database(tmp_path_factory, "drugs", CMS / "2020-10-anweb.xlsx", CMS / "hcpcs-2025.zip",
+                           CMS / "HCPC2025_OCT_ANWEB_v4.xlsx", ASP)
 
 
 @pytest.fixture
@@ -235,7 +237,7 @@ def test_an_ndc_under_two_codes_names_both(drugs_db: Path) -> None:
     assert found["codes"] == ["90586", "J9030"] and found["note"] is None
     assert {p["code"]: p["billing_units_per_package"] for p in found["products"]} == {"90586": "1", "J9030": "50"}
     status, out, _ = run(drugs_db, "ndc", "00052-0602-02", "--as-of", "2025-11-01")
-    assert status == 0 and "No NDC crosswalk loaded is in effect on 2025-11-01: the nearest quarter, 2024-01" in out
+    assert status == 0 and "No NDC crosswalk loaded is in effect on 2025-11-01: the latest before it, 2024-01" in out
 
 
 def test_an_unknown_ndc_exits_1_with_near_ones_of_its_labeler_and_a_malformed_one_exits_2(drugs_db: Path) -> None:
@@ -256,7 +258,7 @@ def test_the_code_page_carries_the_drug_products_and_the_payment_limit(ddb: hcpc
     assert (latest.drugs.limits.quarter, latest.drugs.limit.limit, latest.drugs.limit.coinsurance) == (
         "2025-10", "73.935", "18.748")
     assert latest.drugs.crosswalk is not None and latest.drugs.crosswalk.quarter == "2024-01"
-    assert latest.drugs.crosswalk_note and "nearest quarter, 2024-01" in latest.drugs.crosswalk_note
+    assert latest.drugs.crosswalk_note and "the latest before it, 2024-01" in latest.drugs.crosswalk_note
     assert [p.ndc for p in latest.drugs.products] == ["55513-0078-01", "55513-0079-01"]
     text = render(latest, "text")
     assert "Payment Limit\t$73.935 per 1 million PFU (coinsurance 18.748%), quarter 2025-10\t" in text
@@ -338,3 +340,92 @@ def test_the_labeler_filter_keeps_codes_with_a_product_of_that_labeler(ddb: hcpc
 def test_search_by_labeler_on_the_command_line(drugs_db: Path) -> None:
     status, out, _ = run(drugs_db, "search", "imlygic", "--labeler", "amgen", "--format", "csv")
     assert status == 0 and out.splitlines()[1].startswith("J9325,") and out.splitlines()[1].endswith(",drug name")
+
+
+# -- an NDC per claim line: Python, DuckDB and Spark alike -------------------------------------------------
+
+#: (code, date, NDC as written, units): matching, another code's NDC, unknown, malformed, none, 10-digit forms
+NDC_LINES = [
+    ("J9325", "2024-02-01", "55513-0079-01", "2"),  # IMLYGIC under its code: 2 x 100 billing units
+    ("J9325", "2024-02-01", "55513007801", "3"),
+    ("J9271", "2024-02-01", "55513-0079-01", "1"),  # IMLYGIC under Keytruda's code: ndc_mismatch
+    ("J9030", "2024-02-01", "0052-0602-02", "1"),  # 4-4-2, an NDC under two codes: the line's code is one
+    ("J0881", "2024-02-01", "55513-003-04", "0.5"),  # 5-3-2
+    ("J0881", "2024-02-01", "55513-0003-4", ""),  # 5-4-1, no units
+    ("J9271", "2024-02-01", "55513-0079-99", "1"),  # no crosswalk lists it: ndc_unknown
+    ("J9271", "2024-02-01", "5551300780", "1"),  # ten digits without dashes: not an NDC, ndc_unknown
+    ("J9271", "2024-02-01", "", "1"),  # no NDC on this line
+    ("J9271", "2025-11-01", "55513-0079-01", ""),  # after the crosswalk's quarter: the latest before it answers
+    ("99213", "2024-02-01", "55513-0079-01", "1"),  # a malformed code: no NDC reason beside malformed_code
+    ("J9325", "2024-02-01", " 55513 0079 01 ", "x"),  # spaces for dashes; units not a number
+]
+
+
+def write_ndc_lines(path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["claim_id", "code", "date", "modifiers", "ndc", "units"])
+        writer.writerows([f"c{n}", code, day, "", ndc, units] for n, (code, day, ndc, units) in enumerate(NDC_LINES))
+
+
+def python_ndc_rows(db: hcpcs.Hcpcs) -> list[dict[str, object]]:
+    out = []
+    for code, day, ndc, units in NDC_LINES:
+        verdict = db.validate(code, day, ndc=ndc or None, units=float(units) if units.replace(".", "").isdigit()
+                              else None)
+        out.append({"status": verdict.status, "reasons": ";".join(verdict.reasons),
+                    "messages": " | ".join(verdict.messages), "warnings": ";".join(verdict.warnings),
+                    "ndc": verdict.ndc or "", "billing_units": verdict.billing_units})
+    return out
+
+
+def engine_rows(path: Path) -> list[dict[str, object]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda r: int(r["line"]))
+    return [{"status": r["status"], "reasons": r["reasons"] or "", "messages": r["messages"] or "",
+             "warnings": r["warnings"] or "", "ndc": r["ndc"] or "",
+             "billing_units": float(r["billing_units"]) if r["billing_units"] else None} for r in rows]
+
+
+def test_the_ndc_of_each_line_is_checked_in_python(ddb: hcpcs.Hcpcs) -> None:
+    rows = python_ndc_rows(ddb)
+    assert [(r["status"], r["reasons"], r["warnings"], r["ndc"], r["billing_units"]) for r in rows] == [
+        ("valid", "", "", "55513-0079-01", 200.0),
+        ("valid", "", "", "55513-0078-01", 3.0),
+        ("invalid", "ndc_mismatch", "", "55513-0079-01", None),
+        ("valid", "", "", "00052-0602-02", 50.0),
+        ("valid", "", "", "55513-0003-04", 80.0),
+        ("valid", "", "", "55513-0003-04", None),
+        ("valid", "", "ndc_unknown", "55513-0079-99", None),
+        ("valid", "", "ndc_unknown", "", None),
+        ("valid", "", "", "", None),
+        ("invalid", "ndc_mismatch", "", "55513-0079-01", None),
+        ("invalid", "malformed_code", "", "55513-0079-01", None),
+        ("valid", "", "", "55513-0079-01", None),
+    ]
+    assert rows[2]["messages"] == "NDC 55513-0079-01 bills under J9325 in the NDC crosswalk of 2024-01, not J9271"
+
+
+def test_duckdb_and_spark_check_the_ndc_column_as_python_does(ddb: hcpcs.Hcpcs, tmp_path: Path) -> None:
+    source = tmp_path / "claims.csv"
+    write_ndc_lines(source)
+    expected = python_ndc_rows(ddb)
+    duck = ddb.validate_file(source, tmp_path / "duck.csv")
+    assert engine_rows(tmp_path / "duck.csv") == expected
+    assert (duck.reasons, duck.warnings) == ({"malformed_code": 1, "ndc_mismatch": 2}, {"ndc_unknown": 2})
+    ddb.validate_file(source, tmp_path / "only.csv", echo=False)
+    assert engine_rows(tmp_path / "only.csv") == expected
+    if shutil.which("java") is None:
+        pytest.fail("Java is needed for the Spark engine")
+    ddb.validate_file(source, tmp_path / "spark.csv", engine="spark")
+    assert engine_rows(tmp_path / "spark.csv") == expected
+
+
+def test_validate_takes_an_ndc_on_the_command_line(drugs_db: Path) -> None:
+    status, out, _ = run(drugs_db, "validate", "J9325", "--date", "2024-02-01", "--ndc", "55513-0079-01",
+                         "--units", "2")
+    assert status == 0 and out == "valid\n  billing units: 200\n"
+    status, out, _ = run(drugs_db, "validate", "J9271", "--date", "2024-02-01", "--ndc", "55513-0079-01")
+    assert status == 1 and "ndc_mismatch: NDC 55513-0079-01 bills under J9325" in out
+    status, _, err = run(drugs_db, "validate", "J9271", "--date", "2024-02-01", "--ndc", "abc")
+    assert status == 2 and err.startswith("Error: --ndc 'abc' is not an NDC")

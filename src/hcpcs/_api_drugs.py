@@ -27,7 +27,7 @@ class Drugs(HandleBase):
         return [q for q in quarters(self._store) if kind is None or q.kind == kind]
 
     def ndc(self, ndc: str, *, as_of: dt.date | str | None = None) -> NdcAnswer:
-        """The code(s) an NDC bills under, by the crosswalk in effect on ``as_of`` (else the nearest quarter,
+        """The code(s) an NDC bills under, by the crosswalk in effect on ``as_of`` (else the latest before it,
         said so), or without a date by the latest loaded crosswalk that lists it.
 
         Raises ``NdcError`` (a usage error) for text that is not an NDC, ``NotFound`` (naming NDCs of the
@@ -93,8 +93,8 @@ _NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
 def code_drugs(store: Store, code: str, day: dt.date) -> CodeDrugs:
-    """A code's drug products and payment limit on a day (each from the quarter in effect, else the nearest,
-    said so), and its payment limit in every loaded quarter."""
+    """A code's drug products and payment limit on a day (each from the quarter in effect, else the latest before
+    it, said so), and its payment limit in every loaded quarter."""
     loaded = quarters(store)
     crosswalks = [q for q in loaded if q.kind == "ndc_crosswalk"]
     products: tuple[DrugProduct, ...] = ()
@@ -127,20 +127,16 @@ def quarters(store: Store) -> list[Quarter]:
 
 
 def quarter_on(loaded: Sequence[Quarter], day: dt.date) -> tuple[Quarter, str | None]:
-    """The quarter in effect on a day; else the nearest one, with a note saying so."""
+    """The quarter in effect on a day; else the latest that took effect before it, else the earliest, with a note
+    saying so (``loaded`` oldest first)."""
     for quarter in loaded:
         if quarter.holds(day):
             return quarter, None
-
-    def distance(q: Quarter) -> int:
-        if day < q.effective_from:
-            return (q.effective_from - day).days
-        return (day - (q.effective_to or q.effective_from)).days
-
-    nearest = min(loaded, key=distance)
-    what = ROLE_WORDS[nearest.kind]
-    return nearest, (f"no {what} loaded is in effect on {day.isoformat()}: the nearest quarter, {nearest.quarter} "
-                     f"({period(nearest)}), answers")
+    earlier = [q for q in loaded if q.effective_from <= day]
+    chosen = earlier[-1] if earlier else loaded[0]
+    which = "the latest before it" if earlier else "the earliest"
+    return chosen, (f"no {ROLE_WORDS[chosen.kind]} loaded is in effect on {day.isoformat()}: {which}, "
+                    f"{chosen.quarter} ({period(chosen)}), answers")
 
 
 def near_ndcs(store: Store, ndc: str, quarter: str) -> tuple[str, ...]:

@@ -14,8 +14,8 @@ from ._errors import UsageError
 #: The dashed forms, by the lengths of their parts, each to the 5-4-2 form.
 _DASHED = re.compile(r"(\d{4,5})-(\d{3,4})-(\d{1,2})")
 _ELEVEN = re.compile(r"\d{11}")
-#: What may stand between the parts: a dash, as written, or a space.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+#: Spaces between the parts stand for dashes (the validation engines read NDCs by the same rule).
+_SPACES = re.compile(r"\s+")
 
 
 class NdcError(UsageError):
@@ -41,7 +41,7 @@ def parse_ndc(text: str, what: str = "NDC") -> str:
 def ndc_or_none(text: str) -> str | None:
     """The 5-4-2 form of an NDC, or ``None`` where the text is not one (CMS's crosswalk lists product ids
     of skin substitutes, which are not NDCs, in its NDC column)."""
-    text = _SEPARATORS.sub("-", text.strip()).strip("-")
+    text = _SPACES.sub("-", text.strip())
     if _ELEVEN.fullmatch(text):
         return f"{text[:5]}-{text[5:9]}-{text[9:]}"
     match = _DASHED.fullmatch(text)

@@ -15,6 +15,7 @@ from ._errors import HcpcsError, NotFound, StoreError, UsageError
 
 if TYPE_CHECKING:
     from . import FileUse
+    from ._engines import Columns
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -209,7 +210,7 @@ def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, 
 @cli.command()
 @click.argument("ndc")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
-              help="A date of service: the crosswalk in effect that day (else the nearest quarter, said so).")
+              help="A date of service: the crosswalk in effect that day (else the latest before it, said so).")
 @format_option("text", "json", default="text")
 @click.pass_context
 @handles_errors
@@ -451,6 +452,8 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
 @click.option("--modifier", "modifiers", multiple=True, help="A modifier on the line (one line; repeat for more).")
 @click.option("--with", "claim_codes", multiple=True, metavar="CODE",
               help="Another code on the same claim, for pair rules (one line; repeat for more).")
+@click.option("--ndc", help="The drug package billed (one line): checked against CMS's NDC crosswalk.")
+@click.option("--units", type=float, help="How many NDC packages (one line, with --ndc): gives the billing units.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Results file (.csv or .parquet) for a file of lines. Default: FILE-results.csv.")
 @click.option("--code-column", default="code", show_default=True)
@@ -458,6 +461,9 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
 @click.option("--claim-column", default="claim_id", show_default=True, help="Empty string: no claim ids.")
 @click.option("--modifier-column", "modifier_columns", multiple=True,
               help="Column(s) holding modifiers (several per cell split on spaces or commas). Default: modifiers.")
+@click.option("--ndc-column", default="ndc", show_default=True, help="The NDC column, checked where the file has it.")
+@click.option("--units-column", default="units", show_default=True,
+              help="How many NDC packages, where the file has it: gives each line's billing units.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option("--keep-order", is_flag=True, help="Write results in the input's order (a sort; every row carries "
               "its input line number either way).")
@@ -467,9 +473,9 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
 @click.pass_context
 @handles_errors
 def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[str, ...],
-             claim_codes: tuple[str, ...], output: Path | None, code_column: str, date_column: str,
-             claim_column: str, modifier_columns: tuple[str, ...], engine: str, keep_order: bool, results_only: bool,
-             fmt: str) -> None:
+             claim_codes: tuple[str, ...], ndc: str | None, units: float | None, output: Path | None, code_column: str,
+             date_column: str, claim_column: str, modifier_columns: tuple[str, ...], ndc_column: str, units_column: str,
+             engine: str, keep_order: bool, results_only: bool, fmt: str) -> None:
     """Check claim lines: was the code (and each modifier) valid on the date of service?
 
     One line: hcpcs validate S9328 --date 2020-05-01 --modifier GA. A file (.csv or .parquet) of lines:
@@ -477,17 +483,27 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
     """
     path = Path(target)
     if path.suffix.lower() in (".csv", ".parquet", ".pq", ".tsv", ".txt"):
-        if day or modifiers or claim_codes:
-            raise UsageError("--date, --modifier and --with are for one line; a file names them by column")
-        _validate_file(ctx, path, output, code_column, date_column, claim_column, modifier_columns, engine,
-                       keep_order, not results_only, fmt)
+        if day or modifiers or claim_codes or ndc or units is not None:
+            raise UsageError("--date, --modifier, --with, --ndc and --units are for one line; a file names them by "
+                             "column")
+        from ._engines import Columns
+
+        columns = Columns(code_column, date_column, claim_column or None, modifier_columns or ("modifiers",),
+                          ndc_column, units_column)
+        _validate_file(ctx, path, output, columns, engine, keep_order, not results_only, fmt)
         return
     if not day:
         raise UsageError("give the date of service: --date YYYY-MM-DD")
     from ._validate import WARNINGS
 
+    if units is not None and not ndc:
+        raise UsageError("--units counts NDC packages: give --ndc too")
+    if ndc is not None:
+        from ._ndc import parse_ndc
+
+        parse_ndc(ndc, "--ndc")
     with _open(ctx, readonly=True) as db:
-        verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes)
+        verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes, ndc=ndc, units=units)
     if fmt == "json":
         click.echo(json.dumps({"code": target.strip().upper(), "date": day, "modifiers": list(modifiers),
                                **verdict.row()}, indent=2))
@@ -497,20 +513,18 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
             click.echo(f"  {reason}: {message}")
         for warning in verdict.warnings:
             click.echo(f"  warning: {warning}: {WARNINGS[warning]}")
+        if verdict.billing_units is not None:
+            click.echo(f"  billing units: {verdict.billing_units:g}")
     if verdict.status != "valid":
         sys.exit(1)
 
 
-def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_column: str, date_column: str,
-                   claim_column: str, modifier_columns: tuple[str, ...], engine: str, ordered: bool, echo: bool,
-                   fmt: str) -> None:
+def _validate_file(ctx: click.Context, path: Path, output: Path | None, columns: Columns, engine: str, ordered: bool,
+                   echo: bool, fmt: str) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from ._engines import Columns
-
-    columns = Columns(code_column, date_column, claim_column or None, modifier_columns or ("modifiers",))
     target = output or path.with_name(path.stem + "-results.csv")
     console = Console(stderr=True)
     with _open(ctx, readonly=True) as db, Progress(BarColumn(), TaskProgressColumn(), TimeElapsedColumn(),

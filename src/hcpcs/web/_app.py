@@ -165,7 +165,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
                                          max_length=40)],
                 as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Any:
         """The code(s) a drug package bills under, by CMS's ASP NDC-HCPCS crosswalk in effect on the date (else
-        the nearest quarter, said in ``note``), or the latest that lists it."""
+        the latest quarter before it, said in ``note``), or the latest that lists it."""
         return ndc_json(handles.get().ndc(ndc, as_of=as_of))
 
     @app.get("/api/search", response_model=SearchOut, tags=["search"])
