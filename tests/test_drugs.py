@@ -247,7 +247,7 @@ def test_an_unknown_ndc_exits_1_with_near_ones_of_its_labeler_and_a_malformed_on
                           "near NDCs of labeler 55513:")
     assert "55513-0078-01" in err and len(err.splitlines()) == 1
     status, _, err = run(drugs_db, "ndc", "5551300780")
-    assert status == 2 and "ten digits need their dashes" in err and len(err.splitlines()) == 1
+    assert status == 2 and "ten digits do not say which part is short" in err and len(err.splitlines()) == 1
 
 
 def test_the_code_page_carries_the_drug_products_and_the_payment_limit(ddb: hcpcs.Hcpcs) -> None:
@@ -429,3 +429,17 @@ def test_validate_takes_an_ndc_on_the_command_line(drugs_db: Path) -> None:
     assert status == 1 and "ndc_mismatch: NDC 55513-0079-01 bills under J9325" in out
     status, _, err = run(drugs_db, "validate", "J9271", "--date", "2024-02-01", "--ndc", "abc")
     assert status == 2 and err.startswith("Error: --ndc 'abc' is not an NDC")
+
+
+def test_fhir_lookup_gives_the_drug_products_and_payment_limit_as_properties(client: TestClient) -> None:
+    found = client.get("/fhir/CodeSystem/$lookup", params={"code": "J9325", "date": "2024-02-01"}).json()
+    properties = [{p["name"]: next(v for k, v in p.items() if k.startswith("value")) for p in prop["part"]}
+                  for prop in found["parameter"] if prop["name"] == "property"]
+    drug = [p for p in properties if p["code"] in ("payment_limit", "ndc")]
+    assert drug[0] == {"code": "payment_limit", "value": "$66.587 per 1 million PFU (coinsurance 19.837%), "
+                                                         "quarter 2024-01"}
+    assert [(p["value"], p["description"].split(":")[0]) for p in drug[1:]] == [
+        ("55513-0078-01", "NDC 55513-0078-01 IMLYGIC (AMGEN USA, INC.)"),
+        ("55513-0079-01", "NDC 55513-0079-01 IMLYGIC (AMGEN USA, INC.)")]
+    metadata = client.get("/fhir/CodeSystem/hcpcs").json()
+    assert {"payment_limit", "ndc"} <= {p["code"] for p in metadata["property"]}

@@ -31,7 +31,7 @@ def parse_ndc(text: str, what: str = "NDC") -> str:
     if found is None:
         shown = text.strip()[:40]
         digits = re.sub(r"\D", "", text)
-        hint = (": ten digits need their dashes (4-4-2, 5-3-2 or 5-4-1) to tell which part is short"
+        hint = ("; without dashes, ten digits do not say which part is short"
                 if len(digits) == 10 and "-" not in text else "")
         raise NdcError(f"{what} {shown!r} is not an NDC: write it as 11 digits, 5-4-2 (12345-6789-01), or the 10-digit "
                        f"4-4-2, 5-3-2 or 5-4-1 with dashes{hint}")

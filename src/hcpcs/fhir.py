@@ -14,6 +14,7 @@ from typing import Any
 
 from . import _codetables
 from ._api import MAX_OFFSET, Hcpcs, parse_day
+from ._drug_pages import limit_text, product_text
 from ._errors import CodeError, HcpcsError, NotFound, UsageError
 from ._layout import FIELDS
 from ._models import Code
@@ -34,6 +35,10 @@ _PROPERTIES: tuple[tuple[str, str, str], ...] = (
       for f in FIELDS if f.on_page and f.name not in (
           "code", "long_description", "short_description", "added_date", "action_effective_date",
           "termination_date")),
+    ("payment_limit", "string", "Medicare Part B payment allowance limit per HCPCS dosage unit, with its quarter and "
+                                "coinsurance, from CMS's ASP pricing file."),
+    ("ndc", "code", "A drug package (NDC, 5-4-2) that CMS's ASP NDC-HCPCS crosswalk puts under the code; its "
+                    "description gives the drug name as sold, labeler, package and billing units per package."),
 )
 
 
@@ -113,7 +118,20 @@ def lookup(db: Hcpcs, code: str | None, *, system: str | None = None, version: s
                                             "code": "display", "display": "short description"}},
             {"name": "value", "valueString": found.short_description}]})
     parameters += [_property(name, value, kind, description) for name, value, kind, description in _facts(found)]
+    parameters += [_property(name, value, kind, description) for name, value, kind, description in _drug_facts(found)]
     return {"resourceType": "Parameters", "parameter": parameters}
+
+
+def _drug_facts(found: Code) -> list[tuple[str, Any, str, str | None]]:
+    """From CMS's drug files: the payment limit, and each NDC package under the code (on the page's date)."""
+    drugs = found.drugs
+    if drugs is None:
+        return []
+    out: list[tuple[str, Any, str, str | None]] = []
+    if drugs.limit is not None and drugs.limits is not None:
+        out.append(("payment_limit", f"{limit_text(drugs.limit)}, quarter {drugs.limits.quarter}", "string", None))
+    out += [("ndc", p.ndc, "code", product_text(p)) for p in drugs.products if p.ndc]
+    return out
 
 
 def _facts(found: Code) -> list[tuple[str, Any, str, str | None]]:
