@@ -7,25 +7,49 @@
     'Not payable by Medicare'
 """
 
-from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
+from typing import TYPE_CHECKING, Any
+
 from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UsageError
-from ._models import (
-    Code,
-    CodeChange,
-    Coded,
-    Diff,
-    FieldChange,
-    FileUse,
-    History,
-    HistoryEvent,
-    LoadWarning,
-    RelatedCode,
-    Release,
-    ReportEntry,
-    SourceFile,
-    TransactionReport,
-)
-from ._report import ReportComparison, ReportDifference
+
+if TYPE_CHECKING:
+    from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
+    from ._models import (
+        Code,
+        CodeChange,
+        Coded,
+        Diff,
+        FieldChange,
+        FileUse,
+        History,
+        HistoryEvent,
+        LoadWarning,
+        RelatedCode,
+        Release,
+        ReportEntry,
+        SourceFile,
+        TransactionReport,
+    )
+    from ._report import ReportComparison, ReportDifference
+
+#: Where each name is defined: imported on first use, so that a command needing little starts quickly.
+_LAZY = {
+    **dict.fromkeys(("CheckReport", "Hcpcs", "LoadedRelease", "LoadReport", "default_db_path", "open"), "_api"),
+    **dict.fromkeys(("Code", "CodeChange", "Coded", "Diff", "FieldChange", "FileUse", "History", "HistoryEvent",
+                     "LoadWarning", "RelatedCode", "Release", "ReportEntry", "SourceFile", "TransactionReport"),
+                    "_models"),
+    **dict.fromkeys(("ReportComparison", "ReportDifference"), "_report"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hcpcs' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._api_base import DEFAULT_DB_ENV, default_db_path, parse_day
 from ._api_drugs import Drugs
 from ._api_load import CheckReport, LoadedRelease, Loading, LoadReport, LoadStatus, UpdateReport, default_download_dir
 from ._api_search import MAX_OFFSET, Searching
 from ._api_time import TimeTravel, read_transaction_report
 from ._api_validate import Validating
+from ._dates import parse_day
+from ._paths import DEFAULT_DB_ENV, default_db_path
 from ._store import Store
 
 

@@ -8,8 +8,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._api_base import HandleBase, parse_day
-from ._api_drugs import drug_search
+from ._api_base import HandleBase
+from ._dates import parse_day
+from ._drugs import drug_search
 from ._errors import NotFound, StoreError, UsageError
 from ._models import Release, SearchFilters, SearchHit, SearchResult
 from ._search import Vocabulary, plan

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ._api_base import HandleBase, field_values, report_entry_from_row
-from ._api_drugs import limit_history
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
+from ._drugs import limit_history
 from ._errors import InputError, NotFound
 from ._models import CodeChange, Diff, History, HistoryEvent, LoadWarning, Release, TransactionReport
 from ._report import ReportComparison, compare_report

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._api_base import HandleBase, parse_day
-from ._api_drugs import quarters
+from ._api_base import HandleBase
+from ._dates import parse_day
+from ._drugs import quarters
 from ._engines import Columns, Summary, validate_duckdb
 from ._errors import UsageError
 from ._layout import FIELDS_BY_NAME

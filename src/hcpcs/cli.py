@@ -220,12 +220,21 @@ def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
     Any spelling: 11 digits, 5-4-2 with dashes, or the 10-digit 4-4-2, 5-3-2 and 5-4-1. Without --as-of,
     the latest loaded crosswalk that lists the NDC. Exit 1 when no crosswalk lists it, 2 when it is no NDC.
     """
+    from ._dates import parse_day
     from ._drug_pages import ndc_text
+    from ._drugs import ndc_answer
     from ._ndc import parse_ndc
+    from ._paths import default_db_path
+    from ._store import Store
 
     parse_ndc(ndc)  # a malformed NDC is a usage error before any database is opened
-    with _open(ctx, readonly=True) as db:
-        found = db.ndc(ndc, as_of=as_of)
+    day = parse_day(as_of, "--as-of") if as_of is not None else None
+    # the store alone, not the whole library: the answer is a few rows of one table
+    store = Store(Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path(), readonly=True)
+    try:
+        found = ndc_answer(store, ndc, day)
+    finally:
+        store.close()
     if fmt == "json":
         from ._drug_models import ndc_json
 
