@@ -19,7 +19,7 @@ from hcpcs._asp import read_drug_file
 from hcpcs._models import LoadWarning, SourceFile
 from hcpcs._ndc import NdcError, parse_ndc
 
-from .conftest import CMS, SHARED, loaded_database
+from .conftest import CMS, SHARED, db_digest, loaded_database
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
@@ -183,8 +183,13 @@ def test_two_files_of_one_quarter_in_one_load_are_refused(tmp_path: Path) -> Non
     copy = tmp_path / "copy" / "ASP NDC-HCPCS Crosswalk copy.csv"
     copy.parent.mkdir()
     copy.write_bytes(CROSSWALK.read_bytes().replace(b"HyperRAB", b"HyperRAB2"))
-    with hcpcs.open(tmp_path / "db.sqlite") as db, pytest.raises(hcpcs.LoadError, match="more than one NDC crosswalk"):
-        db.load([CROSSWALK, copy])
+    path = tmp_path / "db.sqlite"
+    with hcpcs.open(path) as db:
+        db.load([CMS / "2020-10-anweb.xlsx"])
+    before = db_digest(path)
+    with hcpcs.open(path) as db, pytest.raises(hcpcs.LoadError, match="more than one NDC crosswalk"):
+        db.load([CMS / "HCPC2025_OCT_ANWEB_v4.xlsx", PRICING_2025, CROSSWALK, copy])
+    assert db_digest(path) == before  # one transaction: neither the release nor the pricing file was stored
 
 
 def test_a_schema_4_file_is_read_as_it_is_and_upgraded_when_loading(tmp_path: Path, drugs_db: Path) -> None:
