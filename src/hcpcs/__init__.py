@@ -7,11 +7,11 @@
     'Not payable by Medicare'
 """
 
-from typing import TYPE_CHECKING, Any
+import typing
 
 from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UsageError
 
-if TYPE_CHECKING:
+if typing.TYPE_CHECKING:
     from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, default_db_path, open
     from ._models import (
         Code,
@@ -41,7 +41,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> typing.Any:
     if name in _LAZY:
         from importlib import import_module
 
@@ -49,6 +49,10 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'hcpcs' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 __version__ = "0.1.0"
