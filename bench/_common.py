@@ -11,6 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CMS = ROOT.parent / "shared" / "cms-hcpcs"
+ASP = ROOT.parent / "shared" / "cms-asp"
 
 
 def free_port() -> int:

@@ -1,4 +1,5 @@
-"""Search quality: top-1, top-5 and MRR over the documented query set (bench/search_queries.tsv), for
+"""Search quality: top-1, top-5 and MRR over the documented query sets (bench/search_queries.tsv, and the drug
+names as sold of bench/search_drug_names.tsv, built by bench/drug_name_queries.py), for
 hcpcs search and two baselines run in the same process on the same SQLite file, each over the active
 codes of the latest release, in code order:
 - naive LIKE: every query word occurs in the long description (SQL LIKE '%word%');
@@ -20,25 +21,26 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import CMS, ROOT
+from _common import ASP, CMS, ROOT
 
 from hcpcs import Hcpcs
 from hcpcs import open as open_db
 
-QUERIES = ROOT / "bench" / "search_queries.tsv"
+QUERY_FILES = (ROOT / "bench" / "search_queries.tsv", ROOT / "bench" / "search_drug_names.tsv")
 DEPTH = 10
 Engine = Callable[[str], list[str]]
 
 
 def read_queries() -> list[tuple[str, set[str], str]]:
     out = []
-    for number, line in enumerate(QUERIES.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        query, expected, kind = line.split("\t")
-        if not expected.split():
-            raise SystemExit(f"{QUERIES.name}, line {number}: no expected codes")
-        out.append((query, set(expected.split()), kind))
+    for queries in QUERY_FILES:
+        for number, line in enumerate(queries.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            query, expected, kind = line.split("\t")
+            if not expected.split():
+                raise SystemExit(f"{queries.name}, line {number}: no expected codes")
+            out.append((query, set(expected.split()), kind))
     return out
 
 
@@ -98,7 +100,7 @@ def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str]]) -> 
                 misses.append(f"{query!r} [{kind}] -> {' '.join(found[:3]) or 'nothing'}"
                               f" (want {' '.join(sorted(expected)[:3])})")
     n = len(queries)
-    print(f"{n} queries (bench/search_queries.tsv), release {release}")
+    print(f"{n} queries ({', '.join(q.name for q in QUERY_FILES)}), release {release}")
     print(f"{'engine':12} {'top-1':>6} {'top-5':>6} {'MRR':>6}")
     for name, (top1, top5, rr) in totals.items():
         print(f"{name:12} {top1 / n:6.3f} {top5 / n:6.3f} {rr / n:6.3f}")
@@ -126,7 +128,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "hcpcs.sqlite"
         with open_db(path) as handle:
-            handle.load([CMS])
+            handle.load([CMS, ASP])
         with open_db(path, readonly=True) as db:
             measure(db, path, queries)
 

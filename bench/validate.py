@@ -2,7 +2,12 @@
 hcpcs (DuckDB, streaming) and by a pandas baseline (merge_asof of lines against code validity periods),
 each in its own process, same input. Prints lines/s, peak memory and the ratio.
 
-    python bench/validate.py [--lines 10000000]
+    python bench/validate.py [--lines 10000000] [--ndc]
+
+``--ndc``: every line bills a drug package, with an ``ndc`` and a ``units`` column: the lines are the (NDC, code)
+pairs of CMS's January 2024 crosswalk, dated in its quarter, half the NDCs written as 11 digits, 3% faults
+(another pair's NDC, an NDC no crosswalk lists, text that is no NDC); the pandas baseline then also checks the
+NDC against the crosswalk and computes the billing units (11-digit and 5-4-2 spellings only).
 
 Targets: at least 2 million lines/s, at least 5x the pandas baseline, peak memory under 1 GB.
 """
@@ -17,7 +22,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from _common import CMS
+from _common import ASP, CMS
 
 from hcpcs import open as open_db
 
@@ -38,6 +43,26 @@ COPY (
          - CASE WHEN g % 100 = 3 THEN 400 ELSE 0 END AS VARCHAR) AS date,  -- 3: before any release
     CASE WHEN g % 100 = 4 THEN 'XX' WHEN h % 5 = 0 THEN 'GA' WHEN h % 7 = 0 THEN 'KX' ELSE '' END AS modifiers
   FROM raw JOIN codes ON codes.n = raw.pick
+  ORDER BY i
+) TO '{path}' (FORMAT parquet)
+"""
+
+GENERATE_NDC = """
+COPY (
+  WITH pairs AS (SELECT ndc, code, row_number() OVER (ORDER BY ndc, code) - 1 AS n FROM ndcs),
+  counted AS (SELECT count(*) AS total FROM pairs),
+  raw AS (SELECT i, hash(i) AS h, hash(i * 7 + 3) AS g, hash(i) % (SELECT total FROM counted) AS pick,
+                 hash(i * 13 + 5) % (SELECT total FROM counted) AS other FROM range({lines}) t(i))
+  SELECT CAST(i // 4 AS VARCHAR) AS claim_id, p.code,
+    CAST(DATE '2024-01-01' + CAST(h % 90 AS INTEGER) AS VARCHAR) AS date,
+    CASE WHEN h % 5 = 0 THEN 'JW' ELSE '' END AS modifiers,
+    CASE WHEN g % 100 = 0 THEN q.ndc                         -- another pair's NDC: a mismatch (mostly)
+         WHEN g % 100 = 1 THEN '99999-9999-99'               -- no crosswalk lists it
+         WHEN g % 100 = 2 THEN 'not an ndc'
+         WHEN g % 2 = 0 THEN replace(p.ndc, '-', '')          -- 11 digits
+         ELSE p.ndc END AS ndc,
+    CAST(1 + g % 4 AS VARCHAR) AS units
+  FROM raw JOIN pairs p ON p.n = raw.pick JOIN pairs q ON q.n = raw.other
   ORDER BY i
 ) TO '{path}' (FORMAT parquet)
 """
@@ -91,8 +116,22 @@ checked = pd.merge_asof(with_mod, mods.rename(columns={"code": "mod"})[["mod", "
                         left_on="day", right_on="valid_from", by="mod")
 bad_mods = set(checked.loc[~(checked["valid_to"] > checked["day"]), "line"])
 merged.loc[merged["line"].isin(bad_mods) & merged["reason"].isna(), "reason"] = "unknown_modifier"
+if "ndc" in merged.columns:
+    ndcs = pd.DataFrame(ref.ndcs, columns=["quarter", "ndc", "code", "per_package"])
+    raw = merged["ndc"].astype(str).str.strip()
+    eleven = raw.str.fullmatch(r"[0-9]{11}")
+    merged["ndc"] = raw.where(~eleven, raw.str[:5] + "-" + raw.str[5:9] + "-" + raw.str[9:])
+    merged = merged.merge(ndcs[["ndc", "code", "per_package"]], on=["ndc", "code"], how="left")
+    known = merged["ndc"].isin(set(ndcs["ndc"]))
+    merged.loc[known & merged["per_package"].isna() & merged["reason"].isna(), "reason"] = "ndc_mismatch"
+    merged["warning"] = None
+    merged.loc[~known, "warning"] = "ndc_unknown"
+    merged["billing_units"] = pd.to_numeric(merged["units"], errors="coerce") * merged["per_package"]
 merged = merged.sort_values("line")
-merged[["claim_id", "code", "date", "modifiers", "reason"]].to_parquet(sys.argv[3])
+kept = ["claim_id", "code", "date", "modifiers", "reason"]
+if "ndc" in merged.columns:
+    kept += ["ndc", "warning", "billing_units"]
+merged[kept].to_parquet(sys.argv[3])
 seconds = time.perf_counter() - start
 print(json.dumps({"lines": len(merged), "invalid": int(merged["reason"].notna().sum()), "seconds": seconds,
                   "peak_mb": peak_mb()}))
@@ -120,6 +159,7 @@ def run(script: str, *args: str) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=10_000_000)
+    parser.add_argument("--ndc", action="store_true", help="an NDC and units on every line")
     args = parser.parse_args()
     import duckdb
 
@@ -128,18 +168,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "hcpcs.sqlite"
         with open_db(db) as handle:
-            handle.load([CMS])
+            handle.load([CMS, ASP] if args.ndc else [CMS])
             reference = handle.reference()
         lines = Path(folder) / "claims.parquet"
         con = duckdb.connect()
         load_reference(con, reference, Path(folder))
-        con.execute(GENERATE.format(lines=args.lines, path=lines))
+        con.execute((GENERATE_NDC if args.ndc else GENERATE).format(lines=args.lines, path=lines))
         con.close()
         ours = run(OURS, str(db), str(lines), str(Path(folder) / "ours.parquet"), "echo")
         lean = run(OURS, str(db), str(lines), str(Path(folder) / "lean.parquet"), "results-only")
         base = run(PANDAS, str(db), str(lines), str(Path(folder) / "pandas.parquet"))
     n = args.lines
-    print(f"{n:,} claim lines (parquet in and out), {ours['invalid'] / n:.1%} invalid")
+    with_ndc = ", an NDC and units on each" if args.ndc else ""
+    print(f"{n:,} claim lines (parquet in and out{with_ndc}), {ours['invalid'] / n:.1%} invalid")
     print(f"hcpcs (DuckDB):   {ours['seconds']:6.2f} s  {n / ours['seconds'] / 1e6:5.2f} M lines/s  "
           f"peak {ours['peak_mb']:6.0f} MB  (targets: >= 2 M lines/s, < 1024 MB)")
     print(f"  --results-only:  {lean['seconds']:6.2f} s  {n / lean['seconds'] / 1e6:5.2f} M lines/s  "

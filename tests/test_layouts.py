@@ -19,6 +19,7 @@ from hcpcs._layout import FIELDS
 from hcpcs._layout_reader import layout_year, read_record_layout
 from hcpcs._models import LoadWarning, RecordLayoutData, SourceFile
 from hcpcs._page import render, to_json
+from hcpcs._store import SCHEMA_VERSION
 
 from .conftest import CMS, loaded_database
 
@@ -236,7 +237,7 @@ def test_a_schema_3_file_is_upgraded_and_read_meanwhile(copy_2025: Path) -> None
     with hcpcs.open(copy_2025) as db:
         assert store_layout(db, layout_data(2025)) == "loaded"
     con = sqlite3.connect(copy_2025)
-    assert con.execute("PRAGMA user_version").fetchone() == (4,)
+    assert con.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     con.close()
 
 

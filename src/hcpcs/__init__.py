@@ -7,29 +7,61 @@
     'Not payable by Medicare'
 """
 
-from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, UpdateReport, default_db_path, open
-from ._engines import Columns, Summary
+import typing
+
 from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UpdateError, UsageError
-from ._models import (
-    Code,
-    CodeChange,
-    Coded,
-    Correction,
-    Diff,
-    FieldChange,
-    FileUse,
-    History,
-    HistoryEvent,
-    LoadWarning,
-    RelatedCode,
-    Release,
-    ReportEntry,
-    SearchResult,
-    SourceFile,
-    TransactionReport,
-)
-from ._report import ReportComparison, ReportDifference
-from ._validate import Verdict
+
+if typing.TYPE_CHECKING:
+    from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, UpdateReport, default_db_path, open
+    from ._engines import Columns, Summary
+    from ._models import (
+        Code,
+        CodeChange,
+        Coded,
+        Correction,
+        Diff,
+        FieldChange,
+        FileUse,
+        History,
+        HistoryEvent,
+        LoadWarning,
+        RelatedCode,
+        Release,
+        ReportEntry,
+        SearchResult,
+        SourceFile,
+        TransactionReport,
+    )
+    from ._report import ReportComparison, ReportDifference
+    from ._validate import Verdict
+
+#: Where each name is defined: imported on first use, so that a command needing little starts quickly.
+_LAZY = {
+    **dict.fromkeys(("CheckReport", "Hcpcs", "LoadedRelease", "LoadReport", "UpdateReport", "default_db_path", "open"),
+                   "_api"),
+    **dict.fromkeys(("Columns", "Summary"), "_engines"),
+    "Verdict": "_validate",
+    **dict.fromkeys(("Code", "CodeChange", "Coded", "Correction", "Diff", "FieldChange", "FileUse", "History",
+                     "HistoryEvent", "LoadWarning", "RelatedCode", "Release", "ReportEntry", "SearchResult",
+                     "SourceFile", "TransactionReport"),
+                    "_models"),
+    **dict.fromkeys(("ReportComparison", "ReportDifference"), "_report"),
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'hcpcs' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __version__ = "0.1.0"
 

@@ -2,7 +2,7 @@
 
 ``Hcpcs`` is one handle on one database, built from parts kept in their own modules: the base (releases
 and codes, ``_api_base``), loading and updating (``_api_load``), time travel (``_api_time``), search
-(``_api_search``) and claim-line validation (``_api_validate``).
+(``_api_search``), claim-line validation (``_api_validate``) and CMS's drug files (``_api_drugs``).
 """
 
 from __future__ import annotations
@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._api_base import DEFAULT_DB_ENV, default_db_path, parse_day
+from ._api_drugs import Drugs
 from ._api_load import CheckReport, LoadedRelease, Loading, LoadReport, LoadStatus, UpdateReport, default_download_dir
 from ._api_search import MAX_OFFSET, Searching
 from ._api_time import TimeTravel, read_transaction_report
 from ._api_validate import Validating
+from ._dates import parse_day
+from ._paths import DEFAULT_DB_ENV, default_db_path
 from ._store import Store
 
 
-class Hcpcs(Loading, TimeTravel, Searching, Validating):
+class Hcpcs(Loading, TimeTravel, Searching, Validating, Drugs):
     """A handle on one hcpcs database. Use ``hcpcs.open()`` to get one."""
 
     def __init__(self, store: Store) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from ._codes import codes_named_in, parse_code
 from ._codetables import BUILTIN_YEAR, CodeTables, Decoder, builtin, preference
+from ._dates import parse_day
+from ._drug_models import CodeDrugs
+from ._drugs import code_drugs
 from ._errors import NotFound, UsageError
 from ._layout import FIELDS, FIELDS_BY_NAME
 from ._models import Code, Coded, Correction, RelatedCode, Release, ReportEntry, SourceFile
@@ -18,18 +20,6 @@ from ._names import check_release_id
 from ._search import Vocabulary
 from ._store import Row, Store
 from ._validate import Reference
-
-DEFAULT_DB_ENV = "HCPCS_DB"
-
-
-def default_db_path() -> Path:
-    """``$HCPCS_DB``, else ``hcpcs.sqlite`` in the user data directory of this platform."""
-    env = os.environ.get(DEFAULT_DB_ENV)
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_path
-
-    return user_data_path("hcpcs", appauthor=False) / "hcpcs.sqlite"
 
 
 class HandleBase:
@@ -289,19 +279,13 @@ class HandleBase:
             meanings={column: found for f in _CODED for column in f.columns
                       if row[column] and (found := decoder.meaning(f.code_table, str(row[column])))},
             definitions=decoder.definitions(),
+            drugs=_drugs(store, row["code"], as_of or release.effective_date),
         )
 
 
-def parse_day(value: dt.date | str, what: str) -> dt.date:
-    """A date as users give it: a ``date``, or ``YYYY-MM-DD`` text."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(f"{what} {value!r} is not a date: write YYYY-MM-DD, such as 2020-05-01") from None
+def _drugs(store: Store, code: str, day: dt.date) -> CodeDrugs | None:
+    found = code_drugs(store, code, day)
+    return None if found.empty else found
 
 
 def report_entry_from_row(row: Row) -> ReportEntry:

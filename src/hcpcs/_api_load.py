@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from ._api_base import HandleBase, correction_from_row
 from ._completeness import fewer_than_before
+from ._drug_models import DrugFile
 from ._errors import LoadError, NotFound, UsageError
 from ._models import (
     Correction,
@@ -23,7 +24,7 @@ from ._models import (
     ReportData,
     SourceFile,
 )
-from ._names import check_release_id, release_named
+from ._names import ROLE_WORDS, check_release_id, release_named
 from ._rules import mine as mine_rules
 from ._search import extra_terms, learn_abbreviations, words
 from ._store import Row
@@ -58,6 +59,8 @@ class LoadReport:
     transaction_reports: list[tuple[str, int, LoadStatus]] = field(default_factory=list)
     #: CMS's record layouts: (year, fields, status).
     layouts: list[tuple[int, int, LoadStatus]] = field(default_factory=list)
+    #: CMS's drug files: (role words, quarter, rows, status), such as ("NDC crosswalk", "2024-01", 6684, "loaded")
+    drug_files: list[tuple[str, str, int, LoadStatus]] = field(default_factory=list)
     #: every file and zip member given: its role, and what the load did with it
     files: list[FileUse] = field(default_factory=list)
     #: what could not be fully understood (``strict`` turns these into errors)
@@ -131,6 +134,14 @@ class Loading(HandleBase):
             for layout in result.layouts:
                 report.layouts.append((layout.year, len(layout.layout.get("fields", {})),
                                        self._store_layout(layout, replace)))
+            given: set[tuple[str, str]] = set()
+            for drugs in sorted(result.drug_files, key=lambda d: (d.kind, d.quarter)):
+                if (drugs.kind, drugs.quarter) in given:
+                    raise LoadError(f"more than one {ROLE_WORDS[drugs.kind]} file given for {drugs.quarter}: "
+                                    "load them one at a time")
+                given.add((drugs.kind, drugs.quarter))
+                report.drug_files.append((ROLE_WORDS[drugs.kind], drugs.quarter, drugs.rows,
+                                          self._store_drug_file(drugs, replace)))
             if any(r.status != "unchanged" for r in report.releases):
                 self._index()
         return report
@@ -198,6 +209,14 @@ class Loading(HandleBase):
             f"the transaction report of {rid} is already loaded from other files",
             lambda: self._store.delete_report(rid),
             lambda fingerprint: self._store.insert_report(data, fingerprint))
+
+    def _store_drug_file(self, data: DrugFile, replace: bool) -> LoadStatus:
+        store = self._store
+        return _store_once(
+            _fingerprint(data.files), store.drug_file_fingerprint(data.kind, data.quarter), replace,
+            f"the {ROLE_WORDS[data.kind]} of {data.quarter} is already loaded from other files",
+            lambda: store.delete_drug_file(data.kind, data.quarter),
+            lambda fingerprint: store.insert_drug_file(data, fingerprint))
 
     def _store_noc(self, noc: NocList, replace: bool) -> LoadStatus:
         return self._store_yearly(

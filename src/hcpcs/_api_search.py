@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Sequence
 from typing import Any
 
-from ._api_base import HandleBase, parse_day
+from ._api_base import HandleBase
+from ._dates import parse_day
+from ._drugs import drug_search
 from ._errors import NotFound, StoreError, UsageError
 from ._models import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ._rank import POOL, Candidate, Ranker
@@ -41,13 +44,15 @@ class Searching(HandleBase):
                limit: int = 20, offset: int = 0, codes: str | None = None, coverage: Sequence[str] = (),
                betos: Sequence[str] = (), pricing_indicator: Sequence[str] = (),
                type_of_service: Sequence[str] = (), noc_only: bool = False,
-               include_terminated: bool = False) -> SearchResult:
+               include_terminated: bool = False, labeler: str | None = None) -> SearchResult:
         """Ranked search over codes and descriptions: an exact code first, then code-prefix matches,
         then codes matching every word (bm25), filled up with codes matching some words.
 
         Filters: ``codes`` (a letter, prefix or range such as ``E0100-E0200``), ``coverage``, ``betos``,
-        ``pricing_indicator``, ``type_of_service``, ``noc_only``; terminated codes are left out unless
-        ``include_terminated``. ``release`` or ``as_of`` picks the release (default: the latest).
+        ``pricing_indicator``, ``type_of_service``, ``noc_only``, ``labeler`` (codes with a product of that labeler
+        in CMS's NDC crosswalk); terminated codes are left out unless ``include_terminated``. A drug name as sold
+        (a brand name in the crosswalk) finds its codes, after exact codes and code prefixes. ``release`` or
+        ``as_of`` picks the release (default: the latest).
         """
         text = query if isinstance(query, str) else ""
         if not text.strip():
@@ -67,12 +72,19 @@ class Searching(HandleBase):
             noc_year=noc_year,
             active_on=None if include_terminated else (day or rel.effective_date),
         )
+        drugs = drug_search(self._store, text, day or rel.effective_date, labeler)
+        if labeler is not None:
+            filters = dataclasses.replace(filters, labeler=labeler.strip(), labeler_quarter=drugs.quarter)
         stripped = text.strip().upper()
         exact = stripped if _CODE_LIKE.fullmatch(stripped) else None
         prefix = stripped if _CODE_PREFIX.fullmatch(stripped) else None
         code_rows = self._store.search_codes(rel.id, exact, prefix, filters)
         hits: list[SearchHit] = [
             self._hit(r, rel, day, "code" if r["code"] == exact else "prefix", 0.0) for r in code_rows]
+        for drug_code in drugs.codes:  # each with the filters applied, as the codes above
+            if drug_code not in {h.code for h in hits}:
+                hits += [self._hit(r, rel, day, "drug name", 0.0)
+                         for r in self._store.search_codes(rel.id, drug_code, None, filters)]
         found = plan(text, self.vocabulary())
         total = len(hits)
         wanted = offset + limit

@@ -8,6 +8,7 @@ from pathlib import Path
 from ._api_base import HandleBase, field_values, report_entry_from_row
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
+from ._drugs import limit_history
 from ._errors import InputError, NotFound
 from ._models import CodeChange, Diff, History, HistoryEvent, LoadWarning, Release, TransactionReport
 from ._report import ReportComparison, compare_report
@@ -71,6 +72,7 @@ class TimeTravel(HandleBase):
             replacements=field_values(last_seen, "cross_reference") if last_seen["termination_date"] else (),
             reactivated=any("R" in e.change.actions for e in events),
             reused=any(e.change.reused for e in events),
+            payment_limits=limit_history(self._store, wanted),
         )
 
     def read_report(self, path: str | Path) -> TransactionReport:

@@ -6,7 +6,9 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ._api_base import HandleBase, parse_day
+from ._api_base import HandleBase
+from ._dates import parse_day
+from ._drugs import quarters
 from ._engines import Columns, Summary, validate_duckdb
 from ._errors import UsageError
 from ._layout import FIELDS_BY_NAME
@@ -51,12 +53,16 @@ class Validating(HandleBase):
                 ", ".join(row[c] for c in crossrefs if row[c]), noc and inferred is None,
                 noc_inferred=noc and inferred is not None))
         rules = [(r["release_id"], r["code"], r["other"]) for r in self._store.rules()]
-        return Reference(periods, rules, spans)
+        crosswalks = [(q.quarter, q.effective_from) for q in quarters(self._store) if q.kind == "ndc_crosswalk"]
+        ndcs = [(r["quarter"], r["ndc"], r["code"], _units(r["billing_units_per_package"]))
+                for r in self._store.ndc_codes()]
+        return Reference(periods, rules, spans, crosswalks=crosswalks, ndcs=ndcs)
 
     def validate(self, code: str, date: dt.date | str, *, modifiers: Sequence[str] = (),
-                 claim_codes: Sequence[str] = ()) -> Verdict:
+                 claim_codes: Sequence[str] = (), ndc: str | None = None, units: float | None = None) -> Verdict:
         """One claim line: ``valid``, or ``invalid`` with its reasons; ``claim_codes`` are the codes on the
-        claim's other lines (for pair rules).
+        claim's other lines (for pair rules); ``ndc`` the drug package billed and ``units`` how many packages
+        (``ndc_mismatch``, ``ndc_unknown``, billing units).
 
         With the whole reference already built (``reference()``, kept per data version) it is used; else
         only the records of this line's codes are read."""
@@ -64,7 +70,7 @@ class Validating(HandleBase):
         others = {normalise_code(c) for c in claim_codes}
         reference = self._built_reference(self.data_version()) or self._reference_of(
             sorted({normalise_code(code), *map(normalise_code, modifiers), *others}))
-        return check_line(reference, code, day, modifiers, others)
+        return check_line(reference, code, day, modifiers, others, ndc, units)
 
     def validate_file(self, source: str | Path, output: str | Path, *, engine: str = "duckdb",
                       columns: Columns | None = None, progress: Callable[[float], None] | None = None,
@@ -91,6 +97,14 @@ class Validating(HandleBase):
         """The pair rules mined from the descriptions: (release, code, other code, CMS's words)."""
         rid = self.release(release).id if release else None
         return [(r["release_id"], r["code"], r["other"], r["clause"]) for r in self._store.rules(rid)]
+
+
+def _units(text: str) -> float:
+    """CMS's billing units per package as a number (``0.5``, ``50``); text that is none counts as 0."""
+    try:
+        return float(text)
+    except ValueError:
+        return 0.0
 
 
 def _day_or_none(text: str | None) -> dt.date | None:

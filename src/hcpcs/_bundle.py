@@ -20,9 +20,11 @@ from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TypeVar
 
+from ._asp import read_drug_file, sniff_drug_file
 from ._compare import disagreements
 from ._completeness import cut_short
 from ._corrections import merge, read_corrections
+from ._drug_models import DRUG_FILE_KINDS, DrugFile
 from ._errors import InputError, LoadError
 from ._fixedwidth import looks_like_fixed_width, read_fixed_width
 from ._layout_reader import layout_year as layout_year_said
@@ -98,12 +100,15 @@ class ReadResult:
     corrections: list[CorrectionList] = field(default_factory=list)
     reports: list[ReportData] = field(default_factory=list)
     layouts: list[RecordLayoutData] = field(default_factory=list)
+    #: CMS's drug files: NDC crosswalks and payment limits, a quarter each
+    drug_files: list[DrugFile] = field(default_factory=list)
     files: list[FileUse] = field(default_factory=list)
     warnings: list[LoadWarning] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return bool(self.releases or self.noc_lists or self.corrections or self.reports or self.layouts)
+        return bool(self.releases or self.noc_lists or self.corrections or self.reports or self.layouts
+                    or self.drug_files)
 
 
 def role_of(member: Member) -> Role | None:
@@ -113,9 +118,13 @@ def role_of(member: Member) -> Role | None:
         return named
     if is_spreadsheet(member):
         try:
-            return "codes_spreadsheet" if looks_like_code_sheet(read_rows(member.data, member.display)) else None
+            if looks_like_code_sheet(read_rows(member.data, member.display)):
+                return "codes_spreadsheet"
         except InputError:
             return None
+        return sniff_drug_file(member.data, member.basename)
+    if member.basename.lower().endswith(".csv"):
+        return sniff_drug_file(member.data, member.basename)
     head = member.data[:16384]
     if looks_like_fixed_width(head):
         return "codes"
@@ -271,12 +280,13 @@ class _Reading:
         for member in roles.get(None, []):
             self._use(member.display, None, "skipped", "not a CMS HCPCS file hcpcs knows (by name or content)")
         self._auxiliary(bundle, roles, release, year)
+        self._drug_files(roles)
         if set(roles) <= {None, "readme"} and not any(m.found_in_folder for m in bundle.members):
             what = "zip" if bundle.is_zip else "file"
             raise InputError(bundle.name, f"this {what} holds no HCPCS code file (no ANWEB .txt, .xlsx or .xls)")
 
     def merge(self, other: ReadResult) -> None:
-        for name in ("releases", "noc_lists", "corrections", "reports", "layouts", "files", "warnings"):
+        for name in ("releases", "noc_lists", "corrections", "reports", "layouts", "drug_files", "files", "warnings"):
             getattr(self.result, name).extend(getattr(other, name))
 
     def finish(self) -> ReadResult:
@@ -378,6 +388,28 @@ class _Reading:
             for member in roles.get("processing_notes", []):
                 self._use(member.display, "processing_notes", "skipped",
                           "processing notes without their release's code file: load them together")
+
+    def _drug_files(self, roles: dict[Role | None, list[Member]]) -> None:
+        """CMS's drug files, each a quarter of its own: one copy of each (the spreadsheet first), others skipped."""
+        for kind in DRUG_FILE_KINDS:
+            read: dict[str, Member] = {}
+            for member in sorted(roles.get(kind, []), key=lambda m: not is_spreadsheet(m)):
+                found = self._read(member, kind, ROLE_WORDS[kind], partial(
+                    read_drug_file, member.data, member.display, kind, member.source_file(kind)))
+                if found is None:
+                    continue
+                use = self.result.files.pop()  # said again below, with the quarter and rows
+                if found.quarter in read:
+                    self._use(member.display, kind, "skipped",
+                              f"another copy of the {use.role} of {found.quarter}: {read[found.quarter].basename} "
+                              "was read")
+                    continue
+                read[found.quarter] = member
+                self.result.drug_files.append(found)
+                self._use(member.display, kind, "loaded",
+                          f"quarter {found.quarter} ({found.effective_from.isoformat()} to "
+                          f"{found.effective_to.isoformat() if found.effective_to else 'a date not given'}): "
+                          f"{_count(found.rows, 'row')}", use.warnings)
 
     def _transactions(self, bundle: Bundle, members: list[Member], release: str | None) -> None:
         chosen = self._chosen(members, "transactions", "transaction report")

@@ -9,6 +9,8 @@ from typing import Any
 
 from . import _codetables
 from ._csv import csv_text
+from ._drug_models import limit_json, quarter_json
+from ._drug_pages import limit_text
 from ._models import CodeChange, Correction, Diff, FieldChange, History, Release, Value
 from ._report import ReportComparison
 
@@ -131,6 +133,7 @@ def history_json(history: History) -> dict[str, Any]:
              **code_change_json(e.change)}
             for e in history.events
         ],
+        "payment_limits": [{**limit_json(x), "quarter": quarter_json(q)} for q, x in history.payment_limits],
     }
 
 
@@ -151,6 +154,9 @@ def history_text(history: History) -> str:
                 out.append(f"    {event.change.note}")
         else:
             out += _change_lines(event.change, "    ")
+    if history.payment_limits:
+        out += ["", "Payment limit per dosage unit (CMS's ASP pricing files)"]
+        out += [f"    {q.quarter}  {limit_text(x)}" for q, x in history.payment_limits]
     return "\n".join(out) + "\n"
 
 

@@ -31,6 +31,9 @@ class Columns:
     date: str = "date"
     claim: str | None = "claim_id"
     modifiers: tuple[str, ...] = ("modifiers",)
+    #: the drug package (NDC, any spelling) and how many packages: both optional, used where the file has them
+    ndc: str = "ndc"
+    units: str = "units"
 
 
 @dataclass(slots=True)
@@ -54,7 +57,7 @@ def file_format(path: Path) -> str:
 
 def load_reference(con: Any, ref: Reference, folder: Path) -> None:
     """The reference tables into DuckDB, through small CSV files (faster than importing pyarrow)."""
-    types = {"text": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN"}
+    types = {"text": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN", "double": "DOUBLE"}
     for name, columns in reference_columns(ref).items():
         path = folder / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as out:
@@ -98,15 +101,17 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
             raise _ragged(con, source, kind) or InputError(source.name, "cannot tell its columns apart: give a "
                                                            "CSV file with a header line") from None
         check_columns(source, present, columns)
+        drugs = columns.ndc in present
         part = output.with_name(output.name + ".part")
         options = "FORMAT parquet" if out_kind == "parquet" else "FORMAT csv, HEADER true"
-        query = core_sql(ref.spans)
+        query = core_sql(ref.spans, crosswalks=ref.crosswalks if drugs else None)
         if not echo:
-            query = f"SELECT line, status, reasons, messages, warnings FROM ({query}) results"
+            extra = ", ndc, billing_units" if drugs else ""
+            query = f"SELECT line, status, reasons, messages, warnings{extra} FROM ({query}) results"
         query += " ORDER BY line" if ordered else ""  # the joins do not keep the order
         try:
             _check_dates(con, source, columns, kind)
-            con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind)}")
+            con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind, present)}")
             _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
         except duckdb.Error as exc:
             raise _input_error(source, kind, exc) from None
@@ -225,8 +230,9 @@ def cut_value(value: object) -> str:
     return repr(text) if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]!r}... ({len(text):,} characters)"
 
 
-def _lines_sql(columns: Columns, source: Path, kind: str) -> str:
-    """The input normalised: line number, claim id, code, date, whether the code is well formed, modifiers.
+def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str]) -> str:
+    """The input normalised: line number, claim id, code, date, whether the code is well formed, modifiers;
+    where the file has an NDC column, whether the line gives one, the NDC in 5-4-2 (``_ndc``'s rules), units.
 
     Parquet gives each row's number as it reads (in parallel); a CSV's rows are numbered as they stream.
     """
@@ -241,9 +247,21 @@ def _lines_sql(columns: Columns, source: Path, kind: str) -> str:
     whole = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
     # (a code longer than any is echoed and named in messages cut: a results line need not repeat a huge cell)
     code = f"CASE WHEN length({whole}) > {SHOWN_CHARS} THEN left({whole}, {SHOWN_CHARS}) || '...' ELSE {whole} END"
-    return (f"SELECT line, claim_id, code, day, regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks} "
+    drug, drug_columns = "", ""
+    if columns.ndc in present:
+        raw = f"coalesce(regexp_replace(trim(CAST({_quoted(columns.ndc)} AS VARCHAR)), '\\s+', '-', 'g'), '')"
+        units = f"TRY_CAST({_quoted(columns.units)} AS DOUBLE)" if columns.units in present else "CAST(NULL AS DOUBLE)"
+        drug = f", {raw} AS ndc_raw, {units} AS units"
+        parts = ", '-', ".join(f"lpad(split_part(ndc_raw, '-', {n}), {w}, '0')" for n, w in ((1, 5), (2, 4), (3, 2)))
+        drug_columns = (
+            ", ndc_raw <> '' AS ndc_given, CASE WHEN regexp_full_match(ndc_raw, '[0-9]{11}') THEN concat(substr("
+            "ndc_raw, 1, 5), '-', substr(ndc_raw, 6, 4), '-', substr(ndc_raw, 10, 2)) WHEN regexp_full_match(ndc_raw, "
+            f"'[0-9]{{4,5}}-[0-9]{{3,4}}-[0-9]{{1,2}}') AND length(ndc_raw) IN (12, 13) THEN concat({parts}) END AS ndc"
+            ", units")
+    return (f"SELECT line, claim_id, code, day, regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks}"
+            f"{drug_columns} "
             f"FROM (SELECT {numbered} AS line, {claim} AS claim_id, coalesce({code}, '') AS code, "
-            f"CAST(CAST({_quoted(columns.date)} AS VARCHAR) AS DATE) AS day, {split} AS mods FROM {origin})")
+            f"CAST(CAST({_quoted(columns.date)} AS VARCHAR) AS DATE) AS day, {split} AS mods{drug} FROM {origin})")
 
 
 def _run_with_progress(con: Any, sql: str, progress: Progress | None) -> None:

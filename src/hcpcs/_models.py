@@ -5,14 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._layout import COLUMN_INDEX, COLUMNS
+
+if TYPE_CHECKING:
+    from ._drug_models import CodeDrugs, PaymentLimit, Quarter
 
 Value = str | int | dt.date | None
 Role = Literal[
     "codes", "codes_spreadsheet", "processing_notes", "noc", "transactions", "record_layout",
-    "corrections", "readme", "archive",
+    "corrections", "readme", "archive", "ndc_crosswalk", "payment_limits",
 ]
 
 
@@ -262,6 +265,8 @@ class Code:
     noc_note: str | None = None
     #: for an as-of date before the first loaded release: that the earliest release answers for it
     as_of_note: str | None = None
+    #: CMS's drug files on the page's date: the NDC packages billed under the code, its payment limit
+    drugs: CodeDrugs | None = None
 
     @property
     def status(self) -> Literal["Actual", "Terminated"]:
@@ -357,6 +362,8 @@ class History:
     replacements: tuple[str, ...]
     reactivated: bool
     reused: bool
+    #: the Medicare Part B payment limit per dosage unit in each loaded quarter of CMS's pricing files
+    payment_limits: tuple[tuple[Quarter, PaymentLimit], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +404,9 @@ class SearchFilters:
     type_of_service: tuple[str, ...] = ()
     noc_year: int | None = None
     active_on: dt.date | None = None
+    #: only codes with a product of a labeler whose name holds this text, in the NDC crosswalk of ``labeler_quarter``
+    labeler: str | None = None
+    labeler_quarter: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,14 +422,15 @@ class MatchReason:
 
 @dataclass(frozen=True, slots=True)
 class SearchHit:
-    """One code found: how it matched (``code``, ``prefix``, ``all words``, ``some words``) and its score;
-    ``why`` says which query words matched which words of its descriptions."""
+    """One code found: how it matched (``code``, ``prefix``, ``drug name``: a drug name as sold in CMS's NDC
+    crosswalk, ``all words``, ``some words``) and its score; ``why`` says which query words matched which words
+    of its descriptions."""
 
     code: str
     short_description: str | None
     long_description: str
     status: Literal["Actual", "Terminated"]
-    match: Literal["code", "prefix", "all words", "some words"]
+    match: Literal["code", "prefix", "drug name", "all words", "some words"]
     score: float
     why: tuple[MatchReason, ...] = ()
 

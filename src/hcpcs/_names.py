@@ -36,6 +36,8 @@ ROLE_WORDS: dict[Role, str] = {
     "corrections": "corrections",
     "readme": "README",
     "archive": "zip",
+    "ndc_crosswalk": "NDC crosswalk",
+    "payment_limits": "payment limits",
 }
 
 
@@ -83,6 +85,10 @@ def is_spreadsheet_name(name: str) -> bool:
 def role_named(name: str) -> Role | None:
     """What a file is from its name alone (``None``: the name does not say; look at the content)."""
     lower = PurePosixPath(name).name.lower()
+    if "crosswalk" in lower and ("ndc" in lower or "asp" in lower):
+        return "ndc_crosswalk"
+    if ("asp" in lower and "pric" in lower) or "payment limit" in lower or "payment allowance" in lower:
+        return "payment_limits"  # CMS's ASP pricing file, later the "Medicare Part B Payment Limit File"
     if "correction" in lower:
         return "corrections"
     if "trans" in lower or "changes_by" in lower:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._changes import correction_json
+from ._drug_models import CodeDrugs, drugs_json
+from ._drug_pages import limit_text, product_text
 from ._layout import FIELDS
 from ._models import Code, Coded
 from ._values import cms_date
@@ -97,6 +99,8 @@ def page_lines(code: Code) -> list[PageLine]:
         lines.append(PageLine("Later Releases", note, "What releases published after the one in effect say "
                               "about this date of service: CMS sets some terminations and reuses afterwards.",
                               "hindsight"))
+    if code.drugs is not None:
+        lines += drug_lines(code.drugs)
     lines.append(PageLine("Last Update Date", str(code.release.year), "The year of the release shown.",
                           "last_update"))
     lines.append(PageLine("Release", code.release.id, "The CMS release this page shows.", "release"))
@@ -105,6 +109,26 @@ def page_lines(code: Code) -> list[PageLine]:
         lines.append(PageLine("Record Layout", f"{code.layout_year} ({code.layout_source})",
                               "The CMS record layout whose code tables and definitions decode this page." + why,
                               "record_layout"))
+    return lines
+
+
+def drug_lines(drugs: CodeDrugs) -> list[PageLine]:
+    """The payment limit per dosage unit and each NDC package billed under the code, from CMS's drug files."""
+    lines: list[PageLine] = []
+    if drugs.limit is not None and drugs.limits is not None:
+        note = f" {drugs.limit_note[0].upper()}{drugs.limit_note[1:]}." if drugs.limit_note else ""
+        lines.append(PageLine("Payment Limit", f"{limit_text(drugs.limit)}, quarter {drugs.limits.quarter}",
+                              f"Medicare Part B payment allowance limit per HCPCS dosage unit, from CMS's ASP pricing "
+                              f"file of quarter {drugs.limits.quarter} ({drugs.limits.source}).{note}",
+                              "payment_limit"))
+    if drugs.crosswalk is not None:
+        note = f" {drugs.crosswalk_note[0].upper()}{drugs.crosswalk_note[1:]}." if drugs.crosswalk_note else ""
+        lines.append(PageLine("Drug Products", f"{len(drugs.products)} in the NDC crosswalk of quarter "
+                              f"{drugs.crosswalk.quarter}", "The drug packages CMS's ASP NDC-HCPCS crosswalk "
+                              f"assigns to this code ({drugs.crosswalk.source}).{note}", "drug_products"))
+        for p in drugs.products:
+            lines.append(PageLine("Drug Product", product_text(p), "NDC (or product id), drug name as sold, "
+                                  "labeler, package, and HCPCS billing units per package.", "drug_product"))
     return lines
 
 
@@ -261,6 +285,7 @@ def to_json(code: Code) -> dict[str, Any]:
              "line": code.transaction_report.line} if code.transaction_report else None
         ),
         "source": {"file": code.source, "line": code.line},
+        "drugs": drugs_json(code.drugs) if code.drugs is not None else None,
         "fields": [
             {"label": line.label, "value": line.value, "definition": line.definition, "field": line.field}
             for line in page_lines(code)

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ._drug_models import DrugFile
 from ._errors import StoreError
 from ._layout import COLUMNS, FIELDS, FIELDS_BY_NAME
 from ._models import (
@@ -28,7 +29,7 @@ from ._models import (
     Value,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _APPLICATION_ID = 0x48435043  # "HCPC"
 _DATE_COLUMNS = frozenset(c for f in FIELDS if f.kind == "date" for c in f.columns)
 _RECORD_COLUMNS = ", ".join(COLUMNS)
@@ -184,8 +185,56 @@ CREATE TABLE IF NOT EXISTS record_layouts (
   fingerprint TEXT NOT NULL
 );
 """
+#: Added in schema 5: CMS's drug files, a quarter each (the NDC crosswalk and the payment limits). The files'
+#: short descriptions are never stored: for Level I codes they are the AMA's.
+_DRUGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS drug_files (
+  kind TEXT NOT NULL,
+  quarter TEXT NOT NULL,
+  effective_from TEXT NOT NULL,
+  effective_to TEXT,
+  rows INTEGER NOT NULL,
+  loaded_at TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  PRIMARY KEY (kind, quarter)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS drug_products (
+  quarter TEXT NOT NULL,
+  code TEXT NOT NULL,
+  labeler TEXT NOT NULL,
+  ndc TEXT,
+  product_id TEXT NOT NULL,
+  drug_name TEXT NOT NULL,
+  dosage TEXT NOT NULL,
+  package_size TEXT NOT NULL,
+  package_quantity TEXT NOT NULL,
+  billing_units TEXT NOT NULL,
+  billing_units_per_package TEXT NOT NULL,
+  line INTEGER NOT NULL,
+  PRIMARY KEY (quarter, line)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS drug_products_by_ndc ON drug_products(ndc, quarter);
+CREATE INDEX IF NOT EXISTS drug_products_by_code ON drug_products(code, quarter);
+CREATE TABLE IF NOT EXISTS payment_limits (
+  quarter TEXT NOT NULL,
+  code TEXT NOT NULL,
+  dosage TEXT NOT NULL,
+  payment_limit TEXT,
+  coinsurance TEXT,
+  vaccine_awp TEXT,
+  vaccine_limit TEXT,
+  blood_awp TEXT,
+  blood_limit TEXT,
+  clotting_factor TEXT,
+  notes TEXT,
+  line INTEGER NOT NULL,
+  PRIMARY KEY (quarter, line)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS payment_limits_by_code ON payment_limits(code, quarter);
+"""
 #: Every table added after schema 1, each created only where missing: the upgrade of an older file.
-_UPGRADES = _SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA + _LAYOUTS_SCHEMA
+_UPGRADES = (_SEARCH_SCHEMA + _CORRECTIONS_SCHEMA + _RULES_SCHEMA + _REPORTS_SCHEMA + _LAYOUTS_SCHEMA
+             + _DRUGS_SCHEMA)
 #: bm25 weights by column: code, long description (above the short), short description, extra terms.
 _BM25 = "bm25(search, 8.0, 4.0, 2.0, 1.0, 0.0, 0.0, 0.0)"
 
@@ -226,7 +275,7 @@ class Store:
                 self.db.execute(f"PRAGMA application_id = {_APPLICATION_ID}")
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         elif tables and not readonly:
-            with self.transaction():  # schema 1 -> 2 -> 3 -> 4 (the search index is filled by the facade); idempotent
+            with self.transaction():  # schema 1 -> ... -> 5 (the search index is filled by the facade); idempotent
                 self._run(_UPGRADES)
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         self.db.execute("PRAGMA foreign_keys = ON")
@@ -305,6 +354,71 @@ class Store:
             ((noc.year, e.code, e.long_description, _sql(e.added_date), _sql(e.termination_date))
              for e in noc.entries),
         )
+
+    # -- drug files ----------------------------------------------------------------------------------
+
+    def drug_file_fingerprint(self, kind: str, quarter: str) -> str | None:
+        rows = self._drug_rows("SELECT fingerprint FROM drug_files WHERE kind = ? AND quarter = ?", (kind, quarter))
+        return rows[0]["fingerprint"] if rows else None
+
+    def delete_drug_file(self, kind: str, quarter: str) -> None:
+        table = "drug_products" if kind == "ndc_crosswalk" else "payment_limits"
+        self.db.execute(f"DELETE FROM {table} WHERE quarter = ?", (quarter,))
+        self.db.execute("DELETE FROM files WHERE owner = ?", (f"{kind}:{quarter}",))
+        self.db.execute("DELETE FROM drug_files WHERE kind = ? AND quarter = ?", (kind, quarter))
+
+    def insert_drug_file(self, data: DrugFile, fingerprint: str) -> None:
+        self.db.execute("INSERT INTO drug_files VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            data.kind, data.quarter, data.effective_from.isoformat(), _sql(data.effective_to), data.rows, _now(),
+            fingerprint))
+        self._insert_files(f"{data.kind}:{data.quarter}", data.files)
+        self.db.executemany("INSERT INTO drug_products VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            (data.quarter, p.code, p.labeler, p.ndc, p.product_id, p.drug_name, p.dosage, p.package_size,
+             p.package_quantity, p.billing_units, p.billing_units_per_package, p.line) for p in data.products))
+        self.db.executemany("INSERT INTO payment_limits VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            (data.quarter, x.code, x.dosage, x.limit, x.coinsurance, x.vaccine_awp, x.vaccine_limit, x.blood_awp,
+             x.blood_limit, x.clotting_factor, x.notes, x.line) for x in data.limits))
+
+    def drug_files(self) -> list[Row]:
+        """Every loaded drug file, by kind and quarter, with its code file's name and sha256."""
+        return self._drug_rows(
+            "SELECT d.*, f.name, f.member, f.sha256 FROM drug_files d LEFT JOIN files f "
+            "ON f.owner = d.kind || ':' || d.quarter ORDER BY d.kind, d.quarter")
+
+    def products_of_ndc(self, ndc: str) -> list[Row]:
+        return self._drug_rows("SELECT * FROM drug_products WHERE ndc = ? ORDER BY quarter, code, line", (ndc,))
+
+    def products_of_code(self, code: str, quarter: str) -> list[Row]:
+        return self._drug_rows("SELECT * FROM drug_products WHERE code = ? AND quarter = ? ORDER BY drug_name, "
+                               "ndc, product_id, line", (code, quarter))
+
+    def labeler_ndcs(self, labeler: str, quarter: str) -> list[str]:
+        """The NDCs of one labeler code (``00052``) in a quarter's crosswalk, in order."""
+        rows = self._drug_rows("SELECT DISTINCT ndc FROM drug_products WHERE ndc >= ? AND ndc < ? AND quarter = ? "
+                               "ORDER BY ndc", (labeler + "-", labeler + "-~", quarter))
+        return [r["ndc"] for r in rows]
+
+    def drug_names_like(self, quarter: str, word: str, labeler: str | None) -> list[Row]:
+        """The crosswalk's (code, drug name, labeler) of a quarter whose drug name holds ``word`` (and whose labeler
+        holds ``labeler``), ignoring case."""
+        return self._drug_rows(
+            "SELECT DISTINCT code, drug_name, labeler FROM drug_products WHERE quarter = ? AND drug_name LIKE ? "
+            "ESCAPE '\\' AND labeler LIKE ? ESCAPE '\\' ORDER BY code",
+            (quarter, f"%{_like(word)}%", f"%{_like(labeler or '')}%"))
+
+    def payment_limits(self, code: str) -> list[Row]:
+        return self._drug_rows("SELECT * FROM payment_limits WHERE code = ? ORDER BY quarter, line", (code,))
+
+    def ndc_codes(self) -> list[Row]:
+        """Every (quarter, NDC, code) of the loaded crosswalks, once each."""
+        return self._drug_rows("SELECT DISTINCT quarter, ndc, code, billing_units_per_package FROM drug_products "
+                               "WHERE ndc IS NOT NULL ORDER BY quarter, ndc, code")
+
+    def _drug_rows(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[Row]:
+        try:
+            return self.db.execute(sql, parameters).fetchall()
+        except sqlite3.OperationalError:  # schema 4 or older, opened read-only: no drug files
+            return []
 
     # -- record layouts ------------------------------------------------------------------------------
 
@@ -531,6 +645,9 @@ class Store:
         if filters.noc_year is not None:
             sql.append("r.code IN (SELECT code FROM noc_codes WHERE year = ?)")
             parameters.append(filters.noc_year)
+        if filters.labeler is not None:
+            sql.append("r.code IN (SELECT code FROM drug_products WHERE quarter = ? AND labeler LIKE ? ESCAPE '\\')")
+            parameters += [filters.labeler_quarter, f"%{_like(filters.labeler)}%"]
         if filters.active_on is not None:
             sql.append("(r.termination_date IS NULL OR r.termination_date >= ?)")
             parameters.append(filters.active_on.isoformat())
@@ -759,6 +876,11 @@ def porter_stems(words: Iterable[str]) -> dict[str, str]:
         return {listed[doc]: term for term, doc in con.execute("SELECT term, doc FROM v")}
     finally:
         con.close()
+
+
+def _like(text: str) -> str:
+    """Text to find inside a LIKE pattern (with ``ESCAPE '\\'``): its own ``%`` and ``_`` taken as they are."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _release_token(release_id: str) -> str:

@@ -10,6 +10,14 @@ SQL (``CORE_SQL``) run by DuckDB over a file, or by Spark. The SQL uses only wha
             replacements, noc)                                  each record over its release's span
     firsts(code, first_release, first_from)                     where each code first appears
     rules(release_id, code, other)                              pair rules mined from descriptions
+    crosswalks(quarter, valid_from)                             CMS's NDC crosswalks, by the day each took effect
+    ndcs(quarter, ndc, code, units_per_package)                 each NDC under each code, by quarter
+    ndc_codes(quarter, ndc, codes)                              each NDC's codes of a quarter, in words
+
+With an NDC per line (lines also hold ndc_given, ndc in 5-4-2 or NULL, units): ndc_mismatch (a reason: the
+crosswalk of the line's date puts the NDC under other codes, named) and ndc_unknown (a warning: no crosswalk
+of the date lists it, or it is no NDC); the crosswalk of a date is the one in effect, else the latest before
+it, else the earliest; billing_units is units (NDC packages) times the crosswalk's billing units per package.
 
 Reasons (a line with any is ``invalid``), in this order: malformed_code, no_release (no release loaded at
 all), not_yet_effective, unknown_code, terminated, unknown_modifier, terminated_modifier, pair_conflict.
@@ -31,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 REASONS = ("malformed_code", "no_release", "not_yet_effective", "unknown_code", "terminated", "unknown_modifier",
-           "terminated_modifier", "pair_conflict")
+           "terminated_modifier", "pair_conflict", "ndc_mismatch")
 #: Each warning, in words.
 WARNINGS: dict[str, str] = {
     "not_payable": "the coverage code says Medicare does not pay for it (I, M or S)",
@@ -42,6 +50,8 @@ WARNINGS: dict[str, str] = {
     "retroactive_termination": "a later release ends the code before this date (CMS set it after the fact)",
     "re_added": "a later release says the code was added again on or before this date, perhaps with a new meaning",
     "before_first_release": "no loaded release was in effect on this date: the earliest loaded release answers for it",
+    "ndc_unknown": "no NDC crosswalk of this date lists the NDC (or it is not an NDC): CMS's crosswalk is not every "
+                   "drug",
 }
 _PROCEDURE = re.compile(r"[A-CE-Z][0-9]{4}")
 MODIFIERS = 4
@@ -99,6 +109,11 @@ class Reference:
     by_code: dict[str, list[Period]] = field(default_factory=dict)
     firsts: dict[str, Period] = field(default_factory=dict)
     rule_map: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: CMS's NDC crosswalks (quarter, the day it took effect), oldest first
+    crosswalks: list[tuple[str, dt.date]] = field(default_factory=list)
+    #: (quarter, NDC in 5-4-2, code, billing units per package) of every crosswalk
+    ndcs: list[tuple[str, str, str, float]] = field(default_factory=list)
+    ndc_map: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """``spans`` (each release's dates in effect) may be given; by default they are read off the periods,
@@ -111,6 +126,13 @@ class Reference:
         self.spans = sorted(seen, key=lambda s: s[1])
         for release_id, code, other in self.rules:
             self.rule_map.setdefault((release_id, code), []).append(other)
+        for quarter, ndc, code, per_package in self.ndcs:
+            self.ndc_map.setdefault((quarter, ndc), {})[code] = per_package
+
+    def crosswalk_on(self, day: dt.date) -> str | None:
+        """The NDC crosswalk of a day: the latest that took effect on or before it, else the earliest."""
+        earlier = [quarter for quarter, start in self.crosswalks if start <= day]
+        return earlier[-1] if earlier else (self.crosswalks[0][0] if self.crosswalks else None)
 
     def before_first(self, day: dt.date) -> bool:
         """Whether the day is before the first release took effect (the earliest release answers for it)."""
@@ -141,10 +163,19 @@ class Verdict:
     reasons: tuple[str, ...]
     messages: tuple[str, ...]
     warnings: tuple[str, ...]
+    #: where the line gave an NDC: the NDC in 5-4-2 (``None`` where it is not one) and, with units, the
+    #: billing units (units times the crosswalk's billing units per package)
+    ndc: str | None = None
+    ndc_given: bool = False
+    billing_units: float | None = None
 
     def row(self) -> dict[str, str]:
-        return {"status": self.status, "reasons": ";".join(self.reasons), "messages": " | ".join(self.messages),
-                "warnings": ";".join(self.warnings)}
+        found = {"status": self.status, "reasons": ";".join(self.reasons), "messages": " | ".join(self.messages),
+                 "warnings": ";".join(self.warnings)}
+        if self.ndc_given:
+            found["ndc"] = self.ndc or ""
+            found["billing_units"] = "" if self.billing_units is None else repr(self.billing_units)
+        return found
 
 
 def normalise_code(text: str | None) -> str:
@@ -152,8 +183,10 @@ def normalise_code(text: str | None) -> str:
 
 
 def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: Sequence[str | None] = (),
-               claim_codes: Collection[str] = ()) -> Verdict:
-    """The verdict on one claim line; ``claim_codes`` are the codes of the claim's other lines."""
+               claim_codes: Collection[str] = (), ndc: str | None = None, units: str | float | None = None
+               ) -> Verdict:
+    """The verdict on one claim line; ``claim_codes`` are the codes of the claim's other lines; ``ndc`` the drug
+    package billed (any spelling) and ``units`` how many packages."""
     code = normalise_code(code_text)
     found: list[tuple[str, str]] = []
     warnings: list[str] = []
@@ -211,16 +244,41 @@ def check_line(ref: Reference, code_text: str | None, day: dt.date, modifiers: S
                 found.append(("pair_conflict", f"{code} is not to be billed with {clash[0]} on the same claim"))
         if ref.before_first(day):
             warnings.append("before_first_release")
+    given = ndc is not None and bool(ndc.strip())
+    package, billing = _check_ndc(ref, code, day, ndc, units, found, warnings) if given else (None, None)
     order = {r: i for i, r in enumerate(REASONS)}
     found.sort(key=lambda r: order[r[0]])
     return Verdict("invalid" if found else "valid", tuple(r for r, _ in found), tuple(m for _, m in found),
-                   tuple(warnings))
+                   tuple(warnings), package, given, billing)
+
+
+def _check_ndc(ref: Reference, code: str, day: dt.date, text: str | None, units: str | float | None,
+               found: list[tuple[str, str]], warnings: list[str]) -> tuple[str | None, float | None]:
+    """The NDC's checks (``ndc_mismatch``, ``ndc_unknown``): its 5-4-2 form and the line's billing units."""
+    from ._ndc import ndc_or_none
+
+    ndc = ndc_or_none(text or "")
+    quarter = ref.crosswalk_on(day)
+    codes = ref.ndc_map.get((quarter, ndc)) if quarter is not None and ndc is not None else None
+    if codes is None:
+        warnings.append("ndc_unknown")
+        return ndc, None
+    if code not in codes:
+        if _PROCEDURE.fullmatch(code):
+            found.append(("ndc_mismatch", f"NDC {ndc} bills under {', '.join(sorted(codes))} in the NDC crosswalk "
+                                          f"of {quarter}, not {code}"))
+        return ndc, None
+    try:
+        count = float(units) if units is not None and str(units).strip() else None
+    except ValueError:
+        count = None
+    return ndc, count * codes[code] if count is not None else None
 
 
 #: The shared rules as SQL. Only joins, CASE and concat_ws: the same text runs on DuckDB and Spark.
 CORE_SQL = """
 WITH lined AS (
-  SELECT l.*, {in_effect} AS in_effect FROM lines l
+  SELECT l.*, {in_effect} AS in_effect{crosswalk} FROM lines l
 ),
 ruled AS (  -- read from the lines again, not from "lined": a second reader would make the engine store it all
   SELECT DISTINCT l.claim_id, l.code, {in_effect} AS in_effect FROM lines l
@@ -257,7 +315,7 @@ judged AS (
     END AS code_reason,
     {modifier_checks}
     CASE WHEN x.other IS NOT NULL AND l.code_ok AND l.in_effect IS NOT NULL THEN concat_ws('', l.code,
-      ' is not to be billed with ', x.other, ' on the same claim') END AS clash_message,
+      ' is not to be billed with ', x.other, ' on the same claim') END AS clash_message,{ndc_columns}
     concat_ws(';',
       CASE WHEN p.coverage IN ('I', 'M', 'S') THEN 'not_payable' END,
       CASE WHEN p.coverage = 'S' THEN 'statute_excluded' END,
@@ -266,20 +324,21 @@ judged AS (
       CASE WHEN p.later_termination < l.day AND (p.termination_date IS NULL OR p.termination_date >= l.day)
         THEN 'retroactive_termination' END,
       CASE WHEN p.re_added_on <= l.day THEN 're_added' END,
-      CASE WHEN {before_first} THEN 'before_first_release' END) AS warnings
+      CASE WHEN {before_first} THEN 'before_first_release' END{ndc_warning}) AS warnings
   FROM lined l
   LEFT JOIN periods p ON p.release_id = l.in_effect AND p.code = l.code AND p.kind = 'procedure'
   LEFT JOIN firsts f ON f.code = l.code
   {modifier_joins}
-  LEFT JOIN clashes x ON x.claim_id = l.claim_id AND x.code = l.code AND x.in_effect = l.in_effect
+  LEFT JOIN clashes x ON x.claim_id = l.claim_id AND x.code = l.code AND x.in_effect = l.in_effect{ndc_joins}
 )
 SELECT line, claim_id, code, day AS date, concat_ws(' ', m1, m2, m3, m4) AS modifiers,
   CASE WHEN ok THEN 'valid' ELSE 'invalid' END AS status,
   CASE WHEN ok THEN '' ELSE concat_ws(';', code_reason, {modifier_reasons},
-    CASE WHEN clash_message IS NOT NULL THEN 'pair_conflict' END) END AS reasons,
-  CASE WHEN ok THEN '' ELSE concat_ws(' | ', code_message, {modifier_messages}, clash_message) END AS messages,
-  warnings
-FROM (SELECT *, code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL AS ok FROM judged) j
+    CASE WHEN clash_message IS NOT NULL THEN 'pair_conflict' END{ndc_reason}) END AS reasons,
+  CASE WHEN ok THEN '' ELSE concat_ws(' | ', code_message, {modifier_messages}, clash_message{ndc_message}) END
+    AS messages,
+  warnings{ndc_output}
+FROM (SELECT *, code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL{ndc_ok} AS ok FROM judged) j
 """
 
 
@@ -312,8 +371,28 @@ def _modifier_sql() -> dict[str, str]:
             "no_modifier_problem": " ".join(none)}
 
 
-def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR") -> str:
-    """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING).
+#: The NDC checks, added to the shared SQL where the lines carry an NDC (``core_sql(..., crosswalks=...)``).
+_NDC_SQL = {
+    "ndc_columns": """
+    l.ndc_given, l.ndc,
+    CASE WHEN l.ndc_given AND k.ndc IS NOT NULL AND n.code IS NULL AND l.code_ok THEN concat_ws('', 'NDC ', l.ndc,
+      ' bills under ', k.codes, ' in the NDC crosswalk of ', l.crosswalk, ', not ', l.code) END AS ndc_message,
+    l.units * n.units_per_package AS billing_units,""",
+    "ndc_warning": ",\n      CASE WHEN l.ndc_given AND k.ndc IS NULL THEN 'ndc_unknown' END",
+    "ndc_joins": """
+  LEFT JOIN ndc_codes k ON k.quarter = l.crosswalk AND k.ndc = l.ndc
+  LEFT JOIN ndcs n ON n.quarter = l.crosswalk AND n.ndc = l.ndc AND n.code = l.code""",
+    "ndc_reason": ", CASE WHEN ndc_message IS NOT NULL THEN 'ndc_mismatch' END",
+    "ndc_message": ", ndc_message",
+    "ndc_output": ", CASE WHEN ndc_given THEN coalesce(ndc, '') END AS ndc, billing_units",
+    "ndc_ok": " AND ndc_message IS NULL",
+}
+
+
+def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR",
+             crosswalks: Sequence[tuple[str, dt.date]] | None = None) -> str:
+    """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING); with
+    ``crosswalks`` (the lines carry an NDC), the NDC checks too.
 
     The release in effect on a line's date is a CASE over the releases' start dates (a handful), so
     every join after it is on equal keys: no range join, and the lines keep their order. Before the first
@@ -323,7 +402,16 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
     cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'" for rid, start, _ in ordered)
     in_effect = f"CASE {cases} ELSE '{ordered[-1][0]}' END" if ordered else "CAST(NULL AS @TEXT@)"
     before_first = f"l.day < DATE '{ordered[-1][1].isoformat()}'" if ordered else "FALSE"
-    return CORE_SQL.format(**_modifier_sql(), in_effect=in_effect, before_first=before_first).replace("@TEXT@", text)
+    ndc = dict.fromkeys(_NDC_SQL, "")
+    crosswalk = ""
+    if crosswalks is not None:
+        ndc = dict(_NDC_SQL)
+        latest = sorted(crosswalks, key=lambda c: c[1], reverse=True)
+        steps = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{quarter}'" for quarter, start in latest)
+        crosswalk = (f", CASE {steps} ELSE '{latest[-1][0]}' END AS crosswalk" if latest
+                     else ", CAST(NULL AS @TEXT@) AS crosswalk")
+    return CORE_SQL.format(**_modifier_sql(), **ndc, in_effect=in_effect, before_first=before_first,
+                           crosswalk=crosswalk).replace("@TEXT@", text)
 
 
 #: The reference tables' columns and types, for every engine to declare them the same way.
@@ -334,6 +422,9 @@ REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
                 "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
+    "crosswalks": {"quarter": "text", "valid_from": "date"},
+    "ndcs": {"quarter": "text", "ndc": "text", "code": "text", "units_per_package": "double"},
+    "ndc_codes": {"quarter": "text", "ndc": "text", "codes": "text"},
 }
 
 
@@ -348,6 +439,10 @@ def reference_columns(ref: Reference) -> dict[str, dict[str, list[Any]]]:
                    "first_from": [p.valid_from for p in ref.firsts.values()]},
         "rules": {"release_id": [r for r, _, _ in ref.rules], "code": [c for _, c, _ in ref.rules],
                   "other": [o for _, _, o in ref.rules]},
+        "crosswalks": {"quarter": [q for q, _ in ref.crosswalks], "valid_from": [d for _, d in ref.crosswalks]},
+        "ndcs": {name: [row[i] for row in ref.ndcs] for i, name in enumerate(REFERENCE_COLUMNS["ndcs"])},
+        "ndc_codes": {"quarter": [q for q, _ in ref.ndc_map], "ndc": [n for _, n in ref.ndc_map],
+                      "codes": [", ".join(sorted(codes)) for codes in ref.ndc_map.values()]},
     }
 
 

@@ -19,6 +19,7 @@ from ._output import new_table
 
 if TYPE_CHECKING:
     from . import FileUse
+    from ._engines import Columns
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -192,6 +193,8 @@ def load(ctx: click.Context, paths: tuple[Path, ...], release: str | None, repla
             click.echo(f"transaction report of {release_id}: {count:,} entries, {status}")
         for year, fields, status in report.layouts:
             click.echo(f"record layout {year}: {fields} fields, {status}")
+        for what, quarter, rows, status in report.drug_files:
+            click.echo(f"{what} {quarter}: {rows:,} rows, {status}")
         _echo_files(report.files)
         for warning in report.warnings:
             click.echo(f"warning: {warning}")
@@ -274,6 +277,40 @@ def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, 
                         "field": line.field} for line in page_lines(found)],
          table=lambda: click.echo(render(found, "text"), nl=False),
          document=lambda: to_json(found))
+
+
+@cli.command()
+@click.argument("ndc")
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
+              help="A date of service: the crosswalk in effect that day (else the latest before it, said so).")
+@output_options()
+@click.pass_context
+@handles_errors
+def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
+    """Show the code(s) a drug package (NDC) bills under, by CMS's ASP NDC-HCPCS crosswalk.
+
+    Any spelling: 11 digits, 5-4-2 with dashes, or the 10-digit 4-4-2, 5-3-2 and 5-4-1. Without --as-of,
+    the latest loaded crosswalk that lists the NDC. Exit 1 when no crosswalk lists it, 2 when it is no NDC.
+    """
+    from ._dates import parse_day
+    from ._drug_pages import ndc_text
+    from ._drugs import ndc_answer
+    from ._ndc import parse_ndc
+    from ._paths import default_db_path
+    from ._store import Store
+
+    parse_ndc(ndc)  # a malformed NDC is a usage error before any database is opened
+    day = parse_day(as_of, "--as-of") if as_of is not None else None
+    # the store alone, not the whole library: the answer is a few rows of one table
+    store = Store(Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path(), readonly=True)
+    try:
+        found = ndc_answer(store, ndc, day)
+    finally:
+        store.close()
+    from ._drug_models import ndc_json, product_json
+
+    emit(fmt, lambda: [{"ndc": found.ndc, **product_json(p)} for p in found.products],
+         document=lambda: ndc_json(found), table=lambda: click.echo(ndc_text(found), nl=False))
 
 
 @cli.command()
@@ -503,6 +540,8 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
 @click.option("--modifier", "modifiers", multiple=True, help="A modifier on the line (one line; repeat for more).")
 @click.option("--with", "claim_codes", multiple=True, metavar="CODE",
               help="Another code on the same claim, for pair rules (one line; repeat for more).")
+@click.option("--ndc", help="The drug package billed (one line): checked against CMS's NDC crosswalk.")
+@click.option("--units", type=float, help="How many NDC packages (one line, with --ndc): gives the billing units.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Results file (.csv or .parquet) for a file of lines. Default: FILE-results.csv.")
 @click.option("--code-column", default="code", show_default=True)
@@ -510,6 +549,9 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
 @click.option("--claim-column", default="claim_id", show_default=True, help="Empty string: no claim ids.")
 @click.option("--modifier-column", "modifier_columns", multiple=True,
               help="Column(s) holding modifiers (several per cell split on spaces or commas). Default: modifiers.")
+@click.option("--ndc-column", default="ndc", show_default=True, help="The NDC column, checked where the file has it.")
+@click.option("--units-column", default="units", show_default=True,
+              help="How many NDC packages, where the file has it: gives each line's billing units.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True)
 @click.option("--keep-order", is_flag=True, help="Write results in the input's order (a sort; every row carries "
               "its input line number either way).")
@@ -520,9 +562,9 @@ def export_fhir(ctx: click.Context, release: str | None, output: Path | None) ->
 @click.pass_context
 @handles_errors
 def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[str, ...],
-             claim_codes: tuple[str, ...], output: Path | None, code_column: str, date_column: str,
-             claim_column: str, modifier_columns: tuple[str, ...], engine: str, keep_order: bool, results_only: bool,
-             fmt: str, quiet: bool) -> None:
+             claim_codes: tuple[str, ...], ndc: str | None, units: float | None, output: Path | None, code_column: str,
+             date_column: str, claim_column: str, modifier_columns: tuple[str, ...], ndc_column: str, units_column: str,
+             engine: str, keep_order: bool, results_only: bool, fmt: str, quiet: bool) -> None:
     """Check claim lines: was the code (and each modifier) valid on the date of service?
 
     One line: hcpcs validate S9328 --date 2020-05-01 --modifier GA. A file (.csv or .parquet) of lines:
@@ -530,23 +572,36 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
     """
     path = Path(target)
     if path.suffix.lower() in (".csv", ".parquet", ".pq", ".tsv", ".txt"):
-        if day or modifiers or claim_codes:
-            raise UsageError("--date, --modifier and --with are for one line; a file names them by column")
-        _validate_file(ctx, path, output, code_column, date_column, claim_column, modifier_columns, engine,
-                       keep_order, not results_only, fmt, quiet)
+        if day or modifiers or claim_codes or ndc or units is not None:
+            raise UsageError("--date, --modifier, --with, --ndc and --units are for one line; a file names them by "
+                             "column")
+        from ._engines import Columns
+
+        columns = Columns(code_column, date_column, claim_column or None, modifier_columns or ("modifiers",),
+                          ndc_column, units_column)
+        _validate_file(ctx, path, output, columns, engine, keep_order, not results_only, fmt, quiet)
         return
     if not day:
         raise UsageError("give the date of service: --date YYYY-MM-DD")
     from ._validate import WARNINGS
 
+    if units is not None and not ndc:
+        raise UsageError("--units counts NDC packages: give --ndc too")
+    if ndc is not None:
+        from ._ndc import parse_ndc
+
+        parse_ndc(ndc, "--ndc")
     with _open(ctx, readonly=True) as db:
-        verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes)
+        verdict = db.validate(target, day, modifiers=modifiers, claim_codes=claim_codes, ndc=ndc, units=units)
+
     def text() -> None:
         click.echo(verdict.status)
         for reason, message in zip(verdict.reasons, verdict.messages, strict=True):
             click.echo(f"  {reason}: {message}")
         for warning in verdict.warnings:
             click.echo(f"  warning: {warning}: {WARNINGS[warning]}")
+        if verdict.billing_units is not None:
+            click.echo(f"  billing units: {verdict.billing_units:g}")
 
     line = {"code": target.strip().upper(), "date": day, "modifiers": list(modifiers), **verdict.row()}
     emit(fmt, lambda: [line], document=lambda: line, table=text)
@@ -554,15 +609,11 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
         sys.exit(1)
 
 
-def _validate_file(ctx: click.Context, path: Path, output: Path | None, code_column: str, date_column: str,
-                   claim_column: str, modifier_columns: tuple[str, ...], engine: str, ordered: bool, echo: bool,
-                   fmt: str, quiet: bool) -> None:
+def _validate_file(ctx: click.Context, path: Path, output: Path | None, columns: Columns, engine: str, ordered: bool,
+                   echo: bool, fmt: str, quiet: bool) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeElapsedColumn
 
-    from ._engines import Columns
-
-    columns = Columns(code_column, date_column, claim_column or None, modifier_columns or ("modifiers",))
     target = output or path.with_name(path.stem + "-results.csv")
     console = Console(stderr=True)
     with _interrupts(f"validation stopped: nothing written to {target}"), _open(ctx, readonly=True) as db, \
@@ -630,12 +681,15 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.option("--tos", "type_of_service", multiple=True, metavar="CODE", help="Type of service code(s).")
 @click.option("--noc", "noc_only", is_flag=True, help="Only codes in CMS's NOC list.")
 @click.option("--include-terminated", is_flag=True, help="Also codes terminated in the release searched.")
+@click.option("--labeler", metavar="NAME", help="Only codes with a drug product of this labeler (any part of its "
+              "name) in CMS's NDC crosswalk.")
 @output_options()
 @click.pass_context
 @handles_errors
 def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, release: str | None, as_of: str | None,
            codes: str | None, coverage: tuple[str, ...], betos: tuple[str, ...], pricing: tuple[str, ...],
-           type_of_service: tuple[str, ...], noc_only: bool, include_terminated: bool, fmt: str) -> None:
+           type_of_service: tuple[str, ...], noc_only: bool, include_terminated: bool, labeler: str | None,
+           fmt: str) -> None:
     """Search codes and descriptions: exact code first, then code prefixes (E04), then ranked text.
 
     Words are matched as typed, abbreviated (inj, hit), stemmed, by lay word (shot, brace) and, when a
@@ -650,7 +704,7 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, 
         found = db.search(query, release=release, as_of=as_of, limit=limit, offset=offset, codes=codes,
                           coverage=_split(coverage), betos=_split(betos), pricing_indicator=_split(pricing),
                           type_of_service=_split(type_of_service), noc_only=noc_only,
-                          include_terminated=include_terminated)
+                          include_terminated=include_terminated, labeler=labeler)
     emit(fmt, lambda: _results.search_dict(found)["hits"], document=lambda: _results.search_dict(found),
          table=lambda: _results.print_search_table(found), csv=lambda: _results.search_csv(found))
 

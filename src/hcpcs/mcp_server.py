@@ -21,8 +21,8 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from ._api import Hcpcs
-from ._api_base import parse_day
 from ._changes import code_change_json, diff_json, history_json, history_text, release_json
+from ._dates import parse_day
 from ._errors import HcpcsError, NotFound, UsageError
 from ._models import Release
 from ._page import render, to_json

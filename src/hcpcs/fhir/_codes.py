@@ -11,6 +11,7 @@ from typing import Any
 from .. import _codetables
 from .._api import Hcpcs
 from .._codes import parse_code
+from .._drug_pages import limit_text, product_text
 from .._errors import CodeError, NotFound, UsageError
 from .._layout import FIELDS
 from .._models import Code
@@ -42,6 +43,10 @@ PROPERTIES: tuple[tuple[str, str, str], ...] = (
        _codetables.definition(f)[:500] or f.label)
       for f in FIELDS if f.on_page and f.name not in _NAMED_APART),
     ("processing_note_text", "string", "The text of the code's processing note (CMS's processing notes file)."),
+    ("payment_limit", "string", "Medicare Part B payment allowance limit per HCPCS dosage unit, with its quarter and "
+                                "coinsurance, from CMS's ASP pricing file."),
+    ("ndc", "code", "A drug package (NDC, 5-4-2) that CMS's ASP NDC-HCPCS crosswalk puts under the code; its "
+                    "description gives the drug name as sold, labeler, package and billing units per package."),
 )
 PROPERTY_CODES = frozenset(code for code, _, _ in PROPERTIES)
 DESIGNATION_USE = {"system": "http://terminology.hl7.org/CodeSystem/designation-usage", "code": "display",
@@ -91,6 +96,18 @@ def facts(found: Code) -> list[tuple[str, Any, str, str | None]]:
                 out.append((f.name, str(value), "string", None))
     if found.processing_note_text:
         out.append(("processing_note_text", found.processing_note_text, "string", None))
+    return out + _drug_facts(found)
+
+
+def _drug_facts(found: Code) -> list[tuple[str, Any, str, str | None]]:
+    """From CMS's drug files: the payment limit, and each NDC package under the code (on the page's date)."""
+    drugs = found.drugs
+    if drugs is None:
+        return []
+    out: list[tuple[str, Any, str, str | None]] = []
+    if drugs.limit is not None and drugs.limits is not None:
+        out.append(("payment_limit", f"{limit_text(drugs.limit)}, quarter {drugs.limits.quarter}", "string", None))
+    out += [("ndc", p.ndc, "code", product_text(p)) for p in drugs.products if p.ndc]
     return out
 
 

@@ -22,11 +22,12 @@ from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
 from .._api import open as open_db
 from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
+from .._drug_models import ndc_json
 from .._errors import HcpcsError, NotFound
 from .._layout import FIELDS
 from .._page import to_json
 from .._results import search_dict
-from . import _docs, _pages, _search_page
+from . import _docs, _drug_page, _pages, _search_page
 from ._error_pages import error_page, status_of, wants_page
 from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._headers import SecurityHeaders
@@ -36,6 +37,7 @@ from ._models import (
     ErrorEnvelope,
     FieldOut,
     HistoryOut,
+    NdcOut,
     ReleaseOut,
     ReportComparisonOut,
     SearchOut,
@@ -160,6 +162,14 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         """The code across every loaded release: each change, termination, re-activation, reuse."""
         return history_json(handles.get().history(code))
 
+    @app.get("/api/ndc/{ndc}", response_model=NdcOut, tags=["drugs"])
+    def api_ndc(ndc: Annotated[str, Path(description="An NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1",
+                                         max_length=40)],
+                as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Any:
+        """The code(s) a drug package bills under, by CMS's ASP NDC-HCPCS crosswalk in effect on the date (else
+        the latest quarter before it, said in ``note``), or the latest that lists it."""
+        return ndc_json(handles.get().ndc(ndc, as_of=as_of))
+
     @app.get("/api/search", response_model=SearchOut, tags=["search"])
     def api_search(
         q: Annotated[str, Query(description="Words or a code", max_length=10000)],
@@ -175,12 +185,15 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         pricing: Annotated[list[str] | None, Query()] = None,
         tos: Annotated[list[str] | None, Query()] = None,
         noc: bool = False, include_terminated: bool = False,
+        labeler: Annotated[str | None, Query(description="Only codes with a drug product of this labeler (any part "
+                                             "of its name) in CMS's NDC crosswalk", max_length=200)] = None,
     ) -> Any:
         """Ranked search: exact code, code prefixes, then words (abbreviations, lay words, misspellings)."""
         found = handles.get().search(q, limit=limit, offset=offset, release=_given(release), as_of=as_of,
                                      codes=_given(codes),
                                      coverage=coverage or (), betos=betos or (), pricing_indicator=pricing or (),
-                                     type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated)
+                                     type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated,
+                                     labeler=_given(labeler))
         return search_dict(found)
 
     @app.get("/api/releases", response_model=list[ReleaseOut], tags=["releases"])
@@ -263,6 +276,10 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     async def code_page(request: Request, code: str, release: str | None = None,
                         as_of: str | None = None) -> Response:
         return await page(request, lambda: (_pages.code(handles.get().get(code, release=release, as_of=as_of)), 200))
+
+    @app.get("/ndc/{ndc}", response_class=HTMLResponse, include_in_schema=False)
+    def ndc_page(ndc: str, as_of: str | None = None) -> str:
+        return _drug_page.ndc(handles.get().ndc(ndc, as_of=_given(as_of)))
 
     @app.get("/codes/{code}/history", response_class=HTMLResponse, include_in_schema=False)
     async def history_page(request: Request, code: str) -> Response:

@@ -76,6 +76,37 @@ class MatchReasonOut(BaseModel):
     how: str
 
 
+class DrugQuarterOut(BaseModel):
+    quarter: str
+    effective_from: str
+    effective_to: str | None
+    source: str
+    sha256: str
+
+
+class DrugProductOut(BaseModel):
+    code: str
+    labeler: str
+    ndc: str | None
+    product_id: str
+    drug_name: str
+    dosage: str
+    package_size: str
+    package_quantity: str
+    billing_units: str
+    billing_units_per_package: str
+    line: int
+
+
+class NdcOut(Open):
+    ndc: str
+    codes: list[str]
+    quarter: DrugQuarterOut
+    note: str | None
+    products: list[DrugProductOut]
+    other_quarters: list[str]
+
+
 class SearchHitOut(BaseModel):
     code: str
     short_description: str | None

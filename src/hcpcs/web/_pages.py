@@ -10,6 +10,7 @@ from html import escape as e
 from urllib.parse import quote, urlencode
 
 from .. import _codetables
+from .._drug_pages import limit_text
 from .._models import Code, CodeChange, Diff, History, Release
 from .._page import INTRO, page_lines
 
@@ -111,11 +112,20 @@ def _coded(meaning: str | None, value: str) -> str:
 
 
 def _drug_products(found: Code) -> list[tuple[str, str]]:
-    """The drug products (NDCs) billed under the code, where the code's data carries them."""
-    products = getattr(found, "drug_products", None) or ()
-    if not products:
+    """From CMS's drug files: the payment limit and the NDC packages billed under the code on the page's date."""
+    drugs = found.drugs
+    if drugs is None or drugs.empty:
         return []
-    return [("Drug products", "<br>".join(e(str(product)) for product in products))]
+    facts = []
+    if drugs.limit is not None and drugs.limits is not None:
+        facts.append(("Payment limit", f"{e(limit_text(drugs.limit))} <span class=\"muted\">(quarter "
+                                       f"{e(drugs.limits.quarter)})</span>"))
+    if drugs.products:
+        names = sorted({p.drug_name for p in drugs.products})
+        shown = ", ".join(e(n) for n in names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        count = len(drugs.products)
+        facts.append(("Drug products", f"{count} NDC {'package' if count == 1 else 'packages'}: {shown}"))
+    return facts
 
 
 def _on_a_date(found: Code) -> str:
@@ -126,6 +136,9 @@ def _on_a_date(found: Code) -> str:
 
 
 def _linked(field: str, value: str) -> str:
+    if field == "drug_product" and value.startswith("NDC "):
+        ndc, _, rest = value[4:].partition(" ")
+        return f'NDC <a href="/ndc/{quote(ndc)}">{e(ndc)}</a> {e(rest)}'
     if field == "related":
         code, _, rest = value.partition(" ")
         return f'<a href="/codes/{quote(code)}">{e(code)}</a> {e(rest)}'
@@ -179,8 +192,22 @@ def history(found: History, added: dt.date | None = None) -> str:
 <thead><tr><th scope="col">Release</th><th scope="col">Action</th><th scope="col">What changed</th></tr></thead>
 <tbody>
 {rows}
-</tbody></table>"""
+</tbody></table>{_payment_limits(found)}"""
     return layout(f"History of {found.code}", body, f"/api/codes/{quote(found.code)}/history")
+
+
+def _payment_limits(found: History) -> str:
+    """The payment limit per dosage unit in each loaded quarter of CMS's pricing files."""
+    if not found.payment_limits:
+        return ""
+    rows = "\n".join(f'<tr><th scope="row">{e(q.quarter)}</th><td>{e(limit_text(x))}</td><td>{e(q.source)}</td></tr>'
+                     for q, x in found.payment_limits)
+    return f"""
+<table><caption>Medicare Part B payment limit per dosage unit, quarter by quarter</caption>
+<thead><tr><th scope="col">Quarter</th><th scope="col">Payment limit</th><th scope="col">Source</th></tr></thead>
+<tbody>
+{rows}
+</tbody></table>"""
 
 
 def diff(found: Diff, offset: int, releases: list[str]) -> str:
