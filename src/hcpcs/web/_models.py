@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .._drug_models import DrugProduct
+
 
 class Open(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -84,26 +86,13 @@ class DrugQuarterOut(BaseModel):
     sha256: str
 
 
-class DrugProductOut(BaseModel):
-    code: str
-    labeler: str
-    ndc: str | None
-    product_id: str
-    drug_name: str
-    dosage: str
-    package_size: str
-    package_quantity: str
-    billing_units: str
-    billing_units_per_package: str
-    line: int
-
-
 class NdcOut(Open):
     ndc: str
     codes: list[str]
     quarter: DrugQuarterOut
     note: str | None
-    products: list[DrugProductOut]
+    #: the crosswalk's rows, as the library's model (one definition: ``hcpcs._drug_models.DrugProduct``)
+    products: list[DrugProduct]
     other_quarters: list[str]
 
 
