@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 import hcpcs
@@ -74,3 +79,27 @@ def annual_2020(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db(all_loaded: Path) -> Iterator[hcpcs.Hcpcs]:
     with hcpcs.open(all_loaded, readonly=True) as handle:
         yield handle
+
+
+@contextmanager
+def serving(db: Path, *options: str) -> Iterator[str]:
+    """``hcpcs serve`` over ``db`` in its own process on a free loopback port: its base URL while it runs."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(db), "serve", "--port", str(port), *options],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{base}/api/releases", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode() if server.stderr else "ended") from None
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("hcpcs serve did not answer")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -5,5 +5,6 @@ runs it on uvicorn. Every route calls the library facade; nothing here speaks SQ
 """
 
 from ._app import create_app
+from ._limits import Limits
 
-__all__ = ["create_app"]
+__all__ = ["Limits", "create_app"]

@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -26,6 +27,7 @@ from .._layout import FIELDS
 from .._page import to_json
 from .._results import search_dict
 from . import _pages
+from ._limits import Guard, Limits, error_json
 from ._models import (
     CodeOut,
     DiffOut,
@@ -69,8 +71,7 @@ class Handles:
 
 
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"status": status, "type": kind, "message": message}}, status_code=status,
-                        headers=headers)
+    return JSONResponse(error_json(status, kind, message), status_code=status, headers=headers)
 
 
 def _status(exc: HcpcsError) -> tuple[int, str]:
@@ -83,15 +84,19 @@ def _status(exc: HcpcsError) -> tuple[int, str]:
     return 400, "bad_request"
 
 
-def create_app(db: str | FilePath | None = None) -> FastAPI:
-    """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder)."""
+def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None) -> FastAPI:
+    """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder), with the
+    ``Host`` check, body limit and ``HEAD`` of ``limits`` (default: no ``Host`` check)."""
     handles = Handles(FilePath(db) if db is not None else None)
     handles.get()  # fail now, not on the first request, when there is no database
     mcp = mcp_server.create_server(handles.get, http=True)
     mcp_app = mcp.streamable_http_app()  # its one route, /mcp; its session manager runs in the app's lifespan
 
+    limits = limits or Limits()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = limits.threads  # requests served at once
         async with mcp.session_manager.run():
             yield
 
@@ -104,6 +109,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         responses=ERRORS,
     )
 
+    app.add_middleware(Guard, limits=limits)
     app.router.routes.extend(mcp_app.routes)  # MCP over streamable HTTP at /mcp (stateless, JSON answers)
 
     @app.exception_handler(HcpcsError)
