@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated, Any
@@ -19,14 +17,14 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from .. import _codetables, fhir, mcp_server
-from .._api import MAX_OFFSET, Hcpcs
-from .._api import open as open_db
+from .._api import MAX_OFFSET
 from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
 from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
 from .._layout import FIELDS
 from .._page import to_json
 from .._results import search_dict
 from . import _pages
+from ._cache import CACHE_HEADER, Responses
 from ._limits import Guard, Limits, error_json
 from ._models import (
     CodeOut,
@@ -38,6 +36,7 @@ from ._models import (
     ReportComparisonOut,
     SearchOut,
 )
+from ._pool import Handles
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "A malformed request: the message names the parameter"},
@@ -54,20 +53,6 @@ FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many results to skip")]
 RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
-
-
-class Handles:
-    """One read-only handle per thread (SQLite connections are not shared between threads)."""
-
-    def __init__(self, path: FilePath | None) -> None:
-        self.path = path
-        self.local = threading.local()
-
-    def get(self) -> Hcpcs:
-        handle: Hcpcs | None = getattr(self.local, "db", None)
-        if handle is None:
-            handle = self.local.db = open_db(self.path, readonly=True)
-        return handle
 
 
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -88,7 +73,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder), with the
     ``Host`` check, body limit and ``HEAD`` of ``limits`` (default: no ``Host`` check)."""
     handles = Handles(FilePath(db) if db is not None else None)
-    handles.get()  # fail now, not on the first request, when there is no database
+    responses = Responses()
     mcp = mcp_server.create_server(handles.get, http=True)
     mcp_app = mcp.streamable_http_app()  # its one route, /mcp; its session manager runs in the app's lifespan
 
@@ -140,13 +125,16 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     async def fault(request: Request, exc: Exception) -> Response:
         return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
 
-    @lru_cache(maxsize=4096)
-    def code_json(code: str, release: str | None, as_of: str | None, version: int) -> bytes:
-        found = handles.get().get(code, release=release, as_of=as_of)
-        return json.dumps(to_json(found), ensure_ascii=False).encode()
+    async def cached(key: tuple[Hashable, ...], compute: Callable[[], Any], media_type: str = "application/json",
+                     ) -> Response:
+        """The answer to a request, computed (in a worker thread) once per data version however many ask;
+        ``compute`` gives JSON data, or the text of a page."""
+        def encoded() -> bytes:
+            data = compute()
+            return data.encode() if isinstance(data, str) else json.dumps(data, ensure_ascii=False).encode()
 
-    def fresh() -> int:
-        return handles.get().data_version()
+        body, computed = await responses.get((*key, handles.version()), encoded)
+        return Response(body, media_type=media_type, headers={CACHE_HEADER: "miss" if computed else "hit"})
 
     # -- JSON API --------------------------------------------------------------------------------------
 
@@ -155,9 +143,10 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                  as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
                  ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
-        # async: answered on the event loop, from a per-process cache after the first time (no thread hop)
-        day = as_of.isoformat() if as_of else None
-        return Response(code_json(code, _given(release), day, fresh()), media_type="application/json")
+        # async: answered on the event loop from the cache after the first time (no thread hop)
+        day, given = (as_of.isoformat() if as_of else None), _given(release)
+        return await cached(("code", code, given, day),
+                            lambda: to_json(handles.get().get(code, release=given, as_of=day)))
 
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
     def api_history(code: CodePath) -> Any:
@@ -193,29 +182,37 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return [release_json(r) for r in handles.get().releases()]
 
     @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
-    def api_diff(
+    async def api_diff(
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
         fields: Annotated[list[str] | None, Query()] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
         offset: Offset = 0,
-    ) -> Any:
+    ) -> Response:
         """What changed between two releases, each code with CMS's action code and its field changes."""
-        found = handles.get().diff(from_, to, fields=[f for f in fields or () if f.strip()] or None)
-        data = diff_json(found)
-        data["total"], data["offset"] = len(found.changes), offset
-        data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
-        return data
+        wanted = tuple(f for f in fields or () if f.strip()) or None
+
+        def page() -> dict[str, Any]:
+            found = handles.get().diff(from_, to, fields=wanted)
+            data = diff_json(found)
+            data["total"], data["offset"] = len(found.changes), offset
+            data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
+            return data
+
+        return await cached(("diff", from_, to, wanted, limit, offset), page)
 
     @app.get("/api/diff/report", response_model=ReportComparisonOut, tags=["releases"])
-    def api_diff_report(
+    async def api_diff_report(
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
-    ) -> Any:
+    ) -> Response:
         """Where the diff of two releases and CMS's transaction report of the newer one (as loaded with it)
         agree and differ, each difference with its reason."""
-        db = handles.get()
-        return comparison_json(db.compare_report(db.diff(from_, to)))
+        def report() -> dict[str, Any]:
+            db = handles.get()
+            return comparison_json(db.compare_report(db.diff(from_, to)))
+
+        return await cached(("diff report", from_, to), report)
 
     def layout_of(release: str | None) -> _codetables.CodeTables:
         """The record layout that decodes a release (the latest by default); the shipped one with no release."""
@@ -252,13 +249,16 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return _pages.history(handles.get().history(code))
 
     @app.get("/diff", response_class=HTMLResponse, include_in_schema=False)
-    def diff_page(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
-                  offset: Offset = 0) -> str:
-        db = handles.get()
-        known = db.releases()
-        if len(known) < 2 and (from_ is None or to is None):
-            raise NotFound("a diff needs two loaded releases")
-        return _pages.diff(db.diff(from_ or known[-2].id, to or known[-1].id), offset, [r.id for r in known])
+    async def diff_page(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
+                        offset: Offset = 0) -> Response:
+        def page() -> str:
+            db = handles.get()
+            known = db.releases()
+            if len(known) < 2 and (from_ is None or to is None):
+                raise NotFound("a diff needs two loaded releases")
+            return _pages.diff(db.diff(from_ or known[-2].id, to or known[-1].id), offset, [r.id for r in known])
+
+        return await cached(("diff page", from_, to, offset), page, "text/html; charset=utf-8")
 
     @app.get("/releases", response_class=HTMLResponse, include_in_schema=False)
     def releases_page() -> str:
@@ -298,13 +298,14 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                                             display=display))
 
     @app.get("/fhir/ValueSet/$expand", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_expand(url: str | None = None, filter: str | None = None,
-                    count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Offset = 0,
-                    activeOnly: bool = False, date: str | None = None,
-                    version: str | None = None) -> Response:
+    async def fhir_expand(url: str | None = None, filter: str | None = None,
+                          count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Offset = 0,
+                          activeOnly: bool = False, date: str | None = None,
+                          version: str | None = None) -> Response:
         """``$expand`` of the implicit value set of all codes: ``filter``, paging, ``activeOnly``, ``date``."""
-        return fhir_json(fhir.expand(handles.get(), url=url, filter=filter, count=count, offset=offset,
-                                     active_only=activeOnly, date=date, version=version))
+        return await cached(("expand", url, filter, count, offset, activeOnly, date, version),
+                            lambda: fhir.expand(handles.get(), url=url, filter=filter, count=count, offset=offset,
+                                                active_only=activeOnly, date=date, version=version), FHIR_JSON)
 
     @app.get("/fhir/CodeSystem/{resource_id}", tags=["fhir"], responses=FHIR_RESPONSES)
     def fhir_code_system(resource_id: str, version: str | None = None) -> Response:
