@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -14,11 +15,14 @@ from anyio import to_thread
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 
 from .. import _codetables, fhir, mcp_server
-from .._api import MAX_OFFSET
+from .._api import MAX_OFFSET, Hcpcs
 from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
+from .._codes import parse_code
+from .._diff import COMPARED
 from .._errors import CodeError, HcpcsError, NotFound, StoreError, UsageError
 from .._layout import FIELDS
 from .._page import to_json
@@ -108,9 +112,11 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {_problem(e)}" for e in exc.errors())
         if request.url.path.startswith("/fhir"):
-            return JSONResponse(fhir.outcome(problems), status_code=400, media_type=FHIR_JSON)
+            unsupported = any(tuple(e["loc"]) in _SYSTEM_PARAMETERS for e in exc.errors())
+            return JSONResponse(fhir.outcome(problems, "not-supported" if unsupported else "invalid"), status_code=400,
+                                media_type=FHIR_JSON)
         return _error(422, "invalid_parameter", problems)
 
     @app.exception_handler(HTTPException)
@@ -144,9 +150,11 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                  ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
         # async: answered on the event loop from the cache after the first time (no thread hop)
-        day, given = (as_of.isoformat() if as_of else None), _given(release)
-        return await cached(("code", code, given, day),
-                            lambda: to_json(handles.get().get(code, release=given, as_of=day)))
+        def found() -> dict[str, Any]:
+            db = handles.get()
+            return to_json(db.get(code, release=_in_effect(db, _given(release), as_of), as_of=as_of))
+
+        return await cached(("code", code, _given(release), as_of), found)
 
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
     def api_history(code: CodePath) -> Any:
@@ -155,7 +163,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
 
     @app.get("/api/search", response_model=SearchOut, tags=["search"])
     def api_search(
-        q: Annotated[str, Query(description="Words or a code", max_length=10000)],
+        q: Annotated[str, Query(description="Words or a code", max_length=1000, pattern=r"\S")],
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
         offset: Offset = 0,
         release: ReleaseQuery = None,
@@ -163,14 +171,15 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200",
                                            pattern=r"^\s*([A-Za-z][0-9]{0,4}|[A-Za-z][0-9]{4}-[A-Za-z][0-9]{4})?\s*$")
                          ] = None,
-        coverage: Annotated[list[str] | None, Query()] = None,
-        betos: Annotated[list[str] | None, Query()] = None,
-        pricing: Annotated[list[str] | None, Query()] = None,
-        tos: Annotated[list[str] | None, Query()] = None,
+        coverage: Annotated[list[TableValue] | None, Query(description="Coverage codes (C, D, I, M, S)")] = None,
+        betos: Annotated[list[TableValue] | None, Query(description="BETOS codes (D1G)")] = None,
+        pricing: Annotated[list[TableValue] | None, Query(description="Pricing indicators (11)")] = None,
+        tos: Annotated[list[TableValue] | None, Query(description="Types of service (1)")] = None,
         noc: bool = False, include_terminated: bool = False,
     ) -> Any:
         """Ranked search: exact code, code prefixes, then words (abbreviations, lay words, misspellings)."""
-        found = handles.get().search(q, limit=limit, offset=offset, release=_given(release), as_of=as_of,
+        db = handles.get()
+        found = db.search(q, limit=limit, offset=offset, release=_in_effect(db, _given(release), as_of), as_of=as_of,
                                      codes=_given(codes),
                                      coverage=coverage or (), betos=betos or (), pricing_indicator=pricing or (),
                                      type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated)
@@ -185,7 +194,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     async def api_diff(
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
-        fields: Annotated[list[str] | None, Query()] = None,
+        fields: Annotated[list[DiffField] | None, Query(description="Compare only these fields")] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
         offset: Offset = 0,
     ) -> Response:
@@ -285,14 +294,14 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return fhir_json(fhir.capability_statement(str(request.base_url) + "fhir"))
 
     @app.get("/fhir/CodeSystem/$lookup", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_lookup(code: str | None = None, system: str | None = None, version: str | None = None,
-                    date: str | None = None) -> Response:
+    def fhir_lookup(code: FhirCode, system: FhirSystem = None, version: FhirVersion = None,
+                    date: FhirDate = None) -> Response:
         """``$lookup``: display, short description, and every decoded field as a property."""
         return fhir_json(fhir.lookup(handles.get(), code, system=system, version=version, date=date))
 
     @app.get("/fhir/CodeSystem/$validate-code", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_validate(code: str | None = None, system: str | None = None, url: str | None = None,
-                      version: str | None = None, date: str | None = None, display: str | None = None) -> Response:
+    def fhir_validate(code: FhirCode, system: FhirSystem = None, url: FhirSystem = None,
+                      version: FhirVersion = None, date: FhirDate = None, display: str | None = None) -> Response:
         """``$validate-code``, with ``date`` for a date of service."""
         return fhir_json(fhir.validate_code(handles.get(), code, system=system or url, version=version, date=date,
                                             display=display))
@@ -300,15 +309,15 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     @app.get("/fhir/ValueSet/$expand", tags=["fhir"], responses=FHIR_RESPONSES)
     async def fhir_expand(url: str | None = None, filter: str | None = None,
                           count: Annotated[int, Query(ge=0, le=1000)] = 100, offset: Offset = 0,
-                          activeOnly: bool = False, date: str | None = None,
-                          version: str | None = None) -> Response:
+                          activeOnly: bool = False, date: FhirDate = None,
+                          version: FhirVersion = None) -> Response:
         """``$expand`` of the implicit value set of all codes: ``filter``, paging, ``activeOnly``, ``date``."""
         return await cached(("expand", url, filter, count, offset, activeOnly, date, version),
                             lambda: fhir.expand(handles.get(), url=url, filter=filter, count=count, offset=offset,
                                                 active_only=activeOnly, date=date, version=version), FHIR_JSON)
 
     @app.get("/fhir/CodeSystem/{resource_id}", tags=["fhir"], responses=FHIR_RESPONSES)
-    def fhir_code_system(resource_id: str, version: str | None = None) -> Response:
+    def fhir_code_system(resource_id: str, version: FhirVersion = None) -> Response:
         """Read the CodeSystem (its metadata; ``hcpcs export fhir`` writes every concept)."""
         if resource_id != fhir.CODE_SYSTEM_ID:
             raise fhir.FhirError(f"no CodeSystem {resource_id!r}: this server holds {fhir.CODE_SYSTEM_ID!r}",
@@ -318,10 +327,37 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     return app
 
 
-# no pattern on the code: a CPT or CDT code gets hcpcs's own message (owned by the AMA / ADA), not a regex
-CodePath = Annotated[str, Path(description="A Level II code (S9328) or modifier (GA)", max_length=40)]
+# the shapes parse_code takes (no CDT D codes, no all-digit CPT modifiers); the others get its message, as 422
+CODE_PATTERN = r"^([A-CE-Za-ce-z][0-9]{4}|[A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])$"
+CodePath = Annotated[str, Path(description="A Level II code (S9328) or modifier (GA), any case",
+                               pattern=CODE_PATTERN)]
 ReleaseQuery = Annotated[str | None, Query(description="A release id, YYYY-MM (YYYY for January)",
                                            pattern=RELEASE_PATTERN + "|^$")]
+FhirVersion = Annotated[str | None, Query(description="A release id, YYYY-MM (YYYY for January)",
+                                          pattern=RELEASE_PATTERN)]
+FhirDate = Annotated[str | None, Query(
+    description="A date of service: YYYY-MM-DD, or a FHIR dateTime (its date is used)",
+    pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))?$",
+    json_schema_extra={"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+FhirCode = Annotated[str, Query(description="A Level II code (S9328) or modifier (GA), any case",
+                                pattern=CODE_PATTERN)]
+FhirSystem = Annotated[str | None, Query(description="The code system: " + fhir.SYSTEM,
+                                         pattern="^(" + "|".join(re.escape(s) for s in sorted(fhir.SYSTEMS)) + ")$")]
+#: a value of one of CMS's code tables, to filter search on
+TableValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,3}$")]
+#: /api/diff's fields: a compared field's name, or empty (left out)
+DiffField = Annotated[str, StringConstraints(pattern="^(" + "|".join(f.name for f in COMPARED) + ")?$")]
+
+
+def _in_effect(db: Hcpcs, release: str | None, as_of: dt.date | None) -> str | None:
+    """The release a request reads with ``release`` and ``as_of`` both given: the same as ``as_of`` alone when
+    ``release`` was in effect that day (None is returned), else ``NotFound``; ``release`` when only it is given."""
+    if release is None or as_of is None:
+        return release
+    wanted, in_effect = db.release(release), db.release_on(as_of)
+    if wanted.id != in_effect.id:
+        raise NotFound(f"release {wanted.id} was not in effect on {as_of.isoformat()}: release {in_effect.id} was")
+    return None
 
 
 def _given(text: str | None) -> str | None:
@@ -329,3 +365,19 @@ def _given(text: str | None) -> str | None:
     return text if text and text.strip() else None
 
 
+
+
+def _problem(error: dict[str, Any]) -> str:
+    """What is wrong with a parameter: for a code, hcpcs's own message (a CPT code is owned by the AMA ...)."""
+    where, given = tuple(error["loc"]), str(error.get("input", ""))
+    try:
+        if where in (("path", "code"), ("query", "code")):
+            parse_code(given)
+        elif where in _SYSTEM_PARAMETERS:
+            fhir.check_system(given)
+    except HcpcsError as exc:
+        return str(exc)
+    return str(error["msg"])
+
+
+_SYSTEM_PARAMETERS = (("query", "system"), ("query", "url"))
