@@ -350,8 +350,9 @@ def corrections(ctx: click.Context, release: str, fmt: str) -> None:
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME",
               help="A name the server answers to in the Host header, other requests get 400 (repeat for more; "
                    "*.example.org for a domain, * for any). Default: the --host, localhost, 127.0.0.1 and ::1.")
-@click.option("--threads", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Requests served at once per worker (each thread reads through one pooled connection).")
+@click.option("--threads", type=click.IntRange(1, 256), default=4, show_default=True,
+              help="Requests served at once per worker, each through a pooled read-only connection "
+                   "(more threads than cores mostly wait for each other).")
 @click.option("--request-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True,
               help="Seconds a client has to send a whole request; slower ones get 408 and are dropped.")
 @click.option("--max-header-bytes", type=click.IntRange(1024), default=64 * 1024, show_default=True,

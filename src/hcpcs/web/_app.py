@@ -132,14 +132,14 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
 
     async def cached(key: tuple[Hashable, ...], compute: Callable[[], Any], media_type: str = "application/json",
-                     ) -> Response:
-        """The answer to a request, computed (in a worker thread) once per data version however many ask;
-        ``compute`` gives JSON data, or the text of a page."""
+                     *, quick: bool = False) -> Response:
+        """The answer to a request, computed once per data version however many ask (in a worker thread, or
+        ``quick`` on the event loop); ``compute`` gives JSON data, or the text of a page."""
         def encoded() -> bytes:
             data = compute()
             return data.encode() if isinstance(data, str) else json.dumps(data, ensure_ascii=False).encode()
 
-        body, computed = await responses.get((*key, handles.version()), encoded)
+        body, computed = await responses.get((*key, handles.version()), encoded, quick=quick)
         return Response(body, media_type=media_type, headers={CACHE_HEADER: "miss" if computed else "hit"})
 
     # -- JSON API --------------------------------------------------------------------------------------
@@ -149,12 +149,12 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                  as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
                  ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
-        # async: answered on the event loop from the cache after the first time (no thread hop)
+        # async: answered on the event loop, from the cache after the first time, never waiting for a thread
         def found() -> dict[str, Any]:
             db = handles.get()
             return to_json(db.get(code, release=_in_effect(db, _given(release), as_of), as_of=as_of))
 
-        return await cached(("code", code, _given(release), as_of), found)
+        return await cached(("code", code, _given(release), as_of), found, quick=True)
 
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
     def api_history(code: CodePath) -> Any:

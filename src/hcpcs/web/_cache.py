@@ -26,12 +26,18 @@ class Responses:
         self._done: OrderedDict[Hashable, bytes] = OrderedDict()
         self._running: dict[Hashable, asyncio.Task[bytes]] = {}
 
-    async def get(self, key: Hashable, compute: Callable[[], bytes]) -> tuple[bytes, bool]:
-        """The answer for ``key`` and whether it was computed for this call (``compute`` runs in a thread)."""
+    async def get(self, key: Hashable, compute: Callable[[], bytes], *, quick: bool = False) -> tuple[bytes, bool]:
+        """The answer for ``key`` and whether it was computed for this call. ``compute`` runs in a worker
+        thread, or with ``quick`` (a few milliseconds' work, such as one code) on the event loop: no waiting
+        for a thread behind slower requests."""
         found = self._done.get(key)
         if found is not None:
             self._done.move_to_end(key)
             return found, False
+        if quick:
+            answer = compute()
+            self._keep(key, answer)
+            return answer, True
         running = self._running.get(key)
         if running is not None:
             return await asyncio.shield(running), False

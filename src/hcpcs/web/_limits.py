@@ -43,7 +43,7 @@ class Limits:
     #: empty: no check
     allowed_hosts: tuple[str, ...] = ()
     #: requests served at once (threads, each reading through one pooled database connection)
-    threads: int = 8
+    threads: int = 4
 
     def to_env(self) -> str:
         return json.dumps(dataclasses.asdict(self))
