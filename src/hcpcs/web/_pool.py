@@ -24,7 +24,6 @@ class Handles:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._watch = open_db(path, readonly=True)  # fails now, not on the first request, when there is no database
-        self.opened = 1
 
     def get(self) -> Hcpcs:
         """This thread's handle, up to date with the database."""
@@ -32,8 +31,6 @@ class Handles:
         if lease is None:
             with self._lock:
                 handle = self._free.pop() if self._free else None
-                if handle is None:
-                    self.opened += 1
             lease = self._local.lease = _Lease(self, handle or open_db(self.path, readonly=True))
         lease.handle.data_version()  # drops the handle's caches after a load by another process
         return lease.handle
