@@ -1,4 +1,4 @@
-"""The ASGI app: JSON API, pages and FHIR routes over one read-only database handle."""
+"""The ASGI app: JSON API, pages and FHIR routes over a pool of read-only database handles."""
 
 from __future__ import annotations
 
