@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import socket
 import statistics
+import subprocess
+import sys
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +55,40 @@ def paired_seconds(ours: Callable[[], object], peer: Callable[[], object], runs:
             times.append(time.perf_counter() - start)
     ratios = [b / a for a, b in zip(mine, theirs, strict=True)]
     return statistics.median(mine), statistics.median(theirs), statistics.median(ratios)
+
+
+def database(folder: str, given: Path | None) -> Path:
+    """``given``, or a new database in ``folder`` holding every release in ../shared/cms-hcpcs."""
+    if given is not None:
+        return given
+    from hcpcs import open as open_db
+
+    db = Path(folder) / "hcpcs.sqlite"
+    with open_db(db) as handle:
+        handle.load([CMS])
+    return db
+
+
+@contextmanager
+def serving(db: Path, *options: str, env: dict[str, str] | None = None,
+            ) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """``hcpcs serve`` over ``db`` on a free loopback port, answering: its port and process while it runs."""
+    import httpx
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(db), "serve", "--port", str(port), *options],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/releases", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield port, server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()

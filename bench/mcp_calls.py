@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _common import CMS, free_port
+from _common import database, free_port
 from mcp.shared.memory import create_connected_server_and_client_session
 
 from hcpcs import open as open_db
@@ -102,11 +102,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        db = args.db
-        if db is None:
-            db = Path(folder) / "hcpcs.sqlite"
-            with open_db(db) as handle:
-                handle.load([CMS])
+        db = database(folder, args.db)
         mine, served = asyncio.run(ours(db, args.rounds))
         theirs = peer(db, args.rounds)
     print(f"{'call':<20} {'client p50':>10} {'client p99':>10} {'server p99':>10} {'API p50':>9} {'API p99':>9}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import socket
 import subprocess
 import sys
@@ -83,24 +82,24 @@ def db(all_loaded: Path) -> Iterator[hcpcs.Hcpcs]:
 
 
 @contextmanager
-def serving(db: Path) -> Iterator[str]:
-    """``hcpcs serve`` over ``db`` in its own process on a free loopback port: yields its root URL."""
+def serving(db: Path, *options: str) -> Iterator[str]:
+    """``hcpcs serve`` over ``db`` in its own process on a free loopback port: its base URL while it runs."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "HCPCS_DB"}
-    process = subprocess.Popen([sys.executable, "-m", "hcpcs", "serve", "--db", str(db), "--port", str(port)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(db), "serve", "--port", str(port), *options],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
-                if httpx.get(url + "/api/releases", timeout=1).status_code == 200:
+                if httpx.get(f"{base}/api/releases", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                time.sleep(0.1)
+                if server.poll() is not None:
+                    raise RuntimeError(server.stderr.read().decode() if server.stderr else "ended") from None
+                time.sleep(0.05)
         else:
-            raise RuntimeError("hcpcs serve did not start: " + (process.stdout.read(2000) if process.stdout else b"")
-                               .decode(errors="replace"))
-        yield url
+            raise RuntimeError("hcpcs serve did not answer")
+        yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.terminate()
+        server.wait(timeout=10)

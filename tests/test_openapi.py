@@ -1,5 +1,6 @@
-"""Property tests of the HTTP API against its own OpenAPI document: no server errors, and every
-response matches the schema it promises."""
+"""Property tests of the HTTP API against its own OpenAPI document: no server errors, every response matches
+the schema it promises, every request the schema allows is accepted and every one it forbids is refused.
+(bench/schemathesis_full.py runs every phase, stateful included, with 1,000 examples per operation.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -30,4 +33,4 @@ schema = schemathesis.pytest.from_fixture("web_schema")
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_openapi_document(case: schemathesis.Case) -> None:
     case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
-                                   content_type_conformance])
+                                   content_type_conformance, positive_data_acceptance, negative_data_rejection])

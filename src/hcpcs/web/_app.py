@@ -1,36 +1,39 @@
-"""The ASGI app: JSON API, pages and FHIR routes over one read-only database handle."""
+"""The ASGI app: JSON API, pages and FHIR routes over a pool of read-only database handles."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 
 from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
-from .._api import open as open_db
 from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
+from .._codes import parse_code
+from .._diff import COMPARED
 from .._drug_models import ndc_json
 from .._errors import HcpcsError, NotFound
 from .._layout import FIELDS
 from .._page import to_json
 from .._results import search_dict
 from . import _docs, _drug_page, _pages, _search_page
+from ._cache import CACHE_HEADER, Responses
 from ._error_pages import error_page, status_of, wants_page
 from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._headers import SecurityHeaders
+from ._limits import Guard, Limits, error_json
 from ._models import (
     CodeOut,
     DiffOut,
@@ -43,6 +46,7 @@ from ._models import (
     SearchOut,
 )
 from ._page_cache import PageCache
+from ._pool import Handles
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorEnvelope, "description": "A malformed request: the message names the parameter"},
@@ -54,34 +58,23 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many results
 RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
 
 
-class Handles:
-    """One read-only handle per thread (SQLite connections are not shared between threads)."""
-
-    def __init__(self, path: FilePath | None) -> None:
-        self.path = path
-        self.local = threading.local()
-
-    def get(self) -> Hcpcs:
-        handle: Hcpcs | None = getattr(self.local, "db", None)
-        if handle is None:
-            handle = self.local.db = open_db(self.path, readonly=True)
-        return handle
-
-
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"status": status, "type": kind, "message": message}}, status_code=status,
-                        headers=headers)
+    return JSONResponse(error_json(status, kind, message), status_code=status, headers=headers)
 
 
-def create_app(db: str | FilePath | None = None) -> FastAPI:
-    """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder)."""
+def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None) -> FastAPI:
+    """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder), with the
+    ``Host`` check, body limit and ``HEAD`` of ``limits`` (default: no ``Host`` check)."""
     handles = Handles(FilePath(db) if db is not None else None)
-    handles.get()  # fail now, not on the first request, when there is no database
+    responses = Responses()
     mcp = mcp_server.create_server(handles.get, http=True)
     mcp_app = mcp.streamable_http_app()  # its one route, /mcp; its session manager runs in the app's lifespan
 
+    limits = limits or Limits()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = limits.threads  # requests served at once
         async with mcp.session_manager.run():
             yield
 
@@ -96,6 +89,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     )
     app.add_middleware(SecurityHeaders)
 
+    app.add_middleware(Guard, limits=limits)
     app.router.routes.extend(mcp_app.routes)  # MCP over streamable HTTP at /mcp (stateless, JSON answers)
 
     @app.exception_handler(HcpcsError)
@@ -112,7 +106,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> Response:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {_problem(e)}" for e in exc.errors())
         if request.url.path.startswith("/fhir"):
             return JSONResponse(fhir.outcome(problems), status_code=400, media_type=FHIR_MEDIA)
         if wants_page(request):
@@ -138,13 +132,16 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
             return HTMLResponse(error_page(500, f"{type(exc).__name__}: {exc}"), status_code=500)
         return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
 
-    @lru_cache(maxsize=4096)
-    def code_json(code: str, release: str | None, as_of: str | None, version: int) -> bytes:
-        found = handles.get().get(code, release=release, as_of=as_of)
-        return json.dumps(to_json(found), ensure_ascii=False).encode()
+    async def cached(key: tuple[Hashable, ...], compute: Callable[[], Any], media_type: str = "application/json",
+                     *, quick: bool = False) -> Response:
+        """The answer to a request, computed once per data version however many ask (in a worker thread, or
+        ``quick`` on the event loop); ``compute`` gives JSON data, or the text of a page."""
+        def encoded() -> bytes:
+            data = compute()
+            return data.encode() if isinstance(data, str) else json.dumps(data, ensure_ascii=False).encode()
 
-    def fresh() -> int:
-        return handles.get().data_version()
+        body, computed = await responses.get((*key, handles.version()), encoded, quick=quick)
+        return Response(body, media_type=media_type, headers={CACHE_HEADER: "miss" if computed else "hit"})
 
     # -- JSON API --------------------------------------------------------------------------------------
 
@@ -153,9 +150,12 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
                  as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
                  ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
-        # async: answered on the event loop, from a per-process cache after the first time (no thread hop)
-        day = as_of.isoformat() if as_of else None
-        return Response(code_json(code, _given(release), day, fresh()), media_type="application/json")
+        # async: answered on the event loop, from the cache after the first time, never waiting for a thread
+        def found() -> dict[str, Any]:
+            db = handles.get()
+            return to_json(db.get(code, release=_in_effect(db, _given(release), as_of), as_of=as_of))
+
+        return await cached(("code", code, _given(release), as_of), found, quick=True)
 
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
     def api_history(code: CodePath) -> Any:
@@ -172,7 +172,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     @app.get("/api/search", response_model=SearchOut, tags=["search"])
     def api_search(
-        q: Annotated[str, Query(description="Words or a code", max_length=10000)],
+        q: Annotated[str, Query(description="Words or a code", max_length=1000, pattern=r"\S")],
         limit: Annotated[int, Query(ge=1, le=1000)] = 20,
         offset: Offset = 0,
         release: ReleaseQuery = None,
@@ -180,16 +180,17 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200",
                                            pattern=r"^\s*([A-Za-z][0-9]{0,4}|[A-Za-z][0-9]{4}-[A-Za-z][0-9]{4})?\s*$")
                          ] = None,
-        coverage: Annotated[list[str] | None, Query()] = None,
-        betos: Annotated[list[str] | None, Query()] = None,
-        pricing: Annotated[list[str] | None, Query()] = None,
-        tos: Annotated[list[str] | None, Query()] = None,
+        coverage: Annotated[list[TableValue] | None, Query(description="Coverage codes (C, D, I, M, S)")] = None,
+        betos: Annotated[list[TableValue] | None, Query(description="BETOS codes (D1G)")] = None,
+        pricing: Annotated[list[TableValue] | None, Query(description="Pricing indicators (11)")] = None,
+        tos: Annotated[list[TableValue] | None, Query(description="Types of service (1)")] = None,
         noc: bool = False, include_terminated: bool = False,
         labeler: Annotated[str | None, Query(description="Only codes with a drug product of this labeler (any part "
                                              "of its name) in CMS's NDC crosswalk", max_length=200)] = None,
     ) -> Any:
         """Ranked search: exact code, code prefixes, then words (abbreviations, lay words, misspellings)."""
-        found = handles.get().search(q, limit=limit, offset=offset, release=_given(release), as_of=as_of,
+        db = handles.get()
+        found = db.search(q, limit=limit, offset=offset, release=_in_effect(db, _given(release), as_of), as_of=as_of,
                                      codes=_given(codes),
                                      coverage=coverage or (), betos=betos or (), pricing_indicator=pricing or (),
                                      type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated,
@@ -202,29 +203,37 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
         return [release_json(r) for r in handles.get().releases()]
 
     @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
-    def api_diff(
+    async def api_diff(
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
-        fields: Annotated[list[str] | None, Query()] = None,
+        fields: Annotated[list[DiffField] | None, Query(description="Compare only these fields")] = None,
         limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
         offset: Offset = 0,
-    ) -> Any:
+    ) -> Response:
         """What changed between two releases, each code with CMS's action code and its field changes."""
-        found = handles.get().diff(from_, to, fields=[f for f in fields or () if f.strip()] or None)
-        data = diff_json(found)
-        data["total"], data["offset"] = len(found.changes), offset
-        data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
-        return data
+        wanted = tuple(f for f in fields or () if f.strip()) or None
+
+        def page() -> dict[str, Any]:
+            found = handles.get().diff(from_, to, fields=wanted)
+            data = diff_json(found)
+            data["total"], data["offset"] = len(found.changes), offset
+            data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
+            return data
+
+        return await cached(("diff", from_, to, wanted, limit, offset), page)
 
     @app.get("/api/diff/report", response_model=ReportComparisonOut, tags=["releases"])
-    def api_diff_report(
+    async def api_diff_report(
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
-    ) -> Any:
+    ) -> Response:
         """Where the diff of two releases and CMS's transaction report of the newer one (as loaded with it)
         agree and differ, each difference with its reason."""
-        db = handles.get()
-        return comparison_json(db.compare_report(db.diff(from_, to)))
+        def report() -> dict[str, Any]:
+            db = handles.get()
+            return comparison_json(db.compare_report(db.diff(from_, to)))
+
+        return await cached(("diff report", from_, to), report)
 
     def layout_of(release: str | None) -> _codetables.CodeTables:
         """The record layout that decodes a release (the latest by default); the shipped one with no release."""
@@ -252,7 +261,7 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
 
     async def page(request: Request, render: Callable[[], tuple[str, int]]) -> Response:
         """The page at this URL: from the cache, else rendered (in a worker thread) and kept."""
-        body, status = await pages.get((request.url.path, request.url.query, fresh()), render)
+        body, status = await pages.get((request.url.path, request.url.query, handles.version()), render)
         return HTMLResponse(body, status_code=status)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -329,14 +338,41 @@ def create_app(db: str | FilePath | None = None) -> FastAPI:
     return app
 
 
-# no pattern on the code: a CPT or CDT code gets hcpcs's own message (owned by the AMA / ADA), not a regex
-CodePath = Annotated[str, Path(description="A Level II code (S9328) or modifier (GA)", max_length=40)]
+# the shapes parse_code takes (no CDT D codes, no all-digit CPT modifiers); the others get its message, as 422
+CODE_PATTERN = r"^([A-CE-Za-ce-z][0-9]{4}|[A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])$"
+CodePath = Annotated[str, Path(description="A Level II code (S9328) or modifier (GA), any case",
+                               pattern=CODE_PATTERN)]
 ReleaseQuery = Annotated[str | None, Query(description="A release id, YYYY-MM (YYYY for January)",
                                            pattern=RELEASE_PATTERN + "|^$")]
+#: a value of one of CMS's code tables, to filter search on
+TableValue = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{1,3}$")]
+#: /api/diff's fields: a compared field's name, or empty (left out)
+DiffField = Annotated[str, StringConstraints(pattern="^(" + "|".join(f.name for f in COMPARED) + ")?$")]
+
+
+def _in_effect(db: Hcpcs, release: str | None, as_of: dt.date | None) -> str | None:
+    """The release a request reads with ``release`` and ``as_of`` both given: the same as ``as_of`` alone when
+    ``release`` was in effect that day (None is returned), else ``NotFound``; ``release`` when only it is given."""
+    if release is None or as_of is None:
+        return release
+    wanted, in_effect = db.release(release), db.release_on(as_of)
+    if wanted.id != in_effect.id:
+        raise NotFound(f"release {wanted.id} was not in effect on {as_of.isoformat()}: release {in_effect.id} was")
+    return None
 
 
 def _given(text: str | None) -> str | None:
     """An empty query parameter means the parameter was not given."""
     return text if text and text.strip() else None
 
+
+def _problem(error: dict[str, Any]) -> str:
+    """What is wrong with a parameter: for a code, hcpcs's own message (a CPT code is owned by the AMA ...)."""
+    where, given = tuple(error["loc"]), str(error.get("input", ""))
+    try:
+        if where in (("path", "code"), ("query", "code")):
+            parse_code(given)
+    except HcpcsError as exc:
+        return str(exc)
+    return str(error["msg"])
 

@@ -1,0 +1,60 @@
+"""``hcpcs serve`` shares work between requests: a burst of identical requests costs one computation, and a
+load into the served database reaches every answer (search's vocabulary too) without a restart. Real server
+processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+import hcpcs
+
+from .conftest import CMS, serving
+
+
+def test_a_burst_of_identical_diff_reports_is_computed_once(all_loaded: Path) -> None:
+    async def burst(base: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=base, timeout=300,
+                                     limits=httpx.Limits(max_connections=50)) as client:
+            return await asyncio.gather(*(client.get("/api/diff/report", params={"from": "2020-10", "to": "2025-01"})
+                                          for _ in range(50)))
+
+    with serving(all_loaded) as base:
+        answers = asyncio.run(burst(base))
+        assert {a.status_code for a in answers} == {200}
+        assert [a.headers["x-cache"] for a in answers].count("miss") == 1  # the others shared its answer
+        assert len({a.content for a in answers}) == 1
+        assert answers[0].json()["to"] == "2025-01"
+        again = httpx.get(f"{base}/api/diff/report", params={"from": "2020-10", "to": "2025-01"})
+        assert again.headers["x-cache"] == "hit" and again.content == answers[0].content
+
+
+@pytest.fixture
+def served_2020(annual_2020: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "hcpcs.sqlite"
+    shutil.copy(annual_2020, path)
+    return path
+
+
+def test_a_load_into_the_served_database_reaches_search_and_cached_answers(served_2020: Path) -> None:
+    with serving(served_2020) as base:
+        def search(q: str) -> dict[str, object]:
+            found: dict[str, object] = httpx.get(f"{base}/api/search", params={"q": q}).json()
+            return found
+
+        assert search("lecanemba")["total"] == 0  # lecanemab, misspelt: not in the 2020 codes
+        assert search("lecanemba")["total"] == 0  # (the vocabulary is built by now)
+        assert httpx.get(f"{base}/api/codes/S9328").json()["release"]["id"] == "2020-01"
+        assert httpx.get(f"{base}/api/codes/J0174").status_code == 404
+
+        with hcpcs.open(served_2020) as db:  # another process's load, as hcpcs load would do it
+            db.load([CMS / "hcpcs-2025.zip"])
+
+        found = search("lecanemba")
+        assert [h["code"] for h in found["hits"]] == ["J0174"]  # type: ignore[union-attr]
+        assert httpx.get(f"{base}/api/codes/S9328").json()["release"]["id"] == "2025-01"
+        assert httpx.get(f"{base}/api/codes/J0174").status_code == 200
