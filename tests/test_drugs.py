@@ -314,7 +314,8 @@ def test_the_json_api_and_the_web_pages_answer_by_ndc(client: TestClient) -> Non
     found = client.get("/api/ndc/55513007801").json()  # 11 digits
     assert found["codes"] == ["J9325"] and found["quarter"]["sha256"]
     assert client.get("/api/ndc/55513-0078-09").json()["error"]["type"] == "not_found"
-    assert client.get("/api/ndc/abc").status_code == 400
+    malformed = client.get("/api/ndc/abc")  # refused by the NDC pattern the OpenAPI document gives, with our words
+    assert malformed.status_code == 422 and "is not an NDC" in malformed.json()["error"]["message"]
     page = client.get("/ndc/55513-0078-01")
     assert page.status_code == 200
     assert '<link rel="alternate" type="application/json" href="/api/ndc/55513-0078-01">' in page.text

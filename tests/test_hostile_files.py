@@ -33,15 +33,27 @@ class Run:
     max_rss: int  # bytes
 
 
+#: Starts the command in a fresh small process and writes the command's own peak memory (its max RSS) to a
+#: file. A child forked straight from this test process would report this process's peak as its own: Linux
+#: carries the forking process's high-water mark over fork and exec into the child's ``ru_maxrss``.
+LAUNCHER = """import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as peak:
+    peak.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_load(db: Path, *args: str) -> Run:
-    """``hcpcs load`` in a child process, with the child's peak memory (max RSS, children included)."""
-    out, err = db.parent / "stdout", db.parent / "stderr"
+    """``hcpcs load`` in a child process, with the child's peak memory (max RSS, its own children included)."""
+    out, err, peak = db.parent / "stdout", db.parent / "stderr", db.parent / "peak"
     with out.open("wb") as stdout, err.open("wb") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(db), "load", *args],
-                                   stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(process.returncode, out.read_text(), err.read_text(), usage.ru_maxrss * 1024)
+        code = subprocess.call([sys.executable, "-c", LAUNCHER, str(peak), "-m", "hcpcs", "--db", str(db), "load",
+                                *args], stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    return Run(code, out.read_text(), err.read_text(), int(peak.read_text()) * 1024)
 
 
 @pytest.fixture

@@ -32,5 +32,11 @@ schema = schemathesis.pytest.from_fixture("web_schema")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_openapi_document(case: schemathesis.Case) -> None:
-    case.call_and_validate(checks=[not_a_server_error, response_schema_conformance, status_code_conformance,
-                                   content_type_conformance, positive_data_acceptance, negative_data_rejection])
+    checks = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
+              positive_data_acceptance, negative_data_rejection]
+    if case.path.startswith("/fhir/"):
+        # a FHIR operation's inputs are alternatives the FHIR specification defines (code with system, or a
+        # coding, or a codeableConcept, in the query or a Parameters body), which no OpenAPI schema can say:
+        # a request the document allows may still lack them and get its OperationOutcome (tests/test_fhir.py)
+        checks.remove(positive_data_acceptance)
+    case.call_and_validate(checks=checks)

@@ -14,6 +14,9 @@ from ._errors import UsageError
 #: The dashed forms, by the lengths of their parts, each to the 5-4-2 form.
 _DASHED = re.compile(r"(\d{4,5})-(\d{3,4})-(\d{1,2})")
 _ELEVEN = re.compile(r"\d{11}")
+#: The same forms as a pattern for documents that describe inputs (OpenAPI): 11 digits, or 5-4-2, 5-4-1, 5-3-2,
+#: 4-4-2 with dashes.
+NDC_PATTERN = r"^([0-9]{11}|[0-9]{5}-[0-9]{4}-[0-9]{1,2}|[0-9]{5}-[0-9]{3}-[0-9]{2}|[0-9]{4}-[0-9]{4}-[0-9]{2})$"
 #: Spaces between the parts stand for dashes (the validation engines read NDCs by the same rule).
 _SPACES = re.compile(r"\s+")
 

@@ -26,6 +26,7 @@ from .._diff import COMPARED
 from .._drug_models import ndc_json
 from .._errors import HcpcsError, NotFound
 from .._layout import FIELDS
+from .._ndc import NDC_PATTERN, parse_ndc
 from .._page import to_json
 from .._results import search_dict
 from . import _docs, _drug_page, _pages, _search_page
@@ -164,7 +165,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
 
     @app.get("/api/ndc/{ndc}", response_model=NdcOut, tags=["drugs"])
     def api_ndc(ndc: Annotated[str, Path(description="An NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1",
-                                         max_length=40)],
+                                         pattern=NDC_PATTERN)],
                 as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Any:
         """The code(s) a drug package bills under, by CMS's ASP NDC-HCPCS crosswalk in effect on the date (else
         the latest quarter before it, said in ``note``), or the latest that lists it."""
@@ -372,6 +373,8 @@ def _problem(error: dict[str, Any]) -> str:
     try:
         if where in (("path", "code"), ("query", "code")):
             parse_code(given)
+        elif where == ("path", "ndc"):
+            parse_ndc(given)
     except HcpcsError as exc:
         return str(exc)
     return str(error["msg"])
