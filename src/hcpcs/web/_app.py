@@ -46,7 +46,6 @@ from ._models import (
     ReportComparisonOut,
     SearchOut,
 )
-from ._page_cache import PageCache
 from ._pool import Handles
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -137,12 +136,13 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                      *, quick: bool = False) -> Response:
         """The answer to a request, computed once per data version however many ask (in a worker thread, or
         ``quick`` on the event loop); ``compute`` gives JSON data, or the text of a page."""
-        def encoded() -> bytes:
+        def encoded() -> tuple[bytes, int]:
             data = compute()
-            return data.encode() if isinstance(data, str) else json.dumps(data, ensure_ascii=False).encode()
+            return data.encode() if isinstance(data, str) else json.dumps(data, ensure_ascii=False).encode(), 200
 
-        body, computed = await responses.get((*key, handles.version()), encoded, quick=quick)
-        return Response(body, media_type=media_type, headers={CACHE_HEADER: "miss" if computed else "hit"})
+        (body, status), computed = await responses.get((*key, handles.version()), encoded, quick=quick)
+        return Response(body, status_code=status, media_type=media_type,
+                        headers={CACHE_HEADER: "miss" if computed else "hit"})
 
     # -- JSON API --------------------------------------------------------------------------------------
 
@@ -258,11 +258,14 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
 
     # -- pages -----------------------------------------------------------------------------------------
 
-    pages = PageCache()
-
     async def page(request: Request, render: Callable[[], tuple[str, int]]) -> Response:
-        """The page at this URL: from the cache, else rendered (in a worker thread) and kept."""
-        body, status = await pages.get((request.url.path, request.url.query, handles.version()), render)
+        """The page at this URL: from the one response cache, else rendered (in a worker thread) and kept."""
+        def encoded() -> tuple[bytes, int]:
+            html, status = render()
+            return html.encode(), status
+
+        (body, status), _ = await responses.get(("page", request.url.path, request.url.query, handles.version()),
+                                                encoded)
         return HTMLResponse(body, status_code=status)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

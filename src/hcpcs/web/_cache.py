@@ -9,12 +9,14 @@ from collections.abc import Callable, Hashable
 
 from anyio import to_thread
 
+#: An answer as kept: its encoded body and its HTTP status.
+Answer = tuple[bytes, int]
 #: The response header saying whether an answer was computed for this request (``miss``) or not (``hit``).
 CACHE_HEADER = "x-cache"
 
 
 class Responses:
-    """Encoded answers (bytes) by key, least recently used first out beyond ``max_bytes``.
+    """Encoded answers (body and status) by key, least recently used first out beyond ``max_bytes``.
 
     A key should hold the data version, so a load into the database makes every older answer unreachable.
     Used from the event loop only: the computation runs in a worker thread, and requests that arrive while it
@@ -23,10 +25,10 @@ class Responses:
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
         self.size = 0
-        self._done: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._running: dict[Hashable, asyncio.Task[bytes]] = {}
+        self._done: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._running: dict[Hashable, asyncio.Task[Answer]] = {}
 
-    async def get(self, key: Hashable, compute: Callable[[], bytes], *, quick: bool = False) -> tuple[bytes, bool]:
+    async def get(self, key: Hashable, compute: Callable[[], Answer], *, quick: bool = False) -> tuple[Answer, bool]:
         """The answer for ``key`` and whether it was computed for this call. ``compute`` runs in a worker
         thread, or with ``quick`` (a few milliseconds' work, such as one code) on the event loop: no waiting
         for a thread behind slower requests."""
@@ -45,7 +47,7 @@ class Responses:
         running.add_done_callback(lambda task: task.cancelled() or task.exception())  # an error left unread
         return await asyncio.shield(running), True  # one requester going away does not cancel the others' answer
 
-    async def _compute(self, key: Hashable, compute: Callable[[], bytes]) -> bytes:
+    async def _compute(self, key: Hashable, compute: Callable[[], Answer]) -> Answer:
         try:
             answer = await to_thread.run_sync(compute)
         finally:
@@ -53,11 +55,11 @@ class Responses:
         self._keep(key, answer)
         return answer
 
-    def _keep(self, key: Hashable, answer: bytes) -> None:
-        if len(answer) > self.max_bytes // 4:
+    def _keep(self, key: Hashable, answer: Answer) -> None:
+        if len(answer[0]) > self.max_bytes // 4:
             return  # one answer may not push out most of the others
         self._done[key] = answer
-        self.size += len(answer)
+        self.size += len(answer[0])
         while self.size > self.max_bytes:
             _, dropped = self._done.popitem(last=False)
-            self.size -= len(dropped)
+            self.size -= len(dropped[0])
