@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from mcp.shared.memory import create_connected_server_and_client_session
 import hcpcs
 from hcpcs.mcp_server import MAX_SEARCH, create_server
 
-from .conftest import LATEST, free_port
+from .conftest import LATEST, serving
 
 TOOLS = {"lookup_code", "search_codes", "code_history", "diff_releases", "validate_claim_lines", "list_releases"}
 #: One call of every tool on real codes, and what its text must say.
@@ -171,26 +169,10 @@ def test_stdio(all_loaded: Path) -> None:
 
 
 def test_http(all_loaded: Path) -> None:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "hcpcs", "--db", str(all_loaded), "serve", "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/api/releases", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("hcpcs serve did not answer")
-
+    with serving(all_loaded) as base:
         async def go() -> None:
             async with streamable_http_client(f"{base}/mcp") as (read, write, _), ClientSession(read, write) as s:
                 await exercise(s)
 
         run(go)
         assert httpx.get(f"{base}/api/codes/S9328").json()["code"] == "S9328"  # the JSON API beside it
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
