@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from pathlib import Path
 
 import pytest
 
 import hcpcs
-from hcpcs._page import render, to_json
+from hcpcs._json import to_json
+from hcpcs._page import render
 
 from .conftest import SEEDS
 
@@ -71,7 +71,7 @@ def test_page_goes_beyond_the_seeds(annual_2020: Path) -> None:
 
 def test_json_page_is_typed(annual_2020: Path) -> None:
     with hcpcs.open(annual_2020, readonly=True) as db:
-        page = json.loads(render(db.get("s9328"), "json"))
+        page = to_json(db.get("s9328"))
     assert page["code"] == "S9328"
     assert page["coverage"] == {"code": "I", "meaning": "Not payable by Medicare"}
     assert page["pricing_indicators"][0]["code"] == "00"

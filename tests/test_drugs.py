@@ -271,7 +271,8 @@ def test_an_unknown_ndc_exits_1_with_near_ones_of_its_labeler_and_a_malformed_on
 
 
 def test_the_code_page_carries_the_drug_products_and_the_payment_limit(ddb: hcpcs.Hcpcs) -> None:
-    from hcpcs._page import render, to_json
+    from hcpcs._json import to_json
+    from hcpcs._page import render
 
     latest = ddb.get("J9325")  # release 2025-10: the October 2025 limit; the January 2024 crosswalk, named
     assert latest.drugs is not None and latest.drugs.limit is not None and latest.drugs.limits is not None

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 import hcpcs
 from hcpcs._codetables import CodeTables, Decoder, builtin, preference
+from hcpcs._json import to_json
 from hcpcs._layout import FIELDS
 from hcpcs._layout_reader import layout_year, read_record_layout
 from hcpcs._models import LoadWarning, RecordLayoutData, SourceFile
-from hcpcs._page import render, to_json
+from hcpcs._page import render
 from hcpcs._store import SCHEMA_VERSION
 
 from .conftest import CMS, loaded_database

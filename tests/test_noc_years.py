@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._page import render, to_json
+from hcpcs._json import to_json
+from hcpcs._page import render
 
 from .conftest import ANNUAL, CMS
 

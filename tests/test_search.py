@@ -166,11 +166,12 @@ def test_did_you_mean_when_nothing_matches(db: hcpcs.Hcpcs) -> None:
 
 
 def test_results_say_why_they_matched(db: hcpcs.Hcpcs, all_loaded: Path) -> None:
-    from hcpcs._results import search_dict, why_text
+    from hcpcs._json import to_json
+    from hcpcs._results import why_text
 
     found = db.search("inj naloxone", limit=1)
     assert why_text(found.hits[0]) == "inj -> injection (abbreviation); naloxone"
-    data = search_dict(db.search("flu shot", limit=3))
+    data = to_json(db.search("flu shot", limit=3))
     assert data["did_you_mean"] is None
     assert all(h["why"] and {"query", "words", "how"} == set(h["why"][0]) for h in data["hits"])
     assert {w["how"] for h in data["hits"] for w in h["why"]} >= {"lay"}

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hcpcs
+from hcpcs._json import to_json
 from hcpcs._validate import Reference, check_line
 from hcpcs.cli import cli
 
@@ -84,7 +85,7 @@ def single_line_rows(db: hcpcs.Hcpcs, lines: list[tuple[str, str, str, str]]) ->
     for i, (claim, code, day, mods) in enumerate(lines):
         others = [c for j, (k, c, _, _) in enumerate(lines) if j != i and claim.strip() and k.strip() == claim.strip()]
         verdict = db.validate(code, day, modifiers=mods.replace(",", " ").split(), claim_codes=others)
-        out.append(verdict.row())
+        out.append(to_json(verdict))
     return out
 
 

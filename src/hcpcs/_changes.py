@@ -1,17 +1,15 @@
-"""Diffs, histories and report comparisons as text, JSON and CSV (what ``hcpcs diff`` and ``history`` print)."""
+"""Diffs, histories and report comparisons as text and CSV (what ``hcpcs diff`` and ``history`` print; their
+JSON form is in ``_json``)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
-from typing import Any
 
 from . import _codetables
 from ._csv import csv_text
-from ._drug_models import limit_json, quarter_json
 from ._drug_pages import limit_text
-from ._models import CodeChange, Correction, Diff, FieldChange, History, Release, Value
+from ._models import CodeChange, Diff, History, Value
 from ._report import ReportComparison
 
 CSV_COLUMNS = ("code", "action", "actions", "field", "old", "new", "old_meaning", "new_meaning",
@@ -29,52 +27,14 @@ def _shown(value: Value, meaning: str | None) -> str:
     return f"{text} ({meaning})" if meaning else text
 
 
-def release_json(release: Release) -> dict[str, Any]:
-    """A release with its counts and source files (each with its sha256)."""
-    return {"id": release.id, "effective_date": release.effective_date.isoformat(), "loaded_at": release.loaded_at,
-            "procedure_count": release.procedure_count, "modifier_count": release.modifier_count,
-            "disagreement_count": release.disagreement_count,
-            "files": [{"name": f.name, "member": f.member, "role": f.role, "sha256": f.sha256, "size": f.size}
-                      for f in release.files]}
 
 
-def correction_json(correction: Correction) -> dict[str, Any]:
-    """One of CMS's corrections, its date as ISO (and as CMS wrote it)."""
-    c = correction
-    return {"code": c.code, "action": c.action, "effective_date": _text(c.effective_date) or None,
-            "effective_text": c.effective_text, "short_description": c.short_description,
-            "long_description": c.long_description, "details": c.details, "source": c.source, "row": c.row}
 
 
-def field_change_json(change: FieldChange) -> dict[str, Any]:
-    return {"field": change.field, "label": change.label, "old": _text(change.old) or None,
-            "new": _text(change.new) or None, "old_meaning": change.old_meaning, "new_meaning": change.new_meaning}
 
 
-def code_change_json(change: CodeChange) -> dict[str, Any]:
-    return {
-        "code": change.code,
-        "action": change.action,
-        "action_meaning": _codetables.meaning("HCPCS Action Code", change.action),
-        "actions": list(change.actions),
-        "short_description": change.short_description,
-        "long_description": change.long_description,
-        "termination_date": _text(change.termination_date) or None,
-        "replacements": list(change.replacements),
-        "reused": change.reused,
-        "note": change.note,
-        "changes": [field_change_json(c) for c in change.changes],
-    }
 
 
-def diff_json(diff: Diff) -> dict[str, Any]:
-    return {
-        "from": {"id": diff.old.id, "effective_date": diff.old.effective_date.isoformat()},
-        "to": {"id": diff.new.id, "effective_date": diff.new.effective_date.isoformat()},
-        "fields": list(diff.fields),
-        "counts": diff.counts(),
-        "changes": [code_change_json(c) for c in diff.changes],
-    }
 
 
 def diff_csv(diff: Diff) -> str:
@@ -118,23 +78,6 @@ def diff_text(diff: Diff) -> str:
     return "\n".join(out) + "\n"
 
 
-def history_json(history: History) -> dict[str, Any]:
-    return {
-        "code": history.code,
-        "releases": list(history.releases),
-        "first_release": history.first_release,
-        "last_release": history.last_release,
-        "termination_date": _text(history.termination_date) or None,
-        "replacements": list(history.replacements),
-        "reactivated": history.reactivated,
-        "reused": history.reused,
-        "events": [
-            {"release": e.release.id, "effective_date": e.release.effective_date.isoformat(), "first": e.first,
-             **code_change_json(e.change)}
-            for e in history.events
-        ],
-        "payment_limits": [{**limit_json(x), "quarter": quarter_json(q)} for q, x in history.payment_limits],
-    }
 
 
 def history_text(history: History) -> str:
@@ -160,16 +103,6 @@ def history_text(history: History) -> str:
     return "\n".join(out) + "\n"
 
 
-def comparison_json(comparison: ReportComparison) -> dict[str, Any]:
-    return {
-        "from": comparison.old, "to": comparison.new, "report": comparison.report,
-        "agreed": comparison.agreed,
-        "differences": [
-            {"code": d.code, "ours": d.ours, "report": d.theirs, "groups": list(d.groups), "reason": d.reason,
-             "evidence": d.evidence}
-            for d in comparison.differences
-        ],
-    }
 
 
 def comparison_text(comparison: ReportComparison) -> str:
@@ -187,6 +120,3 @@ def comparison_csv(comparison: ReportComparison) -> str:
                     ((d.code, d.ours, d.theirs or "", " ".join(d.groups), d.reason, d.evidence)
                      for d in comparison.differences))
 
-
-def render_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

@@ -8,8 +8,8 @@ number only: CPT descriptors are the AMA's, and no reader keeps the files' short
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 from ._models import LoadWarning, SourceFile
 
@@ -122,34 +122,10 @@ class CodeDrugs:
         return not self.products and self.limit is None and not self.limit_history
 
 
-def quarter_json(quarter: Quarter) -> dict[str, Any]:
-    return {"quarter": quarter.quarter, "effective_from": quarter.effective_from.isoformat(),
-            "effective_to": quarter.effective_to.isoformat() if quarter.effective_to else None,
-            "source": quarter.source, "sha256": quarter.sha256}
 
 
-def product_json(product: DrugProduct) -> dict[str, Any]:
-    return asdict(product)
 
 
-def limit_json(limit: PaymentLimit) -> dict[str, Any]:
-    return asdict(limit)
 
 
-def drugs_json(drugs: CodeDrugs) -> dict[str, Any]:
-    """A code's drug data in the JSON API's shape."""
-    return {
-        "payment_limit": ({**limit_json(drugs.limit), "quarter": quarter_json(drugs.limits), "note": drugs.limit_note}
-                          if drugs.limit is not None and drugs.limits is not None else None),
-        "crosswalk": ({**quarter_json(drugs.crosswalk), "note": drugs.crosswalk_note}
-                      if drugs.crosswalk is not None else None),
-        "products": [product_json(p) for p in drugs.products],
-        "payment_limit_history": [{**limit_json(x), "quarter": quarter_json(q)} for q, x in drugs.limit_history],
-    }
 
-
-def ndc_json(answer: NdcAnswer) -> dict[str, Any]:
-    return {"ndc": answer.ndc, "quarter": quarter_json(answer.quarter), "note": answer.note,
-            "codes": sorted({p.code for p in answer.products}),
-            "products": [product_json(p) for p in answer.products],
-            "other_quarters": list(answer.other_quarters)}

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from dataclasses import dataclass
-from typing import Any
 
-from ._changes import correction_json
-from ._drug_models import CodeDrugs, drugs_json
+from ._drug_models import CodeDrugs
 from ._drug_pages import limit_text, product_text
 from ._layout import FIELDS
-from ._models import Code, Coded
+from ._models import Code
 from ._values import cms_date
 
 INTRO = (
@@ -32,7 +29,7 @@ CONTACT = (
     ("PDAC toll free helpline", "(877) 735-1326"),
     ("HCPCS release files", "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"),
 )
-FORMATS = ("text", "markdown", "json", "html")
+FORMATS = ("text", "markdown", "html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +154,6 @@ def render(code: Code, fmt: str) -> str:
         return render_text(code)
     if fmt == "markdown":
         return render_markdown(code)
-    if fmt == "json":
-        return json.dumps(to_json(code), indent=2, ensure_ascii=False) + "\n"
     if fmt == "html":
         return render_html(code)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -227,67 +222,3 @@ th {{ width: 22%; }} td:last-child {{ color: #333; font-size: .9rem; }}
 </html>
 """
 
-
-def to_json(code: Code) -> dict[str, Any]:
-    """The page's facts as typed keys: each code with its meaning, dates as ISO strings."""
-
-    def coded(value: Coded | None) -> dict[str, str | None] | None:
-        return {"code": value.value, "meaning": value.meaning} if value else None
-
-    def day(value: dt.date | None) -> str | None:
-        return value.isoformat() if value else None
-
-    return {
-        "code": code.code,
-        "kind": code.kind,
-        "release": {"id": code.release.id, "effective_date": code.release.effective_date.isoformat()},
-        "status": code.status,
-        "as_of": code.as_of.isoformat() if code.as_of else None,
-        "hindsight": list(code.hindsight),
-        "active": code.active,
-        "long_description": code.long_description,
-        "short_description": code.short_description,
-        "pricing_indicators": [coded(c) for c in code.pricing_indicators],
-        "multiple_pricing_indicator": coded(code.multiple_pricing_indicator),
-        "cim_references": list(code.cim_references),
-        "mcm_references": list(code.mcm_references),
-        "statute": code.statute,
-        "lab_certifications": [coded(c) for c in code.lab_certifications],
-        "cross_references": list(code.cross_references),
-        "coverage": coded(code.coverage),
-        "asc_group": coded(code.asc_group),
-        "asc_effective_date": day(code.asc_effective_date),
-        "mog_payment_group": coded(code.mog_payment_group),
-        "mog_payment_policy": coded(code.mog_payment_policy),
-        "mog_effective_date": day(code.mog_effective_date),
-        "processing_note": (
-            {"number": code.processing_note, "text": code.processing_note_text} if code.processing_note else None
-        ),
-        "betos": coded(code.betos),
-        "types_of_service": [coded(c) for c in code.types_of_service],
-        "anesthesia_base_units": code.anesthesia_base_units,
-        "added_date": day(code.added_date),
-        "action_effective_date": day(code.action_effective_date),
-        "termination_date": day(code.termination_date),
-        "action": coded(code.action),
-        "noc": code.noc,
-        "noc_list_year": code.noc_list_year,
-        "noc_note": code.noc_note,
-        "record_layout": {"year": code.layout_year, "source": code.layout_source, "note": code.layout_note},
-        "as_of_note": code.as_of_note,
-        "related_codes": [
-            {"code": r.code, "why": r.why, "short_description": r.short_description} for r in code.related
-        ],
-        "last_update": code.release.year,
-        "corrections": [correction_json(c) for c in code.corrections],
-        "transaction_report": (
-            {"action": code.transaction_report.action, "change": code.transaction_report.change,
-             "line": code.transaction_report.line} if code.transaction_report else None
-        ),
-        "source": {"file": code.source, "line": code.line},
-        "drugs": drugs_json(code.drugs) if code.drugs is not None else None,
-        "fields": [
-            {"label": line.label, "value": line.value, "definition": line.definition, "field": line.field}
-            for line in page_lines(code)
-        ],
-    }

@@ -2,31 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
 from ._csv import csv_text
 from ._models import SearchHit, SearchResult
-
-
-def search_dict(result: SearchResult) -> dict[str, Any]:
-    return {
-        "query": result.query,
-        "release": result.release.id,
-        "total": result.total,
-        "offset": result.offset,
-        "terms": list(result.terms),
-        "corrections": {k: list(v) for k, v in result.corrections.items()},
-        "notes": list(result.notes),
-        "did_you_mean": result.did_you_mean,
-        "hits": [
-            {"code": h.code, "short_description": h.short_description, "long_description": h.long_description,
-             "status": h.status, "match": h.match, "score": round(h.score, 4),
-             "why": [{"query": w.query, "words": list(w.words), "how": w.how} for w in h.why]}
-            for h in result.hits
-        ],
-    }
 
 
 def why_text(hit: SearchHit) -> str:
@@ -41,8 +20,6 @@ def why_text(hit: SearchHit) -> str:
     return "; ".join(parts)
 
 
-def search_json(result: SearchResult) -> str:
-    return json.dumps(search_dict(result), indent=2, ensure_ascii=False) + "\n"
 
 
 def search_csv(result: SearchResult) -> str:

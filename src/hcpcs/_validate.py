@@ -169,14 +169,6 @@ class Verdict:
     ndc_given: bool = False
     billing_units: float | None = None
 
-    def row(self) -> dict[str, str]:
-        found = {"status": self.status, "reasons": ";".join(self.reasons), "messages": " | ".join(self.messages),
-                 "warnings": ";".join(self.warnings)}
-        if self.ndc_given:
-            found["ndc"] = self.ndc or ""
-            found["billing_units"] = "" if self.billing_units is None else repr(self.billing_units)
-        return found
-
 
 def normalise_code(text: str | None) -> str:
     return (text or "").strip().upper()

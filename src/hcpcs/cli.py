@@ -217,7 +217,7 @@ def _echo_files(files: list[FileUse]) -> None:
 @handles_errors
 def releases(ctx: click.Context, fmt: str) -> None:
     """List the loaded releases, with their source files."""
-    from ._changes import release_json
+    from ._json import to_json
 
     with _open(ctx, readonly=True) as db:
         found = db.releases()
@@ -244,7 +244,7 @@ def releases(ctx: click.Context, fmt: str) -> None:
 
     from ._output import csv_text
 
-    emit(fmt, lambda: [release_json(r) for r in found], table=table, csv=lambda: csv_text(rows()))
+    emit(fmt, lambda: [to_json(r) for r in found], table=table, csv=lambda: csv_text(rows()))
 
 
 @cli.command()
@@ -266,15 +266,15 @@ def show(ctx: click.Context, code: str, release: str | None, as_of: str | None, 
         parse_day(as_of, "--as-of")
         if release is not None:
             raise UsageError("give --release or --as-of, not both")
-    from ._page import page_lines, to_json
+    from ._json import to_json
+    from ._page import page_lines
 
     with _open(ctx, readonly=True) as db:
         found = db.get(code, release=release, as_of=as_of)
-    if fmt in ("markdown", "html", "json"):
+    if fmt in ("markdown", "html"):
         click.echo(render(found, fmt), nl=False)
         return
-    emit(fmt, lambda: [{"label": line.label, "value": line.value, "definition": line.definition,
-                        "field": line.field} for line in page_lines(found)],
+    emit(fmt, lambda: [to_json(line) for line in page_lines(found)],
          table=lambda: click.echo(render(found, "text"), nl=False),
          document=lambda: to_json(found))
 
@@ -307,10 +307,10 @@ def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
         found = ndc_answer(store, ndc, day)
     finally:
         store.close()
-    from ._drug_models import ndc_json, product_json
+    from ._json import to_json
 
-    emit(fmt, lambda: [{"ndc": found.ndc, **product_json(p)} for p in found.products],
-         document=lambda: ndc_json(found), table=lambda: click.echo(ndc_text(found), nl=False))
+    emit(fmt, lambda: [{"ndc": found.ndc, **to_json(p)} for p in found.products],
+         document=lambda: to_json(found), table=lambda: click.echo(ndc_text(found), nl=False))
 
 
 @cli.command()
@@ -320,13 +320,14 @@ def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
 @handles_errors
 def history(ctx: click.Context, code: str, fmt: str) -> None:
     """Show a code across every loaded release: first and last release, each change, termination, reuse."""
-    from ._changes import history_json, history_text
+    from ._changes import history_text
     from ._codes import parse_code
+    from ._json import to_json
 
     parse_code(code)
     with _open(ctx, readonly=True) as db:
         found = db.history(code)
-    document = history_json(found)
+    document = to_json(found)
 
     def rows() -> list[dict[str, Any]]:  # one row per field change, one for an event without any
         out = []
@@ -359,6 +360,7 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
     service.
     """
     from . import _changes
+    from ._json import to_json
 
     names = [f for f in fields.split(",") if f.strip()] if fields else None
     with _open(ctx, readonly=True) as db:
@@ -367,12 +369,12 @@ def diff(ctx: click.Context, old: str, new: str, fmt: str, fields: str | None, r
             if report != _LOADED_REPORT and not Path(report).exists():
                 raise UsageError(f"--against-report {report}: no such file")
             comparison = db.compare_report(found, None if report == _LOADED_REPORT else Path(report))
-            compared = _changes.comparison_json(comparison)
+            compared = to_json(comparison)
             emit(fmt, lambda: compared["differences"], document=lambda: compared,
                  table=lambda: click.echo(_changes.comparison_text(comparison), nl=False),
                  csv=lambda: _changes.comparison_csv(comparison))
             return
-    emit(fmt, lambda: [_changes.code_change_json(c) for c in found.changes], document=lambda: _changes.diff_json(found),
+    emit(fmt, lambda: [to_json(c) for c in found.changes], document=lambda: to_json(found),
          table=lambda: click.echo(_changes.diff_text(found), nl=False), csv=lambda: _changes.diff_csv(found))
 
 
@@ -438,7 +440,7 @@ def update(ctx: click.Context, base_url: str | None, from_dir: Path | None, dry_
 @handles_errors
 def corrections(ctx: click.Context, release: str, fmt: str) -> None:
     """List CMS's corrections to a release (load CMS's corrections zip first), in CMS's order."""
-    from ._changes import correction_json
+    from ._json import to_json
 
     with _open(ctx, readonly=True) as db:
         found = db.corrections(release)
@@ -456,7 +458,7 @@ def corrections(ctx: click.Context, release: str, fmt: str) -> None:
                         c.effective_text, escape("; ".join(values)), f"{c.source}:{c.row}")
         Console().print(out)
 
-    emit(fmt, lambda: [correction_json(c) for c in found], table=table)
+    emit(fmt, lambda: [to_json(c) for c in found], table=table)
 
 
 @cli.command()
@@ -624,7 +626,9 @@ def validate(ctx: click.Context, target: str, day: str | None, modifiers: tuple[
         if verdict.billing_units is not None:
             click.echo(f"  billing units: {verdict.billing_units:g}")
 
-    line = {"code": target.strip().upper(), "date": day, "modifiers": list(modifiers), **verdict.row()}
+    from ._json import to_json
+
+    line = {"code": target.strip().upper(), "date": day, "modifiers": list(modifiers), **to_json(verdict)}
     emit(fmt, lambda: [line], document=lambda: line, table=text)
     if verdict.status != "valid":
         sys.exit(1)
@@ -655,8 +659,9 @@ def _validate_file(ctx: click.Context, path: Path, output: Path | None, columns:
         rate = summary.lines / summary.seconds if summary.seconds else 0
         click.echo(f"{summary.seconds:.2f} s, {rate:,.0f} lines/s")
 
-    document = {"lines": summary.lines, "valid": summary.valid, "reasons": summary.reasons,
-                "warnings": summary.warnings, "seconds": round(summary.seconds, 3), "output": str(target)}
+    from ._json import to_json
+
+    document = to_json(summary)
     counts = [{"kind": "reason", "name": k, "lines": n} for k, n in summary.reasons.items()]
     counts += [{"kind": "warning", "name": k, "lines": n} for k, n in summary.warnings.items()]
     emit(fmt, lambda: counts, document=lambda: document, table=table)
@@ -726,7 +731,9 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, 
                           coverage=_split(coverage), betos=_split(betos), pricing_indicator=_split(pricing),
                           type_of_service=_split(type_of_service), noc_only=noc_only,
                           include_terminated=include_terminated, labeler=labeler)
-    emit(fmt, lambda: _results.search_dict(found)["hits"], document=lambda: _results.search_dict(found),
+    from ._json import to_json
+
+    emit(fmt, lambda: to_json(found)["hits"], document=lambda: to_json(found),
          table=lambda: _results.print_search_table(found), csv=lambda: _results.search_csv(found))
 
 
@@ -737,12 +744,13 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, 
 @handles_errors
 def check(ctx: click.Context, release: str, fmt: str) -> None:
     """List where CMS's text file and spreadsheet of a release disagree, and the slips hcpcs mended."""
+    from ._json import to_json
+
     with _open(ctx, readonly=True) as db:
         report = db.check(release)
     emit(fmt, lambda: [*({"kind": "disagreement", **d} for d in report.disagreements),
                        *({"kind": "repair", **r} for r in report.repairs)],
-         document=lambda: {"release": report.release_id, "disagreements": list(report.disagreements),
-                           "repairs": list(report.repairs)},
+         document=lambda: to_json(report),
          table=lambda: _check_table(report))
 
 

@@ -1,9 +1,9 @@
 """The MCP server: the lookups coders use, as tools, resources and prompts for AI assistants.
 
 ``hcpcs mcp`` serves it over stdio; ``hcpcs serve`` mounts it over streamable HTTP at ``/mcp``. Every tool
-is a thin call to the facade whose answer is the JSON API's shape (``to_json``, ``search_dict``,
-``history_json``, ``diff_json``, ``release_json``, the CLI's validation row) under a ``release`` naming the
-release it was answered from. Errors are tool errors carrying the CLI's one-line message. Read-only.
+is a thin call to the facade whose answer is the JSON API's shape (``_json.to_json``, the CLI's validation
+row) under a ``release`` naming the release it was answered from. Errors are tool errors carrying the CLI's
+one-line message. Read-only.
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from ._api import Hcpcs
-from ._changes import code_change_json, diff_json, history_json, history_text, release_json
+from ._changes import history_text
 from ._dates import parse_day
 from ._errors import HcpcsError, NotFound, UsageError
-from ._models import Release
-from ._page import render, to_json
-from ._results import search_dict
+from ._json import release_ref, to_json
+from ._page import render
 from .web._models import CodeOut, DiffOut, HistoryOut, ReleaseOut, SearchOut
 
 #: Bounds on what one call may ask for and answer.
@@ -100,10 +99,6 @@ class ValidateAnswer(BaseModel):
 class ReleasesAnswer(BaseModel):
     release: ReleaseRef = Field(description="The latest loaded release")
     releases: list[ReleaseOut]
-
-
-def _ref(release: Release) -> dict[str, str]:
-    return {"id": release.id, "effective_date": release.effective_date.isoformat()}
 
 
 def _answer(text: str, data: dict[str, Any]) -> CallToolResult:
@@ -195,8 +190,8 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
         lines = [f"{shown}{found.total} codes for {query!r} in release {found.release.id}"]
         lines += [f"{h.code}\t{h.short_description or ''}\t{h.long_description}" for h in found.hits]
         lines += list(found.notes)
-        return _answer("\n".join(lines), {"release": _ref(found.release), "as_of": day,
-                                          "search": search_dict(found)})
+        return _answer("\n".join(lines), {"release": release_ref(found.release), "as_of": day,
+                                          "search": to_json(found)})
 
     @server.tool(annotations=read_only)
     def code_history(
@@ -206,7 +201,7 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
         reuse (a code with more than one meaning over time)."""
         db = handle()
         found = db.history(code)
-        return _answer(history_text(found), {"release": _ref(db.release()), "history": history_json(found)})
+        return _answer(history_text(found), {"release": release_ref(db.release()), "history": to_json(found)})
 
     @server.tool(annotations=read_only)
     def diff_releases(
@@ -219,14 +214,14 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
         """What changed between two releases: each code with CMS's action code (A added, D discontinued, R
         re-activated, C/S descriptions, F/B administrative, P payment, T BETOS/type of service)."""
         found = handle().diff(from_release, to_release, fields=[f for f in fields if f.strip()] or None)
-        data = diff_json(found)
+        data = to_json(found)
         page = found.changes[offset:offset + limit]
         data["total"], data["offset"] = len(found.changes), offset
-        data["changes"] = [code_change_json(c) for c in page]
+        data["changes"] = [to_json(c) for c in page]
         counts = ", ".join(f"{a} {n}" for a, n in found.counts().items()) or "no changes"
         lines = [f"HCPCS {found.old.id} -> {found.new.id}: {len(found.changes)} codes changed ({counts})"]
         lines += [f"{c.code}\t{c.action}\t{c.short_description or ''}" for c in page]
-        return _answer("\n".join(lines), {"release": _ref(found.new), "from_release": _ref(found.old),
+        return _answer("\n".join(lines), {"release": release_ref(found.new), "from_release": release_ref(found.old),
                                           "diff": data})
 
     @server.tool(annotations=read_only)
@@ -249,11 +244,11 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
             except NotFound:
                 in_effect = known[0].id if known else None
             out.append({"code": line.code.strip().upper(), "date": day.isoformat(), "modifiers": line.modifiers,
-                        "claim_id": line.claim_id, "release": in_effect, **verdict.row()})
+                        "claim_id": line.claim_id, "release": in_effect, **to_json(verdict)})
             text.append(f"{line.code.strip().upper()} {day.isoformat()} (release {in_effect}): {verdict.status}")
             text += [f"  {r}: {m}" for r, m in zip(verdict.reasons, verdict.messages, strict=True)]
             text += [f"  warning: {w}" for w in verdict.warnings]
-        return _answer("\n".join(text), {"release": _ref(db.release()), "lines": out})
+        return _answer("\n".join(text), {"release": release_ref(db.release()), "lines": out})
 
     @server.tool(annotations=read_only)
     def list_releases() -> Annotated[CallToolResult, ReleasesAnswer]:
@@ -264,7 +259,7 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
         text = [f"{len(known)} releases loaded; latest {latest.id}"]
         text += [f"{r.id}\teffective {r.effective_date.isoformat()}\t{r.procedure_count} procedures, "
                  f"{r.modifier_count} modifiers" for r in known]
-        return _answer("\n".join(text), {"release": _ref(latest), "releases": [release_json(r) for r in known]})
+        return _answer("\n".join(text), {"release": release_ref(latest), "releases": [to_json(r) for r in known]})
 
     @server.resource("hcpcs://codes/{code}", mime_type="text/markdown",
                      description="A code page as markdown; add ?release=YYYY-MM or ?as_of=YYYY-MM-DD")
@@ -278,7 +273,7 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
     @server.resource("hcpcs://releases", mime_type="application/json",
                      description="Every loaded release with its effective date, counts and source files")
     def releases() -> str:
-        return json.dumps([release_json(r) for r in handle().releases()], indent=2)
+        return json.dumps([to_json(r) for r in handle().releases()], indent=2)
 
     @server.prompt(title="Check this claim line")
     def check_claim_line(code: str, date: str, modifiers: str = "") -> str:

@@ -20,21 +20,18 @@ from starlette.routing import Mount
 
 from .. import _codetables, fhir, mcp_server
 from .._api import MAX_OFFSET, Hcpcs
-from .._changes import code_change_json, comparison_json, diff_json, history_json, release_json
 from .._codes import parse_code
 from .._diff import COMPARED
-from .._drug_models import ndc_json
 from .._errors import HcpcsError, NotFound
+from .._json import to_json
 from .._layout import FIELDS
 from .._ndc import NDC_PATTERN, parse_ndc
-from .._page import to_json
-from .._results import search_dict
 from . import _docs, _drug_page, _pages, _search_page
 from ._cache import CACHE_HEADER, Responses
 from ._error_pages import error_page, status_of, wants_page
 from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._headers import SecurityHeaders
-from ._limits import Guard, Limits, error_json
+from ._limits import Guard, Limits, error_body
 from ._models import (
     CodeOut,
     DiffOut,
@@ -59,7 +56,7 @@ RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
 
 
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_json(status, kind, message), status_code=status, headers=headers)
+    return JSONResponse(error_body(status, kind, message), status_code=status, headers=headers)
 
 
 def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None) -> FastAPI:
@@ -161,7 +158,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
     def api_history(code: CodePath) -> Any:
         """The code across every loaded release: each change, termination, re-activation, reuse."""
-        return history_json(handles.get().history(code))
+        return to_json(handles.get().history(code))
 
     @app.get("/api/ndc/{ndc}", response_model=NdcOut, tags=["drugs"])
     def api_ndc(ndc: Annotated[str, Path(description="An NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1",
@@ -169,7 +166,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                 as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Any:
         """The code(s) a drug package bills under, by CMS's ASP NDC-HCPCS crosswalk in effect on the date (else
         the latest quarter before it, said in ``note``), or the latest that lists it."""
-        return ndc_json(handles.get().ndc(ndc, as_of=as_of))
+        return to_json(handles.get().ndc(ndc, as_of=as_of))
 
     @app.get("/api/search", response_model=SearchOut, tags=["search"])
     def api_search(
@@ -196,12 +193,12 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
                                      coverage=coverage or (), betos=betos or (), pricing_indicator=pricing or (),
                                      type_of_service=tos or (), noc_only=noc, include_terminated=include_terminated,
                                      labeler=_given(labeler))
-        return search_dict(found)
+        return to_json(found)
 
     @app.get("/api/releases", response_model=list[ReleaseOut], tags=["releases"])
     def api_releases() -> Any:
         """Every loaded release, oldest first, with its source files and their sha256."""
-        return [release_json(r) for r in handles.get().releases()]
+        return [to_json(r) for r in handles.get().releases()]
 
     @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
     async def api_diff(
@@ -216,9 +213,9 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
 
         def page() -> dict[str, Any]:
             found = handles.get().diff(from_, to, fields=wanted)
-            data = diff_json(found)
+            data = to_json(found)
             data["total"], data["offset"] = len(found.changes), offset
-            data["changes"] = [code_change_json(c) for c in found.changes[offset:offset + limit]]
+            data["changes"] = [to_json(c) for c in found.changes[offset:offset + limit]]
             return data
 
         return await cached(("diff", from_, to, wanted, limit, offset), page)
@@ -232,7 +229,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         agree and differ, each difference with its reason."""
         def report() -> dict[str, Any]:
             db = handles.get()
-            return comparison_json(db.compare_report(db.diff(from_, to)))
+            return to_json(db.compare_report(db.diff(from_, to)))
 
         return await cached(("diff report", from_, to), report)
 
@@ -246,9 +243,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         """Every field of CMS's record layout, with its definition: in the layout that decodes the release
         (the latest by default), that of its year where one is loaded, else the nearest."""
         layout = layout_of(_given(release))
-        return [{"name": f.name, "label": f.label, "start": f.start, "length": f.length, "occurs": f.occurs,
-                 "kind": f.kind, "code_table": f.code_table,
-                 "definition": " ".join(layout.definition_paragraphs(f) or [])} for f in FIELDS]
+        return [{**to_json(f), "definition": " ".join(layout.definition_paragraphs(f) or [])} for f in FIELDS]
 
     @app.get("/api/code-tables", response_model=dict[str, dict[str, str]], tags=["reference"])
     def api_code_tables(release: ReleaseQuery = None) -> Any:

@@ -63,7 +63,7 @@ def default_hosts(bound: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(h.strip("[]").lower() for h in (bound, "localhost", "127.0.0.1", "::1")))
 
 
-def error_json(status: int, kind: str, message: str) -> dict[str, Any]:
+def error_body(status: int, kind: str, message: str) -> dict[str, Any]:
     """The one shape of every error the JSON API answers."""
     return {"error": {"status": status, "type": kind, "message": message}}
 
@@ -73,7 +73,7 @@ _REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"
 
 
 def _raw_error(status: int, kind: str, message: str) -> bytes:
-    body = json.dumps(error_json(status, kind, message)).encode()
+    body = json.dumps(error_body(status, kind, message)).encode()
     head = (f"HTTP/1.1 {status} {_REASONS[status]}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")
     return head.encode() + body
@@ -263,7 +263,7 @@ def _without_body(send: Send) -> Send:
 
 
 async def _send_error(send: Send, status: int, kind: str, message: str) -> None:
-    body = json.dumps(error_json(status, kind, message)).encode()
+    body = json.dumps(error_body(status, kind, message)).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

@@ -6,13 +6,9 @@ removed. A breaking change would be served under ``/api/v2/`` beside the old one
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from .._drug_models import DrugProduct
-
-
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class ErrorBody(BaseModel):
@@ -55,19 +51,63 @@ class FieldLine(BaseModel):
     field: str
 
 
-class CodeOut(Open):
+class ReleaseRefOut(BaseModel):
+    id: str
+    effective_date: str
+
+
+class ProcessingNoteOut(BaseModel):
+    number: str
+    text: str | None
+
+
+class RecordLayoutOut(BaseModel):
+    year: int | None
+    source: str | None
+    note: str | None
+
+
+class RelatedCodeOut(BaseModel):
     code: str
-    kind: str
-    release: dict[str, str]
-    status: str
-    as_of: str | None
-    active: bool
-    long_description: str
+    why: str
     short_description: str | None
-    coverage: CodedOut | None
-    added_date: str | None
-    termination_date: str | None
-    fields: list[FieldLine]
+
+
+class CorrectionOut(BaseModel):
+    code: str
+    action: str
+    effective_date: str | None
+    effective_text: str
+    short_description: str | None
+    long_description: str | None
+    details: dict[str, str]
+    source: str
+    row: int
+
+
+class TransactionReportLineOut(BaseModel):
+    action: str
+    change: str
+    line: int
+
+
+class SourceLineOut(BaseModel):
+    file: str | None
+    line: int | None
+
+
+class PaymentLimitOut(BaseModel):
+    code: str
+    dosage: str
+    limit: str | None
+    coinsurance: str | None
+    vaccine_awp: str | None
+    vaccine_limit: str | None
+    blood_awp: str | None
+    blood_limit: str | None
+    clotting_factor: str | None
+    notes: str | None
+    line: int
 
 
 class MatchReasonOut(BaseModel):
@@ -86,7 +126,7 @@ class DrugQuarterOut(BaseModel):
     sha256: str
 
 
-class NdcOut(Open):
+class NdcOut(BaseModel):
     ndc: str
     codes: list[str]
     quarter: DrugQuarterOut
@@ -94,6 +134,72 @@ class NdcOut(Open):
     #: the crosswalk's rows, as the library's model (one definition: ``hcpcs._drug_models.DrugProduct``)
     products: list[DrugProduct]
     other_quarters: list[str]
+
+
+class QuarterLimitOut(PaymentLimitOut):
+    quarter: DrugQuarterOut
+
+
+class CurrentLimitOut(QuarterLimitOut):
+    #: where no pricing file was in effect on the page's date: which quarter answers instead
+    note: str | None
+
+
+class CrosswalkQuarterOut(DrugQuarterOut):
+    note: str | None
+
+
+class CodeDrugsOut(BaseModel):
+    payment_limit: CurrentLimitOut | None
+    crosswalk: CrosswalkQuarterOut | None
+    products: list[DrugProduct]
+    payment_limit_history: list[QuarterLimitOut]
+
+
+class CodeOut(BaseModel):
+    code: str
+    kind: str
+    release: ReleaseRefOut
+    status: str
+    as_of: str | None
+    #: what later releases say about this date (a retroactive change, a later correction)
+    hindsight: list[str]
+    active: bool
+    long_description: str
+    short_description: str | None
+    pricing_indicators: list[CodedOut]
+    multiple_pricing_indicator: CodedOut | None
+    cim_references: list[str]
+    mcm_references: list[str]
+    statute: str | None
+    lab_certifications: list[CodedOut]
+    cross_references: list[str]
+    coverage: CodedOut | None
+    asc_group: CodedOut | None
+    asc_effective_date: str | None
+    mog_payment_group: CodedOut | None
+    mog_payment_policy: CodedOut | None
+    mog_effective_date: str | None
+    processing_note: ProcessingNoteOut | None
+    betos: CodedOut | None
+    types_of_service: list[CodedOut]
+    anesthesia_base_units: int | None
+    added_date: str | None
+    action_effective_date: str | None
+    termination_date: str | None
+    action: CodedOut | None
+    noc: bool | None
+    noc_list_year: int | None
+    noc_note: str | None
+    record_layout: RecordLayoutOut
+    as_of_note: str | None
+    related_codes: list[RelatedCodeOut]
+    last_update: int
+    corrections: list[CorrectionOut]
+    transaction_report: TransactionReportLineOut | None
+    source: SourceLineOut
+    drugs: CodeDrugsOut | None
+    fields: list[FieldLine]
 
 
 class SearchHitOut(BaseModel):
@@ -130,11 +236,18 @@ class FieldChangeOut(BaseModel):
     new_meaning: str | None
 
 
-class CodeChangeOut(Open):
+class CodeChangeOut(BaseModel):
     code: str
     action: str
     action_meaning: str | None
     actions: list[str]
+    short_description: str | None
+    long_description: str | None
+    termination_date: str | None
+    #: the codes CMS names in the cross reference fields of a discontinued code
+    replacements: list[str]
+    reused: bool
+    note: str | None
     changes: list[FieldChangeOut]
 
 
@@ -144,17 +257,23 @@ class HistoryEventOut(CodeChangeOut):
     first: bool
 
 
-class HistoryOut(Open):
+class HistoryOut(BaseModel):
     code: str
     releases: list[str]
     first_release: str
     last_release: str
+    termination_date: str | None
+    replacements: list[str]
     reactivated: bool
     reused: bool
     events: list[HistoryEventOut]
+    #: the payment limit per dosage unit in every loaded quarter of CMS's pricing files
+    payment_limits: list[QuarterLimitOut]
 
 
-class DiffOut(Open):
+class DiffOut(BaseModel):
+    from_: ReleaseRefOut = Field(alias="from")
+    to: ReleaseRefOut
     counts: dict[str, int]
     fields: list[str]
     total: int
