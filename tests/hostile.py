@@ -217,3 +217,110 @@ def sheet_strings(folder: Path, old: bytes, new: bytes) -> Path:
 
 S9328_SHORT = b"<t>Hit pain imp pump diem</t>"
 S9328_LONG = b"<t>Home infusion therapy, implanted pump pain management infusion;"
+
+
+# -- old binary spreadsheets (.xls) -----------------------------------------------------------------------------
+
+def xls_2020() -> bytes:
+    """The 2020 code spreadsheet in CMS's old binary form (BIFF8 records in an OLE2 compound file)."""
+    return member(ANNUAL[2020], suffix=".xls")[1]
+
+
+def _xls_record(data: bytes, kind: int, length: int, *, after: int = 0) -> int:
+    """Where the first record of ``kind`` and ``length`` starts past ``after`` in the file's bytes (CMS's
+    records lie whole within their sectors, so the file's bytes show them as the stream does)."""
+    return data.index(struct.pack("<HH", kind, length), after)
+
+
+#: The sheet's DIMENSIONS record (0x0200, 14 bytes): first row, last row + 1, first column, last column + 1.
+_DIMENSIONS = (0x0200, 14)
+_LABELSST = (0x00FD, 10)
+
+
+def xls_far(folder: Path, *, rows: int | None = None, columns: int | None = None,
+            cell: tuple[int, int] | None = None) -> Path:
+    """The 2020 ``.xls`` with its sheet's DIMENSIONS record declaring ``rows`` and ``columns``, or its first
+    text cell moved to ``cell`` (row and column counted from 0), written over the record in place."""
+    data = bytearray(xls_2020())
+    dimensions = _xls_record(data, *_DIMENSIONS)
+    assert struct.unpack_from("<LLHH", data, dimensions + 4) == (0, 7091, 0, 48)
+    if rows is not None or columns is not None:
+        struct.pack_into("<LLHH", data, dimensions + 4, 0, rows or 7091, 0, columns or 48)
+    if cell is not None:
+        struct.pack_into("<HH", data, _xls_record(data, *_LABELSST, after=dimensions) + 4, *cell)
+    path = folder / "HCPC2021_ANWEB.xls"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def minimal_xls(sheets: list[list[tuple[int, int, float]]]) -> bytes:
+    """A BIFF8 workbook written from scratch: one worksheet per list of (row, column, number) cells, in a
+    compound file of one Workbook stream (at least 4,096 bytes, so not in the mini stream)."""
+    bof = struct.pack("<HHHHLL", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6)
+    names = [f"S{index + 1}".encode() for index in range(len(sheets))]
+    globals_size = len(_biff(0x0809, bof)) + sum(len(_biff(0x0085, b"\0" * (8 + len(n)))) for n in names) + 4
+    bodies = []
+    for cells in sheets:
+        rows = max(row for row, _, _ in cells) + 1
+        columns = max(column for _, column, _ in cells) + 1
+        body = _biff(0x0809, struct.pack("<HHHHLL", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 6))
+        body += _biff(0x0200, struct.pack("<LLHHH", 0, rows, 0, columns, 0))
+        body += b"".join(_biff(0x0203, struct.pack("<HHHd", row, column, 0, value)) for row, column, value in cells)
+        bodies.append(body + _biff(0x000A, b""))
+    stream = _biff(0x0809, bof)
+    at = globals_size
+    for name, body in zip(names, bodies, strict=True):
+        stream += _biff(0x0085, struct.pack("<LBBBB", at, 0, 0, len(name), 0) + name)
+        at += len(body)
+    stream += _biff(0x000A, b"") + b"".join(bodies)
+    assert len(stream) >= 4096, "a stream under 4,096 bytes would belong in the mini stream"
+    return _compound_file(stream)
+
+
+def _compound_file(stream: bytes) -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding ``stream`` as ``Workbook``: sector 0
+    the allocation table, 1 the directory, the stream from 2 on."""
+    end, free, fat_sector = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    count = -(-len(stream) // 512)
+    assert count + 2 <= 128
+    fat = [fat_sector, end, *range(3, count + 2), end]
+    fat += [free] * (128 - len(fat))
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack(
+        "<HHHHH6xLLLLLLLLL", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0) + struct.pack(
+        "<109L", 0, *[free] * 108)
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBBLLL", len(encoded), kind, 1, free, free, child)
+                + b"\0" * 36 + struct.pack("<LQ", start, size))
+
+    directory = entry("Root Entry", 5, 1, end, 0) + entry("Workbook", 2, free, 2, len(stream))
+    directory += (b"\0" * 64 + struct.pack("<HBBLLL", 0, 0, 0, free, free, free) + b"\0" * 48) * 2
+    return header + struct.pack("<128L", *fat) + directory + stream.ljust(count * 512, b"\0")
+
+
+def xls_sheets(folder: Path, sheets: int, reach: tuple[int, int]) -> Path:
+    """A workbook of ``sheets`` sheets, each a column of 300 numbers and one cell at ``reach``."""
+    cells = [(row, 0, float(row)) for row in range(300)] + [(reach[0], reach[1], 1.0)]
+    path = folder / "HCPC2021_ANWEB.xls"
+    path.write_bytes(minimal_xls([cells] * sheets))
+    return path
+
+
+def cut_file(path: Path, data: bytes, share: float) -> Path:
+    """``data`` cut to its first ``share`` and written to ``path``."""
+    path.write_bytes(data[: int(len(data) * share)])
+    return path
+
+
+def xlsb_named_xlsx(folder: Path) -> Path:
+    """The April 2020 spreadsheet with its workbook part renamed as an ``.xlsb``'s (``xl/workbook.bin``)."""
+    target = folder / "HCPC2021_ANWEB.xlsx"
+    with zipfile.ZipFile(SHEET) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename.replace("workbook.xml", "workbook.bin"), old.read(info))
+    return target
