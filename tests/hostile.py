@@ -11,9 +11,10 @@ import random
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import ANNUAL, CMS, member
+from .conftest import ANNUAL, CMS, SHARED, member
 
 SHEET = CMS / "2020-04-anweb.xlsx"  # a code spreadsheet alone: the April 2020 release
 
@@ -324,3 +325,77 @@ def xlsb_named_xlsx(folder: Path) -> Path:
         for info in old.infolist():
             new.writestr(info.filename.replace("workbook.xml", "workbook.bin"), old.read(info))
     return target
+
+
+# -- side files: processing notes, NOC lists, corrections, transaction reports, record layouts, drug files ----
+
+def with_strings(workbook: bytes, old: bytes, new: bytes) -> bytes:
+    """An ``.xlsx`` with the first ``old`` in its shared strings replaced by ``new``."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    assert old in strings, old
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new_zip:
+        for info in archive.infolist():
+            data = strings.replace(old, new, 1) if info.filename == "xl/sharedStrings.xml" else archive.read(info)
+            new_zip.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def side_zip(folder: Path, source: Path, member_name: str, change: Callable[[bytes], bytes], *,
+             name: str | None = None, drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the CMS zip ``source`` (under ``name``) with one member changed and others left out."""
+    target = folder / (name or source.name)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if info.filename not in drop:
+                data = old.read(info)
+                new.writestr(info.filename, change(data) if info.filename == member_name else data)
+    return target
+
+
+def formula_in(workbook: bytes, text: bytes) -> bytes:
+    """An ``.xlsx`` with the cell showing the shared string ``text`` turned into a formula without a value."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    index = _shared_index(strings, text)
+    at = sheet.index(f"<v>{index}</v>".encode())
+    start = sheet.rindex(b"<c ", 0, at)
+    end = sheet.index(b"</c>", at) + 4
+    reference = sheet[start:end].split(b'r="', 1)[1].split(b'"', 1)[0]
+    sheet = sheet[:start] + b'<c r="' + reference + b'"><f>UPPER("x")</f></c>' + sheet[end:]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in archive.infolist():
+            new.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else archive.read(info))
+    return out.getvalue()
+
+
+def replaced(old: bytes, new: bytes) -> Callable[[bytes], bytes]:
+    def change(data: bytes) -> bytes:
+        assert old in data, old
+        return data.replace(old, new, 1)
+    return change
+
+
+NOC_2019 = CMS / "2019-HCPCS-NOC-Codes.zip"
+CORRECTIONS_2019 = CMS / "2019-HCPCS-Alpha-Numeric-Corrections.zip"
+LAYOUT_2019 = CMS / "2019-HCPCS-Record-Layout.zip"
+REPORT_2020_04 = CMS / "2020-04-trans-alpha.xlsx"
+CROSSWALK = SHARED / "cms-asp" / "section 508 version of January 2024 ASP NDC-HCPCS Crosswalk 122023.csv"
+
+
+def file_with(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def flipped(data: bytes, seed: int, *, flips: int = 16, first: int = 512) -> bytes:
+    """``data`` with ``flips`` bits flipped at random past its first ``first`` bytes."""
+    out = bytearray(data)
+    rng = random.Random(seed)
+    for _ in range(flips):
+        at = rng.randrange(first, len(out))
+        out[at] ^= 1 << rng.randrange(8)
+    return bytes(out)
