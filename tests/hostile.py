@@ -227,7 +227,7 @@ def xls_2020() -> bytes:
     return member(ANNUAL[2020], suffix=".xls")[1]
 
 
-def _xls_record(data: bytes, kind: int, length: int, *, after: int = 0) -> int:
+def _xls_record(data: bytes | bytearray, kind: int, length: int, *, after: int = 0) -> int:
     """Where the first record of ``kind`` and ``length`` starts past ``after`` in the file's bytes (CMS's
     records lie whole within their sectors, so the file's bytes show them as the stream does)."""
     return data.index(struct.pack("<HH", kind, length), after)
@@ -399,3 +399,13 @@ def flipped(data: bytes, seed: int, *, flips: int = 16, first: int = 512) -> byt
         at = rng.randrange(first, len(out))
         out[at] ^= 1 << rng.randrange(8)
     return bytes(out)
+
+
+def xls_flipped(folder: Path, seed: int) -> Path:
+    """The 2020 ``.xls`` with 16 bits flipped past its header."""
+    return file_with(folder / "HCPC2021_ANWEB.xls", flipped(xls_2020(), seed))
+
+
+def xlsx_flipped(folder: Path, seed: int) -> Path:
+    """The April 2020 spreadsheet with 4 bits flipped past its first 512 bytes."""
+    return file_with(folder / "HCPC2021_ANWEB.xlsx", flipped(SHEET.read_bytes(), seed, flips=4))
