@@ -226,15 +226,20 @@ def _check_formulas(text: bytes, source: str) -> None:
 
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END_OF_CHAIN = 0xFFFFFFFE
-#: BIFF records that place one cell: its row and column are the record's first two 16-bit numbers
-#: (FORMULA, RSTRING, LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK; and BIFF2-4's forms of some).
-_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x0001, 0x0002,
-                           0x0003, 0x0004, 0x0005, 0x0206, 0x0406})
-#: MULRK and MULBLANK: a row, its first column, the cells, then the last column in the record's last 16 bits.
-_SPAN_RECORDS = frozenset({0x00BD, 0x00BE})
-_BOF = frozenset({0x0809, 0x0409, 0x0209, 0x0009})
-_EOF = 0x000A
-_DIMENSIONS = 0x0200
+#: What each BIFF record that matters here is: a cell (FORMULA, RSTRING, LABELSST, BLANK, NUMBER, LABEL,
+#: BOOLERR, RK, and BIFF2-4's forms of some), whose row and column are its first two 16-bit numbers; a span
+#: of cells (MULRK, MULBLANK: a row, its first column, the cells, its last column in the record's last 16
+#: bits); a sheet's DIMENSIONS; the start (BOF) and end (EOF) of a substream; a sheet's name (BOUNDSHEET).
+_CELL, _SPAN, _DIMENSIONS, _BOF, _EOF, _SHEET_NAME = range(6)
+_ROLES = {
+    **dict.fromkeys((0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x0001, 0x0002, 0x0003,
+                     0x0004, 0x0005, 0x0206, 0x0406), _CELL),
+    **dict.fromkeys((0x00BD, 0x00BE), _SPAN),
+    0x0200: _DIMENSIONS,
+    **dict.fromkeys((0x0809, 0x0409, 0x0209, 0x0009), _BOF),
+    0x000A: _EOF,
+    0x0085: _SHEET_NAME,
+}
 
 
 class _Compound:
@@ -332,54 +337,65 @@ def _check_xls(data: bytes, source: str) -> None:
     workbook = _Compound(data, source).stream("Workbook", "Book")
     if workbook is None:
         raise InputError(source, "not a readable .xls file (no Workbook stream)")
+    end = len(workbook)
+    workbook += bytes(8)  # every record's head and first two numbers can be read at once, even the last's
     names: list[str] = []  # the sheets' names, from the BOUNDSHEET records
     opened = 0  # substreams begun: the workbook's own first, then one per sheet
     total = 0
-    sheets: list[list[int]] = []  # per substream open: its rows and columns
-    at, end = 0, len(workbook)
+    outer: list[tuple[int, int]] = []  # the rows and columns of the substreams around the current one
+    rows = columns = 0  # the current substream's
+    inside = False
+    roles = _ROLES.get
     unpack = struct.unpack_from
+    at = 0
     while at + 4 <= end:
-        kind, length = unpack("<HH", workbook, at)
+        kind, length, first, second = unpack("<HHHH", workbook, at)
         body = at + 4
         at = body + length
+        role = roles(kind)
+        if role is None:
+            continue
         if at > end:
             break
-        if kind in _CELL_RECORDS or kind in _SPAN_RECORDS or kind == _DIMENSIONS:
-            if not sheets:
+        if role <= _DIMENSIONS:
+            if not inside:
                 continue
-            if kind == _DIMENSIONS:
-                if length >= 14:  # BIFF8: 32-bit rows
-                    _, rows, _, columns = unpack("<LLHH", workbook, body)
-                elif length >= 8:
-                    _, rows, _, columns = unpack("<HHHH", workbook, body)
-                else:
-                    continue
-            elif length >= 4:
-                row, column = unpack("<HH", workbook, body)
-                if kind in _SPAN_RECORDS and length >= 6:
-                    column = unpack("<H", workbook, at - 2)[0]
-                rows, columns = row + 1, column + 1
+            if role == _CELL and length >= 4:
+                reach_rows, reach_columns = first + 1, second + 1
+            elif role == _SPAN and length >= 6:
+                reach_rows, reach_columns = first + 1, unpack("<H", workbook, at - 2)[0] + 1
+            elif role == _DIMENSIONS and length >= 14:  # BIFF8: 32-bit rows
+                _, reach_rows, _, reach_columns = unpack("<LLHH", workbook, body)
+            elif role == _DIMENSIONS and length >= 8:
+                _, reach_rows, _, reach_columns = unpack("<HHHH", workbook, body)
             else:
                 continue
-            extent = sheets[-1]
-            if rows > extent[0] or columns > extent[1]:
-                extent[0], extent[1] = max(extent[0], rows), max(extent[1], columns)
-                if extent[0] * extent[1] > MAX_SHEET_CELLS:
-                    sheet = f"sheet {names[opened - 2]!r}" if 0 <= opened - 2 < len(names) else f"sheet {opened - 1}"
-                    raise InputError(source, f"{sheet} reaches cell {column_letters(extent[1])}{extent[0]}: "
-                                     f"{extent[0] * extent[1]:,} cells, more than the {MAX_SHEET_CELLS:,} hcpcs "
-                                     "reads (CMS's sheets hold under 500,000)")
-        elif kind == 0x0085 and length >= 8:  # BOUNDSHEET: a sheet's name
+            if reach_rows <= rows and reach_columns <= columns:
+                continue
+            rows, columns = max(rows, reach_rows), max(columns, reach_columns)
+            if rows * columns > MAX_SHEET_CELLS:
+                sheet = f"sheet {names[opened - 2]!r}" if 0 <= opened - 2 < len(names) else f"sheet {opened - 1}"
+                raise InputError(source, f"{sheet} reaches cell {column_letters(columns)}{rows}: {rows * columns:,} "
+                                 f"cells, more than the {MAX_SHEET_CELLS:,} hcpcs reads (CMS's sheets hold under "
+                                 "500,000)")
+        elif role == _BOF:
+            opened += 1
+            if inside:
+                outer.append((rows, columns))
+            rows = columns = 0
+            inside = True
+        elif role == _EOF and inside:
+            total += rows * columns
+            if outer:  # back in the substream around this one
+                rows, columns = outer.pop()
+            else:
+                rows = columns = 0
+                inside = False
+        elif role == _SHEET_NAME and length >= 8:
             count, wide = workbook[body + 6], workbook[body + 7] & 1
             text = workbook[body + 8:body + 8 + count * (2 if wide else 1)]
             names.append(text.decode("utf-16-le" if wide else "latin-1", "replace"))
-        elif kind in _BOF:
-            opened += 1
-            sheets.append([0, 0])
-        elif kind == _EOF and sheets:
-            rows, columns = sheets.pop()
-            total += rows * columns
-    total += sum(rows * columns for rows, columns in sheets)  # substreams the file leaves open
+    total += rows * columns + sum(r * c for r, c in outer)  # substreams the file leaves open
     if total > MAX_SHEET_CELLS:
         raise InputError(source, f"its {len(names) or opened - 1} sheets hold {total:,} cells together, more than the "
                          f"{MAX_SHEET_CELLS:,} hcpcs reads (the reader opens every sheet of an .xls at once)")
