@@ -11,9 +11,10 @@ import random
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
-from .conftest import ANNUAL, CMS, member
+from .conftest import ANNUAL, CMS, SHARED, member
 
 SHEET = CMS / "2020-04-anweb.xlsx"  # a code spreadsheet alone: the April 2020 release
 
@@ -217,3 +218,194 @@ def sheet_strings(folder: Path, old: bytes, new: bytes) -> Path:
 
 S9328_SHORT = b"<t>Hit pain imp pump diem</t>"
 S9328_LONG = b"<t>Home infusion therapy, implanted pump pain management infusion;"
+
+
+# -- old binary spreadsheets (.xls) -----------------------------------------------------------------------------
+
+def xls_2020() -> bytes:
+    """The 2020 code spreadsheet in CMS's old binary form (BIFF8 records in an OLE2 compound file)."""
+    return member(ANNUAL[2020], suffix=".xls")[1]
+
+
+def _xls_record(data: bytes | bytearray, kind: int, length: int, *, after: int = 0) -> int:
+    """Where the first record of ``kind`` and ``length`` starts past ``after`` in the file's bytes (CMS's
+    records lie whole within their sectors, so the file's bytes show them as the stream does)."""
+    return data.index(struct.pack("<HH", kind, length), after)
+
+
+#: The sheet's DIMENSIONS record (0x0200, 14 bytes): first row, last row + 1, first column, last column + 1.
+_DIMENSIONS = (0x0200, 14)
+_LABELSST = (0x00FD, 10)
+
+
+def xls_far(folder: Path, *, rows: int | None = None, columns: int | None = None,
+            cell: tuple[int, int] | None = None) -> Path:
+    """The 2020 ``.xls`` with its sheet's DIMENSIONS record declaring ``rows`` and ``columns``, or its first
+    text cell moved to ``cell`` (row and column counted from 0), written over the record in place."""
+    data = bytearray(xls_2020())
+    dimensions = _xls_record(data, *_DIMENSIONS)
+    assert struct.unpack_from("<LLHH", data, dimensions + 4) == (0, 7091, 0, 48)
+    if rows is not None or columns is not None:
+        struct.pack_into("<LLHH", data, dimensions + 4, 0, rows or 7091, 0, columns or 48)
+    if cell is not None:
+        struct.pack_into("<HH", data, _xls_record(data, *_LABELSST, after=dimensions) + 4, *cell)
+    path = folder / "HCPC2021_ANWEB.xls"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _biff(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def minimal_xls(sheets: list[list[tuple[int, int, float]]]) -> bytes:
+    """A BIFF8 workbook written from scratch: one worksheet per list of (row, column, number) cells, in a
+    compound file of one Workbook stream (at least 4,096 bytes, so not in the mini stream)."""
+    bof = struct.pack("<HHHHLL", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 6)
+    names = [f"S{index + 1}".encode() for index in range(len(sheets))]
+    globals_size = len(_biff(0x0809, bof)) + sum(len(_biff(0x0085, b"\0" * (8 + len(n)))) for n in names) + 4
+    bodies = []
+    for cells in sheets:
+        rows = max(row for row, _, _ in cells) + 1
+        columns = max(column for _, column, _ in cells) + 1
+        body = _biff(0x0809, struct.pack("<HHHHLL", 0x0600, 0x0010, 0x0DBB, 0x07CC, 0, 6))
+        body += _biff(0x0200, struct.pack("<LLHHH", 0, rows, 0, columns, 0))
+        body += b"".join(_biff(0x0203, struct.pack("<HHHd", row, column, 0, value)) for row, column, value in cells)
+        bodies.append(body + _biff(0x000A, b""))
+    stream = _biff(0x0809, bof)
+    at = globals_size
+    for name, body in zip(names, bodies, strict=True):
+        stream += _biff(0x0085, struct.pack("<LBBBB", at, 0, 0, len(name), 0) + name)
+        at += len(body)
+    stream += _biff(0x000A, b"") + b"".join(bodies)
+    assert len(stream) >= 4096, "a stream under 4,096 bytes would belong in the mini stream"
+    return _compound_file(stream)
+
+
+def _compound_file(stream: bytes) -> bytes:
+    """An OLE2 compound file (version 3, 512-byte sectors) holding ``stream`` as ``Workbook``: sector 0
+    the allocation table, 1 the directory, the stream from 2 on."""
+    end, free, fat_sector = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    count = -(-len(stream) // 512)
+    assert count + 2 <= 128
+    fat = [fat_sector, end, *range(3, count + 2), end]
+    fat += [free] * (128 - len(fat))
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 16 + struct.pack(
+        "<HHHHH6xLLLLLLLLL", 0x3E, 3, 0xFFFE, 9, 6, 0, 1, 1, 0, 4096, end, 0, end, 0) + struct.pack(
+        "<109L", 0, *[free] * 108)
+
+    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+        encoded = name.encode("utf-16-le") + b"\0\0"
+        return (encoded.ljust(64, b"\0") + struct.pack("<HBBLLL", len(encoded), kind, 1, free, free, child)
+                + b"\0" * 36 + struct.pack("<LQ", start, size))
+
+    directory = entry("Root Entry", 5, 1, end, 0) + entry("Workbook", 2, free, 2, len(stream))
+    directory += (b"\0" * 64 + struct.pack("<HBBLLL", 0, 0, 0, free, free, free) + b"\0" * 48) * 2
+    return header + struct.pack("<128L", *fat) + directory + stream.ljust(count * 512, b"\0")
+
+
+def xls_sheets(folder: Path, sheets: int, reach: tuple[int, int]) -> Path:
+    """A workbook of ``sheets`` sheets, each a column of 300 numbers and one cell at ``reach``."""
+    cells = [(row, 0, float(row)) for row in range(300)] + [(reach[0], reach[1], 1.0)]
+    path = folder / "HCPC2021_ANWEB.xls"
+    path.write_bytes(minimal_xls([cells] * sheets))
+    return path
+
+
+def cut_file(path: Path, data: bytes, share: float) -> Path:
+    """``data`` cut to its first ``share`` and written to ``path``."""
+    path.write_bytes(data[: int(len(data) * share)])
+    return path
+
+
+def xlsb_named_xlsx(folder: Path) -> Path:
+    """The April 2020 spreadsheet with its workbook part renamed as an ``.xlsb``'s (``xl/workbook.bin``)."""
+    target = folder / "HCPC2021_ANWEB.xlsx"
+    with zipfile.ZipFile(SHEET) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename.replace("workbook.xml", "workbook.bin"), old.read(info))
+    return target
+
+
+# -- side files: processing notes, NOC lists, corrections, transaction reports, record layouts, drug files ----
+
+def with_strings(workbook: bytes, old: bytes, new: bytes) -> bytes:
+    """An ``.xlsx`` with the first ``old`` in its shared strings replaced by ``new``."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+    assert old in strings, old
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new_zip:
+        for info in archive.infolist():
+            data = strings.replace(old, new, 1) if info.filename == "xl/sharedStrings.xml" else archive.read(info)
+            new_zip.writestr(info.filename, data)
+    return out.getvalue()
+
+
+def side_zip(folder: Path, source: Path, member_name: str, change: Callable[[bytes], bytes], *,
+             name: str | None = None, drop: tuple[str, ...] = ()) -> Path:
+    """A copy of the CMS zip ``source`` (under ``name``) with one member changed and others left out."""
+    target = folder / (name or source.name)
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            if info.filename not in drop:
+                data = old.read(info)
+                new.writestr(info.filename, change(data) if info.filename == member_name else data)
+    return target
+
+
+def formula_in(workbook: bytes, text: bytes) -> bytes:
+    """An ``.xlsx`` with the cell showing the shared string ``text`` turned into a formula without a value."""
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+        strings = archive.read("xl/sharedStrings.xml")
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+    index = _shared_index(strings, text)
+    at = sheet.index(f"<v>{index}</v>".encode())
+    start = sheet.rindex(b"<c ", 0, at)
+    end = sheet.index(b"</c>", at) + 4
+    reference = sheet[start:end].split(b'r="', 1)[1].split(b'"', 1)[0]
+    sheet = sheet[:start] + b'<c r="' + reference + b'"><f>UPPER("x")</f></c>' + sheet[end:]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(workbook)) as archive, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in archive.infolist():
+            new.writestr(info.filename, sheet if info.filename == "xl/worksheets/sheet1.xml" else archive.read(info))
+    return out.getvalue()
+
+
+def replaced(old: bytes, new: bytes) -> Callable[[bytes], bytes]:
+    def change(data: bytes) -> bytes:
+        assert old in data, old
+        return data.replace(old, new, 1)
+    return change
+
+
+NOC_2019 = CMS / "2019-HCPCS-NOC-Codes.zip"
+CORRECTIONS_2019 = CMS / "2019-HCPCS-Alpha-Numeric-Corrections.zip"
+LAYOUT_2019 = CMS / "2019-HCPCS-Record-Layout.zip"
+REPORT_2020_04 = CMS / "2020-04-trans-alpha.xlsx"
+CROSSWALK = SHARED / "cms-asp" / "section 508 version of January 2024 ASP NDC-HCPCS Crosswalk 122023.csv"
+
+
+def file_with(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def flipped(data: bytes, seed: int, *, flips: int = 16, first: int = 512) -> bytes:
+    """``data`` with ``flips`` bits flipped at random past its first ``first`` bytes."""
+    out = bytearray(data)
+    rng = random.Random(seed)
+    for _ in range(flips):
+        at = rng.randrange(first, len(out))
+        out[at] ^= 1 << rng.randrange(8)
+    return bytes(out)
+
+
+def xls_flipped(folder: Path, seed: int) -> Path:
+    """The 2020 ``.xls`` with 16 bits flipped past its header."""
+    return file_with(folder / "HCPC2021_ANWEB.xls", flipped(xls_2020(), seed))
+
+
+def xlsx_flipped(folder: Path, seed: int) -> Path:
+    """The April 2020 spreadsheet with 4 bits flipped past its first 512 bytes."""
+    return file_with(folder / "HCPC2021_ANWEB.xlsx", flipped(SHEET.read_bytes(), seed, flips=4))

@@ -488,3 +488,68 @@ def test_an_unread_type_of_change_against_our_diff() -> None:
     assert [(d.code, d.ours, d.theirs, d.reason) for d in found.differences] == [
         ("G0001", "C", "?", "other"), ("G0002", "N", "?", "other")]
     assert found.differences[1].evidence == "report: 'Repainted', a type of change hcpcs cannot read; files: no change"
+
+
+# -- what cannot be stored as it is: control characters, over-long cells, UTF-16 ---------------------------
+
+def test_side_rows_with_control_characters_or_overlong_cells_are_not_stored() -> None:
+    """Each such row (line, note) of a real side file is left out with a warning naming its field; the
+    rest of the file is stored as before."""
+    data, name = cms_file("2019-HCPCS-NOC-Codes.zip:NOC_Codes_2019.prn")
+    warnings: list[LoadWarning] = []
+    entries = read_noc_text(data.replace(b"Unlisted ambulance service", b"Unlisted\0ambulance service", 1), name,
+                            warnings=warnings)
+    assert len(entries) == 138 and "A0999" not in {e.code for e in entries}
+    assert [(w.line, w.field) for w in warnings] == [(6, "LONG DESCRIPTION")]
+    assert warnings[0].message.startswith("control character U+0000 at character 9: 'Unlisted\\x00ambulance")
+
+    data, name = cms_file("2020-Alpha-Numeric-HCPCS-File.zip:Changes_by_HCPC.prn")
+    warnings = []
+    report = read_report(data.replace(b"No Change   ", b"No Change" + b"!" * 40_000 + b"   ", 1), name,
+                         warnings=warnings)
+    assert len(report.entries) == 7078
+    assert [(w.line, w.field, w.message.split(" (")[0]) for w in warnings] == [
+        (11, "ACTION CD", "40,088 characters, as long as a spreadsheet cell can hold")]
+
+    data, name = cms_file("2020-Alpha-Numeric-HCPCS-File.zip:proc_notes_2020.txt")
+    warnings = []
+    notes = read_processing_notes(data.replace(b"ANALYTE AS OPPOSED", b"ANALYTE\x1bAS OPPOSED", 1), name,
+                                  warnings=warnings)
+    assert len(notes) == 219 and "0002" not in notes
+    assert [str(w) for w in warnings] == [
+        "proc_notes_2020.txt, line 7, field 'note 0002': control character U+001B at character 8: "
+        "'ANALYTE\\x1bAS OPPOSED TO ADMINISTRATION OF ': processing note 0002 not stored"]
+
+
+def test_side_cells_in_spreadsheets_and_csv(tmp_path: Path) -> None:
+    from hcpcs._asp import read_drug_file
+    from hcpcs._models import SourceFile
+
+    from . import hostile
+
+    data, name = cms_file("2019-HCPCS-Alpha-Numeric-Corrections.zip:HCPC2019_Corrections_ALPHA.xlsx")
+    warnings: list[LoadWarning] = []
+    fixes = read_corrections(hostile.with_strings(data, b"<t>No device w/dev-intensive px</t>",
+                                                  b"<t>No device\x07w/dev-intensive px</t>"), name, warnings=warnings)
+    assert len(fixes) == 10 and "C1890" not in {f.code for f in fixes}
+    assert [(w.row, w.field) for w in warnings] == [(7, "SHORT DESC"), (14, None)]
+
+    crosswalk = hostile.CROSSWALK.read_bytes().replace(b"Doxorubicin Hcl,", b"Doxorubicin\x1bHcl,", 1)
+    warnings = []
+    file = SourceFile(hostile.CROSSWALK.name, "ndc_crosswalk", "", len(crosswalk))
+    read = read_drug_file(crosswalk, "crosswalk.csv", "ndc_crosswalk", file, warnings=warnings)
+    whole = read_drug_file(hostile.CROSSWALK.read_bytes(), "crosswalk.csv", "ndc_crosswalk", file, warnings=[])
+    assert len(read.products) == len(whole.products) - 1
+    assert [(w.line, w.field) for w in warnings] == [(4592, "Drug Name")]
+
+
+def test_side_text_in_utf16_is_not_read() -> None:
+    from hcpcs._layout_reader import read_record_layout
+
+    data, name = cms_file("2019-HCPCS-Record-Layout.zip:HCPCS2019_recordlayout.txt")
+    with pytest.raises(hcpcs.InputError, match="UTF-16"):
+        read_record_layout(data.decode("cp1252").encode("utf-16"), name, warnings=[])
+    warnings: list[LoadWarning] = []
+    layout = read_record_layout(data.replace(b"CPT-4 codes", b"CPT-4\0codes", 1), name, warnings=warnings)
+    assert [w.message.split(":")[0] for w in warnings] == ["control character U+0000 at character 58"]
+    assert len(layout["fields"]) == len(read_record_layout(data, name)["fields"])

@@ -390,8 +390,8 @@ def write_ndc_lines(path: Path) -> None:
         writer.writerows([f"c{n}", code, day, "", ndc, units] for n, (code, day, ndc, units) in enumerate(NDC_LINES))
 
 
-def python_ndc_rows(db: hcpcs.Hcpcs) -> list[dict[str, object]]:
-    out = []
+def python_ndc_rows(db: hcpcs.Hcpcs) -> list[dict[str, str | float | None]]:
+    out: list[dict[str, str | float | None]] = []
     for code, day, ndc, units in NDC_LINES:
         verdict = db.validate(code, day, ndc=ndc or None, units=float(units) if units.replace(".", "").isdigit()
                               else None)
@@ -401,7 +401,7 @@ def python_ndc_rows(db: hcpcs.Hcpcs) -> list[dict[str, object]]:
     return out
 
 
-def engine_rows(path: Path) -> list[dict[str, object]]:
+def engine_rows(path: Path) -> list[dict[str, str | float | None]]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = sorted(csv.DictReader(handle), key=lambda r: int(r["line"]))
     return [{"status": r["status"], "reasons": r["reasons"] or "", "messages": r["messages"] or "",

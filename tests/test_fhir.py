@@ -88,7 +88,7 @@ def test_every_property_returned_is_declared_with_its_type(base: str) -> None:
     declared = {p["code"]: p["type"] for p in get(base, "CodeSystem/hcpcs")["property"]}
     value_types = {"boolean": "valueBoolean", "dateTime": "valueDateTime", "code": "valueCode", "string": "valueString"}
     for code, version in (("S9328", None), ("C9034", "2020-04"), ("GA", None), ("J1095", None), ("E0100", "2011")):
-        params = {"code": code, **({"version": version} if version else {})}
+        params: dict[str, Any] = {"code": code, **({"version": version} if version else {})}
         for parts in named(get(base, "CodeSystem/$lookup", **params))["property"]:
             part = {p["name"]: p for p in parts}
             name = part["code"]["valueCode"]
@@ -239,17 +239,20 @@ def test_tx_simple_code_bad_value_set(call: Call) -> None:
 
 
 def test_value_set_instance_and_system_version_rules(base: str) -> None:
-    found = named(get(base, "ValueSet/hcpcs-all/$validate-code", code="C9034", system=SYSTEM,
-                      **{"system-version": f"{SYSTEM}|2019"}))
+    # (parameter names with hyphens, given as a dict typed as the other parameters are)
+    system_version: dict[str, Any] = {"system-version": f"{SYSTEM}|2019"}
+    check_version: dict[str, Any] = {"check-system-version": f"{SYSTEM}|2020-01"}
+    force_version: dict[str, Any] = {"force-system-version": f"{SYSTEM}|2020-01"}
+    found = named(get(base, "ValueSet/hcpcs-all/$validate-code", code="C9034", system=SYSTEM, **system_version))
     assert found["result"] == [True] and found["version"] == ["2019-01"] and "inactive" not in found
     checked_version = post(base, "ValueSet/$validate-code", url=VALUE_SET,
                            coding={"system": SYSTEM, "code": "S9328", "version": "2020-04"},
-                           **{"check-system-version": f"{SYSTEM}|2020-01"})
+                           **check_version)
     assert named(checked_version)["result"] == [False] and "check-system-version" in named(checked_version)[
         "message"][0]
     forced = named(post(base, "ValueSet/$validate-code", url=VALUE_SET,
                         coding={"system": SYSTEM, "code": "S9328", "version": "2020-04"},
-                        **{"force-system-version": f"{SYSTEM}|2020-01"}))
+                        **force_version))
     assert forced["version"] == ["2020-01"]
 
 

@@ -16,6 +16,7 @@ from fhirclient.models.parameters import Parameters
 from fhirclient.models.valueset import ValueSet
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome
+from fhirpy.base.resource import serialize
 
 from .conftest import LATEST
 from .fhir_support import SYSTEM, VALUE_SET, named, parameters_of, serving_fhir, valid
@@ -66,7 +67,7 @@ def test_fhirpy_translate_search_and_read(fhirpy_client: SyncFHIRClient) -> None
     concept = next(p["valueCoding"] for p in found["match"][0] if p["name"] == "concept")
     assert found["result"] == [True] and concept["code"] == "J1095"
     [code_system] = fhirpy_client.resources("CodeSystem").search(url=SYSTEM).fetch()
-    assert code_system["version"] == LATEST and valid(code_system.serialize())
+    assert code_system["version"] == LATEST and valid(serialize(code_system))
     value_set = fhirpy_client.reference("ValueSet", "hcpcs-all").to_resource()
     assert value_set["url"] == VALUE_SET
 

@@ -178,6 +178,7 @@ def sample_rows(label: str) -> tuple[list[list[Any]], list[Record]]:
     header = find_code_header(rows)
     assert header is not None
     record_id_at = header.positions[COLUMN_INDEX["record_id"]]
+    assert record_id_at is not None
     data = rows[header.index + 1:]
     picked: list[list[Any]] = []
     for start in range(0, len(data), len(data) // 4):

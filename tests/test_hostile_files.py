@@ -12,10 +12,12 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+import hcpcs
 from hcpcs._csv import FORMULA_START
 
 from . import hostile
@@ -104,10 +106,83 @@ REFUSED: dict[str, tuple[Maker, tuple[str, ...]]] = {
     "cell of 10 MB": (lambda d: hostile.sheet_strings(d, hostile.S9328_LONG,
                                                       hostile.S9328_LONG + b" pump" * 2_000_000),
                       ("HCPC2021_ANWEB.xlsx, row 6681", "10,000,234 characters, as long as a spreadsheet cell")),
-    **{f"NOC zip with flipped bits ({seed})": (lambda d, seed=seed: hostile.bit_flips(d, seed),
+    ".xls declaring 4,000,000,000 rows": (lambda d: hostile.xls_far(d, rows=4_000_000_000),
+                                          ("HCPC2021_ANWEB.xls", "sheet 'A' reaches cell AV4000000000")),
+    ".xls cell IV65536": (lambda d: hostile.xls_far(d, cell=(65535, 255)),
+                          ("HCPC2021_ANWEB.xls", "reaches cell IV65536", "16,777,216 cells")),
+    ".xls cell at column 65,536": (lambda d: hostile.xls_far(d, cell=(10, 65535)), ("reaches cell CRXP7091",)),
+    ".xls of six far sheets": (lambda d: hostile.xls_sheets(d, 6, (3000, 255)),
+                               ("HCPC2021_ANWEB.xls", "6 sheets hold 4,609,536 cells together")),
+    ".xls cut short": (lambda d: hostile.cut_file(d / "HCPC2021_ANWEB.xls", hostile.xls_2020(), 0.6),
+                       ("HCPC2021_ANWEB.xls", "not a readable .xls file")),
+    ".xlsb named .xlsx": (hostile.xlsb_named_xlsx, ("HCPC2021_ANWEB.xlsx", "not an .xlsx workbook")),
+    **{f".xls with flipped bits ({seed})": (partial(hostile.xls_flipped, seed=seed), ("HCPC2021_ANWEB.xls", what))
+       for seed, what in ((0, "reaches cell AOD7091"), (1, "record id '20180331'"), (11, "not a readable .xls file"))},
+    **{f".xlsx with flipped bits ({seed})": (partial(hostile.xlsx_flipped, seed=seed), ("HCPC2021_ANWEB.xlsx",))
+       for seed in (1, 2)},
+    ".xlsx cut at a random byte": (
+        lambda d: hostile.cut_file(d / "HCPC2021_ANWEB.xlsx", hostile.SHEET.read_bytes(), 0.37),
+        ("HCPC2021_ANWEB.xlsx", "not a readable spreadsheet")),
+    **{f"NOC zip with flipped bits ({seed})": (partial(hostile.bit_flips, seed=seed),
                                                ("2019-HCPCS-NOC-Codes.zip:NOC_Codes_2019.", "damaged"))
        for seed in (1, 2, 3)},
 }
+
+
+_NOC_XLSX, _NOC_PRN = "NOC_Codes_2019.xlsx", "NOC_Codes_2019.prn"
+_FIX = "HCPC2019_Corrections_ALPHA.xlsx"
+#: Side files with what cannot be stored as it is: a row, line or note holding it is a warning naming the
+#: file, the line or row and the field (the rest of the file is stored); a file that cannot be read at all
+#: is a warning that it is not loaded. ``--strict`` refuses the load with either.
+SIDE: dict[str, tuple[Maker, tuple[str, ...]]] = {
+    "NUL in a NOC list's cell": (
+        lambda d: hostile.side_zip(d, hostile.NOC_2019, _NOC_XLSX, lambda b: hostile.with_strings(
+            b, b"<t>Unlisted ambulance service</t>", b"<t>Unlisted\x00ambulance service</t>")),
+        (f"{_NOC_XLSX}, row ", "control character U+0000", "not stored")),
+    "bell in a NOC .prn": (
+        lambda d: hostile.side_zip(d, hostile.NOC_2019, _NOC_PRN, hostile.replaced(
+            b"Unlisted ambulance service", b"Unlisted\aambulance service"), drop=(_NOC_XLSX,)),
+        (f"{_NOC_PRN}, line ", "control character U+0007", "not stored")),
+    "UTF-16 NOC .prn": (
+        lambda d: hostile.side_zip(d, hostile.NOC_2019, _NOC_PRN, lambda b: b.decode("cp1252").encode("utf-16"),
+                                   drop=(_NOC_XLSX,)),
+        (_NOC_PRN, "the file is UTF-16 text")),
+    "NOC spreadsheet cut in half": (
+        lambda d: hostile.side_zip(d, hostile.NOC_2019, _NOC_XLSX, lambda b: b[:len(b) // 2]),
+        (_NOC_XLSX, "not a readable spreadsheet")),
+    "cell of 48,000 characters in corrections": (
+        lambda d: hostile.side_zip(d, hostile.CORRECTIONS_2019, _FIX, lambda b: hostile.with_strings(
+            b, b"<t>Change Cov to C and Price to 39</t>",
+            b"<t>Change Cov to C" + b" and Price to 39" * 3000 + b"</t>")),
+        (f"{_FIX}, row ", "as long as a spreadsheet cell", "not stored")),
+    "formula without its value in corrections": (
+        lambda d: hostile.side_zip(d, hostile.CORRECTIONS_2019, _FIX, lambda b: hostile.formula_in(b, b"ADD CODE")),
+        (f"{_FIX}, row 7: cell B7", "holds a formula", "without the value")),
+    "escape in a transaction report": (
+        lambda d: hostile.file_with(d / "2020-01-trans-alpha.xlsx", hostile.with_strings(
+            hostile.REPORT_2020_04.read_bytes(), b"   A2</t>", b"   A2\x1b[2J</t>")),
+        ("2020-01-trans-alpha.xlsx, row ", "control character U+001B", "not stored")),
+    "NUL in the record layout": (
+        lambda d: hostile.side_zip(d, hostile.LAYOUT_2019, "HCPCS2019_recordlayout.txt", hostile.replaced(
+            b"CPT-4 codes", b"CPT-4\x00codes")),
+        ("HCPCS2019_recordlayout.txt, line ", "control character U+0000", "line not read")),
+    "NUL in a processing note": (
+        lambda d: hostile.side_zip(d, ANNUAL[2020], "proc_notes_2020.txt", hostile.replaced(
+            b"0002--THESE CODES", b"0002--THESE\x00CODES"), name="2021-Alpha-Numeric-HCPCS-File.zip"),
+        ("proc_notes_2020.txt, line 6, field 'note 0002'", "control character U+0000", "not stored")),
+    "escape in the drug crosswalk": (
+        lambda d: hostile.file_with(d / hostile.CROSSWALK.name, hostile.replaced(b"J9", b"J9\x1b", )(
+            hostile.CROSSWALK.read_bytes())),
+        (f"{hostile.CROSSWALK.name}, line ", "control character U+001B", "not read")),
+}
+
+
+@pytest.mark.parametrize("case", SIDE)
+def test_hostile_side_file_is_a_named_warning(case: str, loaded_copy: Path, tmp_path: Path) -> None:
+    make, expect = SIDE[case]
+    folder = tmp_path / "given"
+    folder.mkdir()
+    refused(loaded_copy, make(folder), *expect, options=("--strict",))
 
 
 @pytest.mark.parametrize("case", REFUSED)
@@ -203,3 +278,13 @@ def test_code_file_cut_at_a_byte(seed: int, loaded_copy: Path, tmp_path: Path) -
 def test_spreadsheet_cut_at_a_row(loaded_copy: Path, tmp_path: Path) -> None:
     path = hostile.sheet_cut_at_row(tmp_path, 3000)
     warned(loaded_copy, path, "HCPC2021_ANWEB_cut.xlsx, row 3000", "the last code is code ", "cut short")
+
+
+def test_side_file_row_not_stored_and_the_rest_loaded(loaded_copy: Path, tmp_path: Path) -> None:
+    """Without ``--strict`` the load goes through: the NOC list is stored but for the row with the NUL."""
+    make, expect = SIDE["NUL in a NOC list's cell"]
+    said = warned(loaded_copy, make(tmp_path), *expect, "field 'LONG DESCRIPTION'")
+    assert said.count("warning: ") == 1
+    with hcpcs.open(loaded_copy, readonly=True) as handle:  # 2020-01 is flagged by the 2019 list
+        assert [(handle.get(code, release="2020-01").noc, code) for code in ("A0999", "A4335")] == [
+            (False, "A0999"), (True, "A4335")]

@@ -5,6 +5,7 @@ the schema it promises, every request the schema allows is accepted and every on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import schemathesis
@@ -20,6 +21,9 @@ from schemathesis.checks import (
 
 from hcpcs.web import create_app
 
+if TYPE_CHECKING:
+    from schemathesis.specs.openapi.schemas import OpenApiCase
+
 
 @pytest.fixture(scope="session")
 def web_schema(all_loaded: Path) -> schemathesis.BaseSchema:
@@ -31,7 +35,7 @@ schema = schemathesis.pytest.from_fixture("web_schema")
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_api_matches_its_openapi_document(case: schemathesis.Case) -> None:
+def test_api_matches_its_openapi_document(case: OpenApiCase) -> None:
     checks = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
               positive_data_acceptance, negative_data_rejection]
     if case.path.startswith("/fhir/"):

@@ -177,7 +177,7 @@ def test_the_openapi_document_describes_exactly_what_the_serializers_write(base:
               if path.startswith("/api/") and "application/json" in
               item.get("get", {}).get("responses", {}).get("200", {}).get("content", {})}
     assert routes == set(EXAMPLES), "give every JSON route an example request here"
-    problems = []
+    problems: list[str] = []
     for route, urls in EXAMPLES.items():
         schema = document["paths"][route]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
         for url in urls:

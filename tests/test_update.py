@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import hcpcs
-from hcpcs._update import UpdateError
+from hcpcs._errors import UpdateError
 from hcpcs.cli import cli
 
 from .conftest import CMS, db_digest

@@ -156,14 +156,8 @@ def test_duckdb_file_gives_every_reason_and_parquet_both_ways(db: hcpcs.Hcpcs, t
     assert set(summary.warnings) == {"not_payable", "statute_excluded", "noc", "noc_inferred",
                                      "retroactive_termination", "re_added", "before_first_release"}
     again = db.validate_file(tmp_path / "out.parquet", tmp_path / "again.csv",
-                             columns=hcpcs_columns(modifiers=("modifiers",)))
+                             columns=hcpcs.Columns(modifiers=("modifiers",)))
     assert again.lines == summary.lines
-
-
-def hcpcs_columns(**kw: object) -> object:
-    from hcpcs._engines import Columns
-
-    return Columns(**kw)  # type: ignore[arg-type]
 
 
 def test_spark_gives_the_same_results_as_duckdb(db: hcpcs.Hcpcs, tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ from ._models import LoadWarning, SourceFile
 from ._names import is_spreadsheet_name, release_from_name, release_id
 from ._ndc import ndc_or_none
 from ._spreadsheet import cell_text, read_rows, spelling_key
+from ._values import text_fault
 
 #: Per column of the crosswalk, the header spellings CMS has used, as patterns over the header's letters and
 #: digits in upper case (``_2023_CODE`` -> ``2023CODE``).
@@ -112,6 +113,10 @@ def read_drug_file(data: bytes, source: str, kind: DrugFileKind, file: SourceFil
         if not any(cell_text(c) for c in rows[index]):
             continue  # a blank line
         line = index + 1
+        if bad := next(((column, fault) for column, text in cells.items() if (fault := text_fault(text))), None):
+            header = cell_text(rows[at][positions[bad[0]]])
+            warnings.append(LoadWarning(source, f"not read: {bad[1][1]}", line=line, field=header))
+            continue
         code = cells["code"].upper()
         if not _CODE.fullmatch(code):
             warnings.append(LoadWarning(source, f"not read: {code or 'no code'!r} is not a HCPCS or CPT code",
@@ -143,6 +148,8 @@ def _value(text: str) -> str | None:
 def _rows(data: bytes, source: str) -> list[list[Any]]:
     if is_spreadsheet_name(source):
         return read_rows(data, source)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(source, "the file is UTF-16 text; CMS's files are UTF-8 or Windows-1252: save it as that")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

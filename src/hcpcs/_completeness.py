@@ -37,10 +37,10 @@ def cut_short(records: Sequence[Record], source: str, *, in_rows: bool) -> list[
     last = next((r for r in reversed(records) if len(r.code) == 5), records[-1])
     if last.code.startswith(LAST_RANGE) and len(last.code) == 5:
         return []
-    where = {"row": last.line} if in_rows else {"line": last.line}
     kind = "code" if len(last.code) == 5 else "modifier (there is no procedure code)"
     return [LoadWarning(source, f"the last code is {kind} {last.code}, not a {LAST_RANGE} code as in every CMS code "
-                        f"file (which ends at V5364): cut short? ({len(records):,} records read)", **where)]
+                        f"file (which ends at V5364): cut short? ({len(records):,} records read)",
+                        line=None if in_rows else last.line, row=last.line if in_rows else None)]
 
 
 def fewer_than_before(release: str, count: int, previous: str, previous_count: int, source: str) -> list[LoadWarning]:

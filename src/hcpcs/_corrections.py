@@ -24,9 +24,8 @@ import re
 
 from ._errors import InputError
 from ._models import Correction, LoadWarning
-from ._notes import SPREADSHEET, Meaning, Table, is_code_label, label_words, sheet_table, text_table
+from ._notes import SPREADSHEET, Meaning, Table, is_code_label, label_words, sheet_table, side_text, text_table
 from ._spreadsheet import read_rows
-from ._values import decode_cms_text
 
 _CODE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
 _MAIN = ("code", "action", "effective", "short", "long")
@@ -50,7 +49,7 @@ def read_corrections(data: bytes, source: str, *, warnings: list[LoadWarning]) -
     if table is None:
         raise InputError(source, "no header row (CODE, ACTION, EFF DATE): not a corrections file")
     out = []
-    for index in table.body():
+    for index in table.body(warnings):
         code = table.cell(index, "code").upper()
         if not _CODE.fullmatch(code):
             table.warn(warnings, index, f"not an HCPCS code, row skipped: {code[:20]!r}")
@@ -71,7 +70,7 @@ def _table(data: bytes, source: str) -> Table | None:
     if source.lower().endswith(SPREADSHEET):
         table = sheet_table(read_rows(data, source), source, _MEANINGS, required)
     else:
-        table = text_table(decode_cms_text(data), source, _MEANINGS, required, LABELS)
+        table = text_table(side_text(data, source), source, _MEANINGS, required, LABELS)
     if table is None or not {"effective", "short", "long"} & table.columns.keys():
         return None
     return table

@@ -18,7 +18,8 @@ from typing import Any
 
 from ._errors import InputError
 from ._models import LoadWarning
-from ._values import decode_cms_text
+from ._notes import side_text
+from ._values import decode_cms_text, text_fault
 
 _FIELD = re.compile(r"^\s{1,4}(\d{1,2})\.\s+(\S.*?)(?:\s{2,}(?:CHAR|NUM|GRP))?\s*$")
 _POSITION = re.compile(r"^\s+(\d+)\s+(\d+)\s+(\d+)(?:\s+(?:CHAR|NUM|GRP))?\s*$")
@@ -74,11 +75,16 @@ def read_record_layout(data: bytes, source: str = "record layout", *,
 
     A field's entry holds its number, position, length, definition (paragraphs), the appendix table it
     names (``code_table``) and, where CMS gives them, its comments. What cannot be understood goes to
-    ``warnings`` (with ``source`` and the line) and is left out; a text with no numbered field at all is
-    not a record layout and raises ``InputError``. Slips mended on the way are listed under ``repairs``.
+    ``warnings`` (with ``source`` and the line) and is left out, as is a line holding a control character
+    or as long as a spreadsheet cell can be; a text with no numbered field at all (or UTF-16 text) is not a
+    record layout and raises ``InputError``. Slips mended on the way are listed under ``repairs``.
     """
     reading = _Reading(source, warnings if warnings is not None else [])
-    lines = [line.expandtabs(8).rstrip() for line in decode_cms_text(data).splitlines()]
+    lines = [line.expandtabs(8).rstrip() for line in side_text(data, source).splitlines()]
+    for number, line in enumerate(lines, start=1):
+        if fault := text_fault(line):  # read as a blank line: its text would be stored wrong
+            reading.warn(f"{fault[1]}: line not read", number)
+            lines[number - 1] = ""
     fields, appendix_at = _read_fields(lines, reading)
     if not fields:
         raise InputError(source, "no numbered field with its length and position: not a CMS record layout")

@@ -73,6 +73,7 @@ class LoadWarning:
     message: str
     line: int | None = None
     row: int | None = None
+    field: str | None = None
 
     def __str__(self) -> str:
         where = self.source
@@ -80,6 +81,8 @@ class LoadWarning:
             where += f", line {self.line}"
         if self.row is not None:
             where += f", row {self.row}"
+        if self.field is not None:
+            where += f", field {self.field!r}"
         return f"{where}: {self.message}"
 
 

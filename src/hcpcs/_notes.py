@@ -3,8 +3,10 @@ the tables the side-file readers share (NOC lists, corrections, transaction repo
 by what its columns mean, and cutting CMS's fixed-width ``.prn`` text into cells.
 
 A side file never blocks a release: what a reader cannot fully understand goes to the ``warnings`` list it
-is given (naming the file and the line or row), and everything else is stored. Only a file that is not that
-kind of file at all (no header, nothing readable) raises ``InputError``.
+is given (naming the file and the line or row), and everything else is stored. A line, row or note holding a
+control character (NUL, escape, ...) or a cell as long as a spreadsheet cell can be (cut, or not CMS's) is
+not stored, with a warning naming it and its field: its value would be wrong. Only a file that is not that
+kind of file at all (no header, nothing readable, UTF-16 text) raises ``InputError``.
 
 Layouts met so far:
 
@@ -31,7 +33,7 @@ from typing import Any
 from ._errors import InputError
 from ._models import LoadWarning, NocEntry
 from ._spreadsheet import cell_text, read_rows
-from ._values import decode_cms_text
+from ._values import decode_cms_text, text_fault
 
 SPREADSHEET = (".xlsx", ".xls", ".xlsm")
 HEADER_SCAN = 60
@@ -49,6 +51,14 @@ _NOC_LABELS = ("HCPCS", "LONG DESCRIPTION", "ADD DATE", "TERM DATE")
 
 # -- processing notes ---------------------------------------------------------------------------------------
 
+def side_text(data: bytes, source: str) -> str:
+    """A side file's text (Windows-1252, as CMS writes it); ``InputError`` for UTF-16 text, whose every other
+    byte would read as a NUL."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or data[1:400:2].count(0) > 100 or data[0:400:2].count(0) > 100:
+        raise InputError(source, "the file is UTF-16 text; CMS's files are Windows-1252 (ANSI): save it as that")
+    return decode_cms_text(data)
+
+
 def looks_like_processing_notes(head: bytes) -> bool:
     return "PROCESSING NOTES" in decode_cms_text(head[:4000]).upper()
 
@@ -57,14 +67,18 @@ def read_processing_notes(data: bytes, source: str, *, warnings: list[LoadWarnin
     """Processing note number (``0088``) to its text, continuation lines joined with single spaces.
 
     A note number given twice keeps its first text; a line outside every note after the first note is
-    skipped; both with a warning."""
+    skipped; a note with a line that holds a control character or is as long as a spreadsheet cell can be
+    is left out; each with a warning."""
     notes: dict[str, list[str]] = {}
+    spoiled: set[str] = set()
     current: list[str] | None = None
-    for number, line in enumerate(decode_cms_text(data).splitlines(), start=1):
+    note = ""
+    for number, line in enumerate(side_text(data, source).splitlines(), start=1):
         body = _NOTE_TAIL.sub("", line)
         start = _NOTE_START.match(body)
         if start:
-            current = _start_note(notes, start.group(1), start.group(2).strip(), source, number, warnings)
+            note = start.group(1)
+            current = _start_note(notes, note, start.group(2).strip(), source, number, warnings)
         elif blank(body):
             current = None
         elif current is not None:
@@ -72,6 +86,14 @@ def read_processing_notes(data: bytes, source: str, *, warnings: list[LoadWarnin
         elif notes:
             warnings.append(LoadWarning(source, f"not part of a processing note, skipped: {body.strip()[:60]!r}",
                                         line=number))
+            continue
+        fault = text_fault(body.strip()) if current is not None and current is notes.get(note) else None
+        if fault is not None and note not in spoiled:
+            spoiled.add(note)
+            warnings.append(LoadWarning(source, f"{fault[1]}: processing note {note} not stored", line=number,
+                                        field=f"note {note}"))
+    for note in spoiled:
+        notes.pop(note, None)
     if not notes:
         raise InputError(source, "holds no processing notes (lines such as '0088--TEXT')")
     return {number: " ".join(parts) for number, parts in notes.items()}
@@ -93,7 +115,7 @@ def _start_note(notes: dict[str, list[str]], number: str, text: str, source: str
 def read_noc_text(data: bytes, source: str, *, warnings: list[LoadWarning]) -> list[NocEntry]:
     """The ``.prn`` (fixed-width) or tab-separated ``.txt`` NOC list: code, long description (cut at 80
     characters in the ``.prn``), add and term dates."""
-    table = text_table(decode_cms_text(data), source, _NOC_MEANINGS, _NOC_REQUIRED, _NOC_LABELS)
+    table = text_table(side_text(data, source), source, _NOC_MEANINGS, _NOC_REQUIRED, _NOC_LABELS)
     if table is None:
         raise InputError(source, "no header line (HCPCS, LONG DESCRIPTION, ADD DATE, TERM DATE): not a NOC list")
     return _noc_entries(table, warnings)
@@ -110,7 +132,7 @@ def read_noc_spreadsheet(data: bytes, source: str, *, warnings: list[LoadWarning
 def _noc_entries(table: Table, warnings: list[LoadWarning]) -> list[NocEntry]:
     entries: list[NocEntry] = []
     seen: set[str] = set()
-    for index in table.body():
+    for index in table.body(warnings):
         code = table.cell(index, "code").upper()
         text = table.cell(index, "description")
         added, ended = table.cell(index, "added"), table.cell(index, "terminated")
@@ -178,9 +200,19 @@ class Table:
     labels: dict[int, str]
     by_line: bool
 
-    def body(self) -> list[int]:
-        """The indexes of the rows below the header that hold anything."""
-        return [i for i in range(self.header + 1, len(self.rows)) if not all(blank(c) for c in self.rows[i])]
+    def body(self, warnings: list[LoadWarning]) -> list[int]:
+        """The indexes of the rows below the header that hold anything. A row with a cell that cannot be
+        stored as it is (see ``text_fault``) is left out, with a warning naming its field."""
+        out = []
+        for index in range(self.header + 1, len(self.rows)):
+            row = self.rows[index]
+            fault = next(((at, found[1]) for at, cell in enumerate(row) if (found := text_fault(cell))), None)
+            if fault is not None:
+                at, why = fault
+                self.warn(warnings, index, f"{why}: not stored", field=self.labels.get(at, f"column {at + 1}"))
+            elif not all(blank(cell) for cell in row):
+                out.append(index)
+        return out
 
     def cell(self, index: int, meaning: str) -> str:
         position = self.columns.get(meaning)
@@ -191,11 +223,11 @@ class Table:
         row = self.rows[index]
         return row[position].strip() if position < len(row) else ""
 
-    def warn(self, warnings: list[LoadWarning], index: int, message: str) -> None:
+    def warn(self, warnings: list[LoadWarning], index: int, message: str, *, field: str | None = None) -> None:
         if self.by_line:
-            warnings.append(LoadWarning(self.source, message, line=index + 1))
+            warnings.append(LoadWarning(self.source, message, line=index + 1, field=field))
         else:
-            warnings.append(LoadWarning(self.source, message, row=index + 1))
+            warnings.append(LoadWarning(self.source, message, row=index + 1, field=field))
 
     def day(self, index: int, text: str, warnings: list[LoadWarning]) -> dt.date | None:
         """The date in ``text``; a warning (and ``None``) when it is not one."""

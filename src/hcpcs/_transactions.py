@@ -32,18 +32,21 @@ from ._notes import (
     Meaning,
     Table,
     blank,
+    header_labels,
     is_code_label,
     label_words,
     sheet_table,
+    side_text,
     text_table,
 )
 from ._spreadsheet import read_rows
-from ._values import decode_cms_text
+from ._values import MAX_CELL, text_fault
 
 Action = ActionCode | Literal["N", "?"]
 UNKNOWN: Literal["?"] = "?"
 
 _CODE = re.compile(r"[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+_TEXT = re.compile(r"\S+(?: \S+)*")
 
 # -- CMS's words for a type of change ------------------------------------------------------------------------
 
@@ -170,7 +173,7 @@ def read_report(data: bytes, source: str, *, warnings: list[LoadWarning]) -> Tra
         table = sheet_table(read_rows(data, source), source, _MEANINGS, _REQUIRED)
         entries = _from_table(table, source, warnings)
     else:
-        text = decode_cms_text(data)
+        text = side_text(data, source)
         if any("\t" in line for line in text.splitlines()[:HEADER_SCAN]):
             entries = _from_table(text_table(text, source, _MEANINGS, _REQUIRED, ()), source, warnings)
         else:
@@ -186,7 +189,7 @@ def _entry(code: str, change: str, short: str, long: str, line: int, warn: list[
     action = action_of(change)
     if action is None:
         warn.append(LoadWarning(source, f"unknown type of change {change!r} for {code}: kept as written, "
-                                "action '?'", **where))
+                                "action '?'", line=where.get("line"), row=where.get("row")))
     return ReportEntry(code, action or UNKNOWN, change, short or None, long or None, line)
 
 
@@ -195,7 +198,7 @@ def _from_table(table: Table | None, source: str, warnings: list[LoadWarning]) -
         raise InputError(source, f"no header row (HCPCS code and type of change) in the first {HEADER_SCAN} "
                          "rows: not a transaction report")
     entries = []
-    for index in table.body():
+    for index in table.body(warnings):
         code, change = table.cell(index, "code").upper(), table.cell(index, "change")
         if not _CODE.fullmatch(code) or not change:
             table.warn(warnings, index, f"not a report line (code, then type of change), skipped: "
@@ -216,8 +219,15 @@ def _from_text(lines: Sequence[str], source: str, warnings: list[LoadWarning]) -
                          f"{HEADER_SCAN} lines: not a transaction report")
     head = lines[header].upper()
     short_at, long_at = _label_at(head, "SHORT DESC"), _label_at(head, "LONG DESC")
+    labels = header_labels(lines[header], ())
     entries = []
     for number, line in enumerate(lines[header + 1:], start=header + 2):
+        if fault := text_fault(line):
+            # the field holding the control character, or the longest text of an over-long line
+            at = fault[0] if fault[0] < MAX_CELL else max(_TEXT.finditer(line), key=lambda m: len(m.group())).start()
+            field = next((label.name for label in reversed(labels) if label.start <= at), labels[0].name)
+            warnings.append(LoadWarning(source, f"{fault[1]}: not stored", line=number, field=field))
+            continue
         if blank(line):
             continue
         parts = (line[:short_at] if short_at else line).split(None, 1)

@@ -57,6 +57,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f\x7f-\x9f]")
 MAX_CELL = 32_767
 
 
+def text_fault(text: str) -> tuple[int, str] | None:
+    """Why a text cannot be stored as it is (a control character, or as long as a spreadsheet cell can be),
+    with the character it happens at; ``None`` for a text that can."""
+    if found := _CONTROL.search(text):
+        return found.start(), (f"control character U+{ord(found.group()):04X} at character {found.start() + 1}: "
+                               f"{text[:40]!r}")
+    if len(text) >= MAX_CELL:
+        return MAX_CELL, (f"{len(text):,} characters, as long as a spreadsheet cell can hold ({MAX_CELL:,}) or "
+                          f"longer: cut, or not CMS's ({text[:40]!r}...)")
+    return None
+
+
 def check_texts(texts: Sequence[str | None], *, code: str, source: str, first: int = 0, line: int | None = None,
                 row: int | None = None) -> None:
     """Refuse a field holding a control character, or as long as a spreadsheet cell can be: the value
