@@ -248,6 +248,23 @@ def releases(ctx: click.Context, fmt: str) -> None:
 
 
 @cli.command()
+@click.pass_context
+@handles_errors
+def migrate(ctx: click.Context) -> None:
+    """Upgrade the database to this version's schema (a load does it too; read-only commands refuse an older
+    database). All steps run in one transaction: readers see the file as it was or as it is now."""
+    from ._paths import default_db_path
+    from .store import SCHEMA_VERSION, file_schema
+
+    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    before = file_schema(path)
+    with _open(ctx, readonly=False):
+        pass
+    said = "already at" if before == SCHEMA_VERSION else f"upgraded from schema {before} to"
+    click.echo(f"{path}: {said} schema {SCHEMA_VERSION}")
+
+
+@cli.command()
 @click.argument("code")
 @click.option("--release", help="Release id (YYYY-MM, or YYYY for January). Default: the latest loaded.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
@@ -297,7 +314,7 @@ def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
     from ._drugs import ndc_answer
     from ._ndc import parse_ndc
     from ._paths import default_db_path
-    from ._store import Store
+    from .store import Store
 
     parse_ndc(ndc)  # a malformed NDC is a usage error before any database is opened
     day = parse_day(as_of, "--as-of") if as_of is not None else None
@@ -737,12 +754,14 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, offset: int, 
 @handles_errors
 def check(ctx: click.Context, release: str, fmt: str) -> None:
     """List where CMS's text file and spreadsheet of a release disagree, and the slips hcpcs mended."""
+    from dataclasses import asdict
+
     with _open(ctx, readonly=True) as db:
         report = db.check(release)
-    emit(fmt, lambda: [*({"kind": "disagreement", **d} for d in report.disagreements),
-                       *({"kind": "repair", **r} for r in report.repairs)],
-         document=lambda: {"release": report.release_id, "disagreements": list(report.disagreements),
-                           "repairs": list(report.repairs)},
+    emit(fmt, lambda: [*({"kind": "disagreement", **asdict(d)} for d in report.disagreements),
+                       *({"kind": "repair", **asdict(r)} for r in report.repairs)],
+         document=lambda: {"release": report.release_id, "disagreements": [asdict(d) for d in report.disagreements],
+                           "repairs": [asdict(r) for r in report.repairs]},
          table=lambda: _check_table(report))
 
 
@@ -750,9 +769,9 @@ def _check_table(report: Any) -> None:
     click.echo(f"Release {report.release_id}: {len(report.disagreements)} disagreements between the text file "
                f"(canonical) and the spreadsheet; {len(report.repairs)} repairs")
     for d in report.disagreements:
-        click.echo(f"{d['code']}\t{d['field']}\ttext={d['text_value']!r}\tspreadsheet={d['spreadsheet_value']!r}")
+        click.echo(f"{d.code}\t{d.field}\ttext={d.text_value!r}\tspreadsheet={d.spreadsheet_value!r}")
     for r in report.repairs:
-        click.echo(f"{r['code']}\t{r['field']}\trepaired: {r['reason']}: {r['found']} -> {r['read_as']}")
+        click.echo(f"{r.code}\t{r.field}\trepaired: {r.reason}: {r.found} -> {r.read_as}")
 
 
 def main() -> None:
