@@ -206,7 +206,7 @@ def test_a_years_layout_is_stored_once_with_its_files(copy_2025: Path) -> None:
         assert stored is not None
         layout, files = stored
         assert layout == json.loads(json.dumps(first.layout))
-        assert [(f["name"], f["member"], f["role"], f["sha256"]) for f in files] == [
+        assert [(f.name, f.member, f.role, f.sha256) for f in files] == [
             ("hcpcs-2025.zip", "HCPC2025_recordlayout.txt", "record_layout", first.files[0].sha256)]
         other = RecordLayoutData(2025, layout_data(2019).layout, layout_data(2019).files)
         with pytest.raises(hcpcs.LoadError, match="the 2025 record layout is already loaded from other files"):
@@ -227,11 +227,12 @@ def test_the_loader_stores_a_layout_file_given_alone(copy_2025: Path) -> None:
 
 def test_a_schema_3_file_is_refused_read_only_and_upgraded_when_loading(copy_2025: Path) -> None:
     con = sqlite3.connect(copy_2025)
-    con.execute("DROP TABLE record_layouts")
+    for table in ("record_layouts", "drug_files", "drug_products", "payment_limits"):  # added in schemas 4 and 5
+        con.execute(f"DROP TABLE {table}")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
-    with pytest.raises(hcpcs.StoreError, match="has schema 3, older .* hcpcs migrate"):
+    with pytest.raises(hcpcs.StoreError, match=r"has schema 3, older .* hcpcs migrate"):
         hcpcs.open(copy_2025, readonly=True)  # read-only: no upgrade, and no reading half of a schema
     with hcpcs.open(copy_2025) as db:
         assert db.get("A6520").layout_year == 2019  # no layout loaded yet: the shipped one decodes
