@@ -141,9 +141,11 @@ class Releases(StoreBase):
         """Code, long description and termination date of every record of a release, in code order."""
         where = " AND (termination_date IS NULL OR termination_date >= ?)" if active_on else ""
         parameters = (release_id, active_on.isoformat()) if active_on else (release_id,)
-        return [CodeLine(r["code"], r["long_description"], day(r["termination_date"])) for r in self.db.execute(
-            f"SELECT code, long_description, termination_date FROM records WHERE release_id = ?{where} "
-            "ORDER BY code", parameters)]
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: a release has thousands of codes
+        cursor.execute(f"SELECT code, long_description, termination_date FROM records WHERE release_id = ?{where} "
+                       "ORDER BY code", parameters)
+        return [CodeLine(code, text, day(ended)) for code, text, ended in cursor]
 
     def crosswalk(self, release_id: str) -> list[CrosswalkLine]:
         """Every record of a release that names a cross reference, in code order."""
