@@ -41,6 +41,25 @@ def test_releases_are_typed(db: hcpcs.Hcpcs) -> None:
     assert db.release().id == "2025-10"
 
 
+def test_check_hands_typed_disagreements_and_repairs(db: hcpcs.Hcpcs) -> None:
+    report = db.check("2018")
+    assert isinstance(report, hcpcs.CheckReport) and len(report.disagreements) == 35 and len(report.repairs) == 5
+    assert all(isinstance(d, hcpcs.Disagreement) for d in report.disagreements)
+    assert all(isinstance(r, hcpcs.Repair) for r in report.repairs)
+    assert report.disagreements[0].code == "A4221" and report.disagreements[0].field == "long_description"
+    assert {r.field for r in report.repairs} == {"asc_effective_date"}
+
+
+def test_listing_and_crosswalk_give_dates_as_dates(db: hcpcs.Hcpcs) -> None:
+    crosswalk = db.crosswalk("2020-04")
+    assert crosswalk and all(isinstance(end, dt.date) or end is None for _, _, end, _ in crosswalk)
+    ended = [(code, end) for code, _, end, _ in crosswalk if end is not None]
+    assert ended and all(isinstance(end, dt.date) for _, end in ended)
+    listing = db.listing("2020-04", as_of=dt.date(2020, 5, 1))
+    terminated = {code for code, _, gone in listing if gone}
+    assert "C9034" in terminated and all(isinstance(gone, bool) for _, _, gone in listing)
+
+
 def test_errors_are_catchable_by_level(db: hcpcs.Hcpcs) -> None:
     with pytest.raises(hcpcs.NotFound) as found:
         db.get("S9998")

@@ -192,7 +192,7 @@ def test_two_files_of_one_quarter_in_one_load_are_refused(tmp_path: Path) -> Non
     assert db_digest(path) == before  # one transaction: neither the release nor the pricing file was stored
 
 
-def test_a_schema_4_file_is_read_as_it_is_and_upgraded_when_loading(tmp_path: Path, drugs_db: Path) -> None:
+def test_a_schema_4_file_is_refused_read_only_and_upgraded_when_loading(tmp_path: Path, drugs_db: Path) -> None:
     old = tmp_path / "old.sqlite"
     old.write_bytes(drugs_db.read_bytes())
     con = sqlite3.connect(old)
@@ -202,11 +202,12 @@ def test_a_schema_4_file_is_read_as_it_is_and_upgraded_when_loading(tmp_path: Pa
     con.execute("PRAGMA user_version = 4")
     con.commit()
     con.close()
-    with hcpcs.open(old, readonly=True) as db:  # read-only: no upgrade, and no drug data
+    with pytest.raises(hcpcs.StoreError, match="has schema 4, older"):
+        hcpcs.open(old, readonly=True)  # read-only: no upgrade
+    with hcpcs.open(old) as db:
         assert db.get("J9325").drugs is None and db.drug_quarters() == []
         with pytest.raises(hcpcs.NotFound, match="no NDC crosswalk is loaded"):
             db.ndc("55513-0078-01")
-    with hcpcs.open(old) as db:
         db.load([CROSSWALK])
         assert [p.code for p in db.ndc("55513-0078-01").products] == ["J9325"]
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone() == (5,)

@@ -20,7 +20,7 @@ from hcpcs._layout import FIELDS
 from hcpcs._layout_reader import layout_year, read_record_layout
 from hcpcs._models import LoadWarning, RecordLayoutData, SourceFile
 from hcpcs._page import render
-from hcpcs._store import SCHEMA_VERSION
+from hcpcs.store import SCHEMA_VERSION
 
 from .conftest import CMS, loaded_database
 
@@ -207,7 +207,7 @@ def test_a_years_layout_is_stored_once_with_its_files(copy_2025: Path) -> None:
         assert stored is not None
         layout, files = stored
         assert layout == json.loads(json.dumps(first.layout))
-        assert [(f["name"], f["member"], f["role"], f["sha256"]) for f in files] == [
+        assert [(f.name, f.member, f.role, f.sha256) for f in files] == [
             ("hcpcs-2025.zip", "HCPC2025_recordlayout.txt", "record_layout", first.files[0].sha256)]
         other = RecordLayoutData(2025, layout_data(2019).layout, layout_data(2019).files)
         with pytest.raises(hcpcs.LoadError, match="the 2025 record layout is already loaded from other files"):
@@ -226,16 +226,17 @@ def test_the_loader_stores_a_layout_file_given_alone(copy_2025: Path) -> None:
         assert db._store.layout_fingerprints().keys() == {2016}
 
 
-def test_a_schema_3_file_is_upgraded_and_read_meanwhile(copy_2025: Path) -> None:
+def test_a_schema_3_file_is_refused_read_only_and_upgraded_when_loading(copy_2025: Path) -> None:
     con = sqlite3.connect(copy_2025)
-    con.execute("DROP TABLE record_layouts")
+    for table in ("record_layouts", "drug_files", "drug_products", "payment_limits"):  # added in schemas 4 and 5
+        con.execute(f"DROP TABLE {table}")
     con.execute("PRAGMA user_version = 3")
     con.commit()
     con.close()
-    with hcpcs.open(copy_2025, readonly=True) as db:  # read-only: no upgrade, the shipped layout decodes
-        code = db.get("A6520")
-        assert code.layout_year == 2019 and db._store.layout_fingerprints() == {}
+    with pytest.raises(hcpcs.StoreError, match=r"has schema 3, older .* hcpcs migrate"):
+        hcpcs.open(copy_2025, readonly=True)  # read-only: no upgrade, and no reading half of a schema
     with hcpcs.open(copy_2025) as db:
+        assert db.get("A6520").layout_year == 2019  # no layout loaded yet: the shipped one decodes
         assert store_layout(db, layout_data(2025)) == "loaded"
     con = sqlite3.connect(copy_2025)
     assert con.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

@@ -17,7 +17,7 @@ from ._api_time import TimeTravel, read_transaction_report
 from ._api_validate import Validating
 from ._dates import parse_day
 from ._paths import DEFAULT_DB_ENV, default_db_path
-from ._store import Store
+from .store import Store
 
 
 class Hcpcs(Loading, TimeTravel, Searching, Validating, Drugs):

@@ -15,11 +15,11 @@ from ._drug_models import CodeDrugs
 from ._drugs import code_drugs
 from ._errors import NotFound, UsageError
 from ._layout import FIELDS, FIELDS_BY_NAME
-from ._models import Code, Coded, Correction, RelatedCode, Release, ReportEntry, SourceFile
+from ._models import Code, Coded, RelatedCode, Release
 from ._names import check_release_id
 from ._search import Vocabulary
-from ._store import Row, Store
 from ._validate import Reference
+from .store import RecordRow, Store
 
 
 class HandleBase:
@@ -59,29 +59,21 @@ class HandleBase:
 
     def releases(self) -> list[Release]:
         """Every loaded release, oldest first."""
-        return [self._release(row) for row in self._store.releases()]
+        return self._store.releases()
 
     def release(self, release_id: str | None = None) -> Release:
         """One release by id (``2020-04``; ``2020`` means ``2020-01``), or the latest."""
         if release_id is None:
-            rows = self._store.releases()
-            if not rows:
+            ids = self._store.release_ids()
+            if not ids:
                 raise NotFound(f"no releases loaded in {self.path}: run hcpcs load PATH")
-            return self._release(rows[-1])
+            release_id = ids[-1]
         wanted = check_release_id(release_id)
-        row = self._store.release(wanted)
-        if row is None:
-            known = ", ".join(r["id"] for r in self._store.releases()) or "none"
+        found = self._store.release(wanted)
+        if found is None:
+            known = ", ".join(self._store.release_ids()) or "none"
             raise NotFound(f"release {wanted} is not loaded (loaded: {known})")
-        return self._release(row)
-
-    def _release(self, row: Row) -> Release:
-        files = tuple(
-            SourceFile(f["name"], f["role"], f["sha256"], f["size"], f["member"])
-            for f in self._store.files(row["id"])
-        )
-        return Release(row["id"], dt.date.fromisoformat(row["effective_date"]), row["loaded_at"],
-                       row["procedure_count"], row["modifier_count"], row["disagreement_count"], files)
+        return found
 
     def release_on(self, day: dt.date | str) -> Release:
         """The release in effect on a day: the latest that took effect on or before it."""
@@ -99,10 +91,10 @@ class HandleBase:
     def first_release_note(self, day: dt.date) -> str | None:
         """For a day before the first loaded release took effect: that the earliest release answers for it."""
         known = self._store.releases()
-        if not known or dt.date.fromisoformat(known[0]["effective_date"]) <= day:
+        if not known or known[0].effective_date <= day:
             return None
         return (f"no loaded release was in effect on {day.isoformat()}: the earliest loaded release, "
-                f"{known[0]['id']} (in effect from {known[0]['effective_date']}), answers for it")
+                f"{known[0].id} (in effect from {known[0].effective_date.isoformat()}), answers for it")
 
     def record_layout(self, release: str | None = None) -> CodeTables:
         """The record layout whose code tables and field definitions decode a release (the latest by default):
@@ -129,8 +121,8 @@ class HandleBase:
                 self._layouts[year] = builtin()
             else:
                 layout, files = stored
-                named = [f for f in files if f["role"] == "record_layout"] or files
-                source = (named[0]["member"] or named[0]["name"]) if named else f"record layout {year}"
+                named = [f for f in files if f.role == "record_layout"] or files
+                source = (named[0].member or named[0].name) if named else f"record layout {year}"
                 self._layouts[year] = CodeTables(year, source.replace("\\", "/").rpartition("/")[2], layout)
         return self._layouts[year]
 
@@ -207,19 +199,17 @@ class HandleBase:
         """
         rel = self.release(release)
         day = as_of or rel.effective_date
-        return [(r["code"], r["long_description"] or "",
-                 r["termination_date"] is not None and r["termination_date"] < day.isoformat())
+        return [(r.code, r.long_description or "", r.termination_date is not None and r.termination_date < day)
                 for r in self._store.code_list(rel.id, active_on)]
 
     def crosswalk(self, release: str | None = None) -> list[tuple[str, str, dt.date | None, tuple[str, ...]]]:
         """CMS's cross references of a release (the latest by default), in code order: (code, long description,
         termination date, the codes to use in its place) for every code that names one."""
         rel = self.release(release)
-        return [(r["code"], r["long_description"] or "",
-                 dt.date.fromisoformat(r["termination_date"]) if r["termination_date"] else None,
-                 field_values(r, "cross_reference")) for r in self._store.crosswalk(rel.id)]
+        return [(r.code, r.long_description or "", r.termination_date, r.cross_references)
+                for r in self._store.crosswalk(rel.id)]
 
-    def _code(self, row: Row, release: Release, *, as_of: dt.date | None = None) -> Code:
+    def _code(self, row: RecordRow, release: Release, *, as_of: dt.date | None = None) -> Code:
         store = self._store
         note_number = row["processing_note"]
         note = store.processing_note(note_number, release.id) if note_number else None
@@ -266,9 +256,8 @@ class HandleBase:
             noc_list_year=noc_year,
             noc_note=noc_note,
             related=tuple(RelatedCode(c, why, shorts.get(c)) for c, why in seen.items()),
-            corrections=tuple(correction_from_row(r) for r in store.corrections(code=row["code"], year=release.year)),
-            transaction_report=report_entry_from_row(entry) if (entry := store.report_entry(row["code"], release.id))
-            else None,
+            corrections=tuple(store.corrections(code=row["code"], year=release.year)),
+            transaction_report=store.report_entry(row["code"], release.id),
             values={k: v for k, v in row.items() if k not in ("release_id", "kind", "source_line")},
             source=_code_source(release),
             line=row["source_line"],
@@ -288,17 +277,7 @@ def _drugs(store: Store, code: str, day: dt.date) -> CodeDrugs | None:
     return None if found.empty else found
 
 
-def report_entry_from_row(row: Row) -> ReportEntry:
-    return ReportEntry(row["code"], row["action"], row["change"], row["short_description"], row["long_description"],
-                       row["line"])
-
-
-def correction_from_row(row: Row) -> Correction:
-    return Correction(row["code"], row["action"], row["effective_date"], row["effective_text"],
-                      row["short_description"], row["long_description"], row["details"], row["source"], row["row"])
-
-
-def _hindsight(row: Row, later: list[tuple[str, Row]], day: dt.date) -> tuple[str, ...]:
+def _hindsight(row: RecordRow, later: list[tuple[str, RecordRow]], day: dt.date) -> tuple[str, ...]:
     """What releases published after the one in effect say about the day: a termination dated before it,
     or the code re-added (reused) before it. CMS sets both after the fact."""
     facts: dict[str, str] = {}  # each fact once, from the first later release that gives it
@@ -312,7 +291,7 @@ def _hindsight(row: Row, later: list[tuple[str, Row]], day: dt.date) -> tuple[st
     return tuple(f"from release {rid} on, CMS {fact}" for fact, rid in facts.items())
 
 
-def field_values(row: Row, name: str) -> tuple[str, ...]:
+def field_values(row: RecordRow, name: str) -> tuple[str, ...]:
     return tuple(row[c] for c in FIELDS_BY_NAME[name].columns if row[c])
 
 
@@ -320,13 +299,13 @@ def field_values(row: Row, name: str) -> tuple[str, ...]:
 _CODED = tuple(f for f in FIELDS if f.code_table)
 
 
-def _coded(row: Row, name: str, decoder: Decoder) -> Coded | None:
+def _coded(row: RecordRow, name: str, decoder: Decoder) -> Coded | None:
     field_ = FIELDS_BY_NAME[name]
     value = row[field_.name]
     return Coded(value, decoder.meaning(field_.code_table, value)) if value else None
 
 
-def _coded_all(row: Row, name: str, decoder: Decoder) -> tuple[Coded, ...]:
+def _coded_all(row: RecordRow, name: str, decoder: Decoder) -> tuple[Coded, ...]:
     field_ = FIELDS_BY_NAME[name]
     return tuple(Coded(v, decoder.meaning(field_.code_table, v)) for v in field_values(row, name))
 

@@ -9,25 +9,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ._api_base import HandleBase, correction_from_row
+from ._api_base import HandleBase
 from ._completeness import fewer_than_before
 from ._drug_models import DrugFile
 from ._errors import LoadError, NotFound, UsageError
 from ._models import (
     Correction,
     CorrectionList,
+    Disagreement,
     FileUse,
     LoadWarning,
     NocList,
     RecordLayoutData,
     ReleaseData,
+    Repair,
     ReportData,
     SourceFile,
 )
 from ._names import ROLE_WORDS, check_release_id, release_named
 from ._rules import mine as mine_rules
 from ._search import extra_terms, learn_abbreviations, words
-from ._store import Row
 
 if TYPE_CHECKING:
     from ._update import Downloaded, Progress, Published
@@ -86,8 +87,8 @@ class CheckReport:
     """How CMS's text file and spreadsheet of one release disagree, and the slips hcpcs mended."""
 
     release_id: str
-    disagreements: tuple[Row, ...]
-    repairs: tuple[Row, ...]
+    disagreements: tuple[Disagreement, ...]
+    repairs: tuple[Repair, ...]
 
 
 class Loading(HandleBase):
@@ -151,11 +152,11 @@ class Loading(HandleBase):
         rows = self._store.releases()
         found: list[LoadWarning] = []
         for release in loaded:
-            at = next(i for i, row in enumerate(rows) if row["id"] == release.release_id)
+            at = next(i for i, row in enumerate(rows) if row.id == release.release_id)
             if release.status != "unchanged" and at > 0:
                 code_file = next(f.display for f in release.files if f.role in ("codes", "codes_spreadsheet"))
-                found += fewer_than_before(release.release_id, release.procedure_count, rows[at - 1]["id"],
-                                           rows[at - 1]["procedure_count"], code_file)
+                found += fewer_than_before(release.release_id, release.procedure_count, rows[at - 1].id,
+                                           rows[at - 1].procedure_count, code_file)
         return found
 
     def _index(self) -> None:
@@ -165,7 +166,7 @@ class Loading(HandleBase):
             self._index_release(unindexed)
         described = store.descriptions()
         # each distinct text once: most codes read the same in every release
-        texts = {(r["code"], r["long_description"] or "", r["short_description"] or "") for r in described}
+        texts = {(r.code, r.long_description or "", r.short_description or "") for r in described}
         counts: Counter[str] = Counter()
         for text in texts:
             counts.update(set(words(" ".join(text))))
@@ -174,15 +175,15 @@ class Loading(HandleBase):
         store.replace_vocabulary(dict(counts), learnt)
         by_release: dict[str, list[tuple[str, str | None]]] = {}
         for r in described:
-            by_release.setdefault(r["release_id"], []).append((r["code"], r["long_description"]))
+            by_release.setdefault(r.release_id, []).append((r.code, r.long_description))
         store.replace_rules((rid, *rule) for rid, rows in by_release.items() for rule in mine_rules(rows))
         self._vocabulary = None
 
     def _index_release(self, release_id: str) -> None:
         store = self._store
         store.index_release(release_id, (
-            (r["code"], r["long_description"] or "", r["short_description"],
-             extra_terms(r["long_description"], r["short_description"]))
+            (r.code, r.long_description or "", r.short_description,
+             extra_terms(r.long_description, r.short_description))
             for r in store.descriptions(release_id)))
 
     def _store_release(self, data: ReleaseData, replace: bool) -> LoadStatus:
@@ -303,7 +304,7 @@ class Loading(HandleBase):
             known = ", ".join(self._store.correction_releases()) or "none"
             raise NotFound(f"no corrections to {wanted} are loaded (loaded: {known}); "
                            "load CMS's corrections zip with hcpcs load")
-        return [correction_from_row(r) for r in rows]
+        return rows
 
     def check(self, release_id: str) -> CheckReport:
         release = self.release(release_id)

@@ -15,7 +15,7 @@ from ._errors import NotFound, StoreError, UsageError
 from ._models import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ._rank import POOL, Candidate, Ranker
 from ._search import Plan, Vocabulary, did_you_mean, group_query, plan
-from ._store import Row, porter_stems
+from .store import SearchRow, porter_stems
 
 #: How many batches of codes are read to fill a page when the index finds codes by a shared stem only.
 _BATCHES = 2
@@ -100,7 +100,7 @@ class Searching(HandleBase):
                             notes=(f"NOC codes {noc_note}",) if noc_note else (), did_you_mean=suggestion)
 
     def _search_words(self, found: Plan, release_id: str, filters: SearchFilters, room: int,
-                      skip: list[str]) -> tuple[list[tuple[Row, int, tuple[MatchReason, ...]]], int]:
+                      skip: list[str]) -> tuple[list[tuple[SearchRow, int, tuple[MatchReason, ...]]], int]:
         """Codes matching every group, then (when too few for the page) codes matching some: the first
         ``POOL`` reordered by ``Ranker``, the rest as the index ranks them; and how many match in all
         (less those the index found by a shared stem only, counted among the codes fetched)."""
@@ -158,11 +158,9 @@ class Searching(HandleBase):
         return year, note
 
     @staticmethod
-    def _hit(row: Row, release: Release, day: dt.date | None, match: Any, score: float,
+    def _hit(row: SearchRow, release: Release, day: dt.date | None, match: Any, score: float,
              why: tuple[MatchReason, ...] = ()) -> SearchHit:
         end = row["termination_date"]
-        if isinstance(end, str):
-            end = dt.date.fromisoformat(end)
         terminated = end is not None and end < (day or release.effective_date)
         return SearchHit(row["code"], row["short_description"], row["long_description"] or "",
                          "Terminated" if terminated else "Actual", match, score, why)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ._api_base import HandleBase, field_values, report_entry_from_row
+from ._api_base import HandleBase, field_values
 from ._codes import parse_code
 from ._diff import choose_fields, compare, diff_records
 from ._drugs import limit_history
 from ._errors import InputError, NotFound
 from ._models import CodeChange, Diff, History, HistoryEvent, LoadWarning, Release, TransactionReport
 from ._report import ReportComparison, compare_report
-from ._store import Row
+from .store import RecordRow
 
 
 class TimeTravel(HandleBase):
@@ -43,8 +43,8 @@ class TimeTravel(HandleBase):
                 raise NotFound(f"no releases loaded in {self.path}: run hcpcs load PATH")
             raise self._not_in(wanted, known[-1])
         events: list[HistoryEvent] = []
-        previous: Row | None = None
-        last_seen: Row | None = None
+        previous: RecordRow | None = None
+        last_seen: RecordRow | None = None
         before: Release | None = None  # the release of last_seen
         for rel in known:
             row = records.get(rel.id)
@@ -87,8 +87,8 @@ class TimeTravel(HandleBase):
             known = ", ".join(self._store.report_releases()) or "none"
             raise NotFound(f"no transaction report of {rid} is loaded (loaded: {known}); load the release zip "
                            "or CMS's *trans* file with hcpcs load")
-        source, rows = found
-        return TransactionReport(source, tuple(map(report_entry_from_row, rows)))
+        source, entries = found
+        return TransactionReport(source, tuple(entries))
 
     def compare_report(self, diff: Diff, report: TransactionReport | str | Path | None = None) -> ReportComparison:
         """Where ``diff`` and CMS's transaction report for its newer release agree, and where not (and why).
@@ -121,7 +121,7 @@ def read_transaction_report(path: Path) -> TransactionReport:
     return report
 
 
-def _first_change(code: str, row: Row, note: str) -> CodeChange:
+def _first_change(code: str, row: RecordRow, note: str) -> CodeChange:
     return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
                       row["termination_date"], note=note)
 

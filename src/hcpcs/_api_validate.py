@@ -11,7 +11,6 @@ from ._dates import parse_day
 from ._drugs import quarters
 from ._engines import Columns, Summary, validate_duckdb
 from ._errors import UsageError
-from ._layout import FIELDS_BY_NAME
 from ._validate import END_OF_TIME, Period, Reference, Verdict, check_line, normalise_code
 
 
@@ -41,20 +40,17 @@ class Validating(HandleBase):
         # each release's NOC list: that of its year (noc), else the nearest one, which only infers (noc_inferred)
         noc_lists = {r.id: self._noc_list(r.year) for r in known}
         nocs = {year: self._store.noc_codes(year) for year, _ in noc_lists.values() if year is not None}
-        crossrefs = FIELDS_BY_NAME["cross_reference"].columns
         periods = []
         for row in self._store.periods(codes):
-            year, inferred = noc_lists[row["release_id"]]
-            noc = year is not None and row["code"] in nocs[year]
+            year, inferred = noc_lists[row.release_id]
+            noc = year is not None and row.code in nocs[year]
             periods.append(Period(
-                row["code"], row["kind"], row["release_id"], dt.date.fromisoformat(row["valid_from"]),
-                dt.date.fromisoformat(row["valid_to"]), _day_or_none(row["added_date"]),
-                _day_or_none(row["termination_date"]), row["coverage"],
-                ", ".join(row[c] for c in crossrefs if row[c]), noc and inferred is None,
+                row.code, row.kind, row.release_id, row.valid_from, row.valid_to, row.added_date,
+                row.termination_date, row.coverage, ", ".join(row.cross_references), noc and inferred is None,
                 noc_inferred=noc and inferred is not None))
-        rules = [(r["release_id"], r["code"], r["other"]) for r in self._store.rules()]
+        rules = [(r.release_id, r.code, r.other) for r in self._store.rules()]
         crosswalks = [(q.quarter, q.effective_from) for q in quarters(self._store) if q.kind == "ndc_crosswalk"]
-        ndcs = [(r["quarter"], r["ndc"], r["code"], _units(r["billing_units_per_package"]))
+        ndcs = [(r.quarter, r.ndc, r.code, _units(r.billing_units_per_package))
                 for r in self._store.ndc_codes()]
         return Reference(periods, rules, spans, crosswalks=crosswalks, ndcs=ndcs)
 
@@ -96,7 +92,7 @@ class Validating(HandleBase):
     def rules(self, release: str | None = None) -> list[tuple[str, str, str, str]]:
         """The pair rules mined from the descriptions: (release, code, other code, CMS's words)."""
         rid = self.release(release).id if release else None
-        return [(r["release_id"], r["code"], r["other"], r["clause"]) for r in self._store.rules(rid)]
+        return [(r.release_id, r.code, r.other, r.clause) for r in self._store.rules(rid)]
 
 
 def _units(text: str) -> float:
@@ -106,7 +102,4 @@ def _units(text: str) -> float:
     except ValueError:
         return 0.0
 
-
-def _day_or_none(text: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(text) if text else None
 

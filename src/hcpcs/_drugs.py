@@ -13,7 +13,7 @@ from ._drug_pages import period
 from ._errors import NotFound
 from ._names import ROLE_WORDS
 from ._ndc import labeler_code, parse_ndc
-from ._store import Row, Store
+from .store import Store
 
 #: How many NDCs of the same labeler an unknown NDC's error names.
 NEAR_NDCS = 5
@@ -31,13 +31,13 @@ def ndc_answer(store: Store, ndc: str, day: dt.date | None = None) -> NdcAnswer:
     if not loaded:
         raise NotFound("no NDC crosswalk is loaded: load CMS's ASP NDC-HCPCS crosswalk with hcpcs load PATH")
     rows = store.products_of_ndc(wanted)
-    listed = sorted({r["quarter"] for r in rows})
+    listed = sorted({q for q, _ in rows})
     note = None
     if day is not None:
         quarter, note = quarter_on(loaded, day)
     else:
         quarter = next((q for q in reversed(loaded) if q.quarter in listed), loaded[-1])
-    found = tuple(product(r) for r in rows if r["quarter"] == quarter.quarter)
+    found = tuple(p for q, p in rows if q == quarter.quarter)
     if not found:
         elsewhere = f"; it is in the crosswalk of {', '.join(listed)}" if listed else ""
         near = near_ndcs(store, wanted, quarter.quarter)
@@ -69,11 +69,11 @@ def drug_search(store: Store, query: str, day: dt.date, labeler: str | None) -> 
     whole: list[str] = []
     begun: list[str] = []
     for row in store.drug_names_like(quarter, wanted.split()[0], labeler.strip() if labeler else None):
-        name = _name_key(row["drug_name"])
+        name = _name_key(row.drug_name)
         if name == wanted:
-            whole.append(row["code"])
+            whole.append(row.code)
         elif name.startswith(wanted):
-            begun.append(row["code"])
+            begun.append(row.code)
     return DrugSearch(quarter, tuple(dict.fromkeys(whole + begun)))
 
 
@@ -94,7 +94,7 @@ def code_drugs(store: Store, code: str, day: dt.date) -> CodeDrugs:
     crosswalk = crosswalk_note = None
     if crosswalks:
         crosswalk, crosswalk_note = quarter_on(crosswalks, day)
-        products = tuple(product(r) for r in store.products_of_code(code, crosswalk.quarter))
+        products = tuple(store.products_of_code(code, crosswalk.quarter))
         if not products:
             crosswalk = crosswalk_note = None
     history = limit_history(store, code, loaded)
@@ -109,14 +109,11 @@ def limit_history(store: Store, code: str, loaded: Sequence[Quarter] | None = No
                   ) -> tuple[tuple[Quarter, PaymentLimit], ...]:
     """A code's payment limit in every loaded quarter, oldest first."""
     by_quarter = {q.quarter: q for q in (loaded or quarters(store)) if q.kind == "payment_limits"}
-    return tuple((by_quarter[r["quarter"]], payment_limit(r)) for r in store.payment_limits(code)
-                 if r["quarter"] in by_quarter)
+    return tuple((by_quarter[q], limit) for q, limit in store.payment_limits(code) if q in by_quarter)
 
 
 def quarters(store: Store) -> list[Quarter]:
-    return [Quarter(r["kind"], r["quarter"], dt.date.fromisoformat(r["effective_from"]),
-                    dt.date.fromisoformat(r["effective_to"]) if r["effective_to"] else None,
-                    r["member"] or r["name"] or "", r["sha256"] or "", r["rows"]) for r in store.drug_files()]
+    return store.quarters()
 
 
 def quarter_on(loaded: Sequence[Quarter], day: dt.date) -> tuple[Quarter, str | None]:
@@ -138,14 +135,3 @@ def near_ndcs(store: Store, ndc: str, quarter: str) -> tuple[str, ...]:
     same = store.labeler_ndcs(labeler_code(ndc), quarter)
     return tuple(sorted(sorted(same, key=lambda n: abs(int(n.replace("-", "")) - number))[:NEAR_NDCS]))
 
-
-def product(row: Row) -> DrugProduct:
-    return DrugProduct(row["code"], row["labeler"], row["ndc"], row["product_id"], row["drug_name"], row["dosage"],
-                       row["package_size"], row["package_quantity"], row["billing_units"],
-                       row["billing_units_per_package"], row["line"])
-
-
-def payment_limit(row: Row) -> PaymentLimit:
-    return PaymentLimit(row["code"], row["dosage"], row["payment_limit"], row["coinsurance"], row["vaccine_awp"],
-                        row["vaccine_limit"], row["blood_awp"], row["blood_limit"], row["clotting_factor"],
-                        row["notes"], row["line"])

@@ -23,12 +23,14 @@ from ._models import (
     Coded,
     Correction,
     Diff,
+    Disagreement,
     FieldChange,
     History,
     HistoryEvent,
     MatchReason,
     RelatedCode,
     Release,
+    Repair,
     SearchHit,
     SearchResult,
     SourceFile,
@@ -313,6 +315,16 @@ def _summary(summary: Summary) -> Json:
 
 
 @to_json.register
+def _disagreement(d: Disagreement) -> Json:
+    return {"code": d.code, "field": d.field, "text_value": d.text_value, "spreadsheet_value": d.spreadsheet_value}
+
+
+@to_json.register
+def _repair(r: Repair) -> Json:
+    return {"code": r.code, "field": r.field, "found": r.found, "read_as": r.read_as, "reason": r.reason}
+
+
+@to_json.register
 def _check_report(report: CheckReport) -> Json:
-    return {"release": report.release_id, "disagreements": [dict(d) for d in report.disagreements],
-            "repairs": [dict(r) for r in report.repairs]}
+    return {"release": report.release_id, "disagreements": [to_json(d) for d in report.disagreements],
+            "repairs": [to_json(r) for r in report.repairs]}

@@ -30,7 +30,7 @@ from importlib import resources
 
 from ._models import MatchReason
 from ._search import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
-from ._store import Row
+from .store import SearchRow as Row
 
 #: How much a group counts by the way it matched (a whole word counts fully).
 QUALITY: dict[str, float] = {"word": 1.0, "numeral": 1.0, "stem": 0.9, "abbreviation": 0.9, "lay": 0.85,

@@ -248,6 +248,23 @@ def releases(ctx: click.Context, fmt: str) -> None:
 
 
 @cli.command()
+@click.pass_context
+@handles_errors
+def migrate(ctx: click.Context) -> None:
+    """Upgrade the database to this version's schema (a load does it too; read-only commands refuse an older
+    database). All steps run in one transaction: readers see the file as it was or as it is now."""
+    from ._paths import default_db_path
+    from .store import SCHEMA_VERSION, file_schema
+
+    path = Path(ctx.obj["db"]).expanduser() if ctx.obj["db"] else default_db_path()
+    before = file_schema(path)
+    with _open(ctx, readonly=False):
+        pass
+    said = "already at" if before == SCHEMA_VERSION else f"upgraded from schema {before} to"
+    click.echo(f"{path}: {said} schema {SCHEMA_VERSION}")
+
+
+@cli.command()
 @click.argument("code")
 @click.option("--release", help="Release id (YYYY-MM, or YYYY for January). Default: the latest loaded.")
 @click.option("--as-of", "as_of", metavar="YYYY-MM-DD",
@@ -297,7 +314,7 @@ def ndc(ctx: click.Context, ndc: str, as_of: str | None, fmt: str) -> None:
     from ._drugs import ndc_answer
     from ._ndc import parse_ndc
     from ._paths import default_db_path
-    from ._store import Store
+    from .store import Store
 
     parse_ndc(ndc)  # a malformed NDC is a usage error before any database is opened
     day = parse_day(as_of, "--as-of") if as_of is not None else None
@@ -748,8 +765,8 @@ def check(ctx: click.Context, release: str, fmt: str) -> None:
 
     with _open(ctx, readonly=True) as db:
         report = db.check(release)
-    emit(fmt, lambda: [*({"kind": "disagreement", **d} for d in report.disagreements),
-                       *({"kind": "repair", **r} for r in report.repairs)],
+    emit(fmt, lambda: [*({"kind": "disagreement", **to_json(d)} for d in report.disagreements),
+                       *({"kind": "repair", **to_json(r)} for r in report.repairs)],
          document=lambda: to_json(report),
          table=lambda: _check_table(report))
 
@@ -758,9 +775,9 @@ def _check_table(report: Any) -> None:
     click.echo(f"Release {report.release_id}: {len(report.disagreements)} disagreements between the text file "
                f"(canonical) and the spreadsheet; {len(report.repairs)} repairs")
     for d in report.disagreements:
-        click.echo(f"{d['code']}\t{d['field']}\ttext={d['text_value']!r}\tspreadsheet={d['spreadsheet_value']!r}")
+        click.echo(f"{d.code}\t{d.field}\ttext={d.text_value!r}\tspreadsheet={d.spreadsheet_value!r}")
     for r in report.repairs:
-        click.echo(f"{r['code']}\t{r['field']}\trepaired: {r['reason']}: {r['found']} -> {r['read_as']}")
+        click.echo(f"{r.code}\t{r.field}\trepaired: {r.reason}: {r.found} -> {r.read_as}")
 
 
 def main() -> None:
