@@ -1,5 +1,7 @@
-"""Search quality: top-1, top-5 and MRR over the documented query sets (bench/search_queries.tsv, and the drug
-names as sold of bench/search_drug_names.tsv, built by bench/drug_name_queries.py), for
+"""Search quality: top-1, top-5 and MRR over the documented query sets (bench/search_queries.tsv, the drug
+names as sold of bench/search_drug_names.tsv, built by bench/drug_name_queries.py, and the queries of
+bench/search_queries_noted.tsv, each with a note saying why: CMS's index phrasing, lay words, abbreviations,
+partial words, misspellings, doses, routes and brand names), for
 hcpcs search and two baselines run in the same process on the same SQLite file, each over the active
 codes of the latest release, in code order:
 - naive LIKE: every query word occurs in the long description (SQL LIKE '%word%');
@@ -26,7 +28,8 @@ from _common import ASP, CMS, ROOT
 from hcpcs import Hcpcs
 from hcpcs import open as open_db
 
-QUERY_FILES = (ROOT / "bench" / "search_queries.tsv", ROOT / "bench" / "search_drug_names.tsv")
+QUERY_FILES = (ROOT / "bench" / "search_queries.tsv", ROOT / "bench" / "search_drug_names.tsv",
+               ROOT / "bench" / "search_queries_noted.tsv")
 DEPTH = 10
 Engine = Callable[[str], list[str]]
 
@@ -37,7 +40,7 @@ def read_queries() -> list[tuple[str, set[str], str]]:
         for number, line in enumerate(queries.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip() or line.startswith("#"):
                 continue
-            query, expected, kind = line.split("\t")
+            query, expected, kind, *_note = line.split("\t")  # a fourth column says why, where given
             if not expected.split():
                 raise SystemExit(f"{queries.name}, line {number}: no expected codes")
             out.append((query, set(expected.split()), kind))

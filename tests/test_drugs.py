@@ -362,7 +362,8 @@ def test_the_labeler_filter_keeps_codes_with_a_product_of_that_labeler(ddb: hcpc
 
 def test_search_by_labeler_on_the_command_line(drugs_db: Path) -> None:
     status, out, _ = run(drugs_db, "search", "imlygic", "--labeler", "amgen", "--format", "csv")
-    assert status == 0 and out.splitlines()[1].startswith("J9325,") and out.splitlines()[1].endswith(",drug name")
+    line = out.splitlines()[1]
+    assert status == 0 and line.startswith("J9325,") and line.endswith(",drug name,imlygic (drug name)")
 
 
 # -- an NDC per claim line: Python, DuckDB and Spark alike -------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -319,14 +321,30 @@ def test_cli_search_formats_and_exit_codes(all_loaded: Path) -> None:
     data = json.loads(out)
     assert code == 0 and data["release"] == LATEST and len(data["hits"]) == 3
     code, out = run("wheelchiar", "--format", "csv", "--limit", "2", "--codes", "K")
-    assert code == 0 and out.splitlines()[0] == "code,short_description,long_description,status,match"
+    assert code == 0 and out.splitlines()[0] == "code,short_description,long_description,status,match,why"
     assert all(line.startswith("K") for line in out.splitlines()[1:])
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert all(r["why"] == "wheelchiar -> wheelchair (correction)" for r in rows)
     code, out = run("infusion pain", "--limit", "2")
     assert code == 0 and "S9328" in out and "of 8 for 'infusion pain' in release 2025-10" in out
     code, out = run("injection", "--coverage", "I,M", "--limit", "1", "--format", "json")
     assert json.loads(out)["total"] > 0
     code, out = run("  ")
     assert code == 2 and "empty" in out
+
+
+def test_csv_says_why_each_code_matched_as_the_table_does(all_loaded: Path) -> None:
+    def rows(*args: str) -> list[dict[str, str]]:
+        result = CliRunner().invoke(cli, ["--db", str(all_loaded), "search", *args, "--format", "csv"])
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.output)))
+
+    naloxone = rows("inj naloxone", "--limit", "1")[0]
+    assert naloxone["why"] == "inj -> injection (abbreviation); naloxone"
+    code = rows("s9328", "--limit", "1")[0]
+    assert (code["code"], code["why"]) == ("S9328", "S9328 (code)")
+    coded = rows("j93", "--limit", "2")
+    assert [r["why"] for r in coded] == [f"J93 -> {r['code']} (prefix)" for r in coded]
 
 
 def test_a_database_from_before_search_is_indexed_when_opened(all_loaded: Path, tmp_path: Path) -> None:
@@ -355,3 +373,16 @@ def test_table_highlights_the_matched_words() -> None:
     assert pattern is not None
     text = "Implanted pumps for pain management; a painless pump"
     assert [m.group(0) for m in pattern.finditer(text)] == ["pumps", "pain", "painless", "pump"]
+
+
+def test_pages_of_codes_matching_some_words_follow_on(db: hcpcs.Hcpcs) -> None:
+    # too few codes match every word: the rest are codes matching the most distinctive words, read in the same
+    # order whatever the page, so that pages follow on without gaps or repeats
+    query = "foley catheter two way"
+    first, second = db.search(query, limit=20), db.search(query, limit=20, offset=20)
+    both = db.search(query, limit=40)
+    assert codes(first) + codes(second) == codes(both) and len(set(codes(both))) == 40
+    assert first.total == second.total == both.total >= 40
+    assert any(h.match == "some words" for h in both.hits)
+    assert all(h.why for h in both.hits)
+

@@ -5,17 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._api_base import HandleBase
 from ._dates import parse_day
-from ._drugs import drug_search
+from ._drug_models import Quarter
+from ._drugs import DrugNames, drug_search
 from ._errors import NotFound, StoreError, UsageError
 from ._models import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ._rank import POOL, Candidate, Ranker
-from ._search import Plan, Vocabulary, did_you_mean, group_query, plan
-from .store import SearchRow, porter_stems
+from ._search import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
+from .store import SearchRow, Store, porter_stems
 
 #: How many batches of codes are read to fill a page when the index finds codes by a shared stem only.
 _BATCHES = 2
@@ -29,6 +30,7 @@ class Searching(HandleBase):
     """Ranked search, with the vocabulary learnt from the descriptions."""
 
     _ranker: Ranker | None = None
+    _state: _SearchState | None = None
 
     def vocabulary(self) -> Vocabulary:
         if self._vocabulary is None:
@@ -62,9 +64,8 @@ class Searching(HandleBase):
         if as_of is not None and release is not None:
             raise UsageError("give a release or an as-of date, not both")
         day = parse_day(as_of, "as-of date") if as_of is not None else None
-        rel = self.release_on(day) if day is not None else self.release(release)
-        if self._store.unindexed_releases():
-            raise StoreError(f"{self.path} has no search index yet: open it once for writing (hcpcs load) to build it")
+        state = self._search_state()
+        rel = self.release_on(day) if day is not None else state.release(release, self.release)
         noc_year, noc_note = self._noc_year(rel) if noc_only else (None, None)
         filters = SearchFilters(
             codes=_code_filter(codes), coverage=_upper(coverage), betos=_upper(betos),
@@ -72,18 +73,20 @@ class Searching(HandleBase):
             noc_year=noc_year,
             active_on=None if include_terminated else (day or rel.effective_date),
         )
-        drugs = drug_search(self._store, text, day or rel.effective_date, labeler)
+        drugs = drug_search(self._store, text, day or rel.effective_date, labeler, state.drug_names)
         if labeler is not None:
             filters = dataclasses.replace(filters, labeler=labeler.strip(), labeler_quarter=drugs.quarter)
         stripped = text.strip().upper()
         exact = stripped if _CODE_LIKE.fullmatch(stripped) else None
         prefix = stripped if _CODE_PREFIX.fullmatch(stripped) else None
         code_rows = self._store.search_codes(rel.id, exact, prefix, filters)
+        said = " ".join(text.split())
         hits: list[SearchHit] = [
-            self._hit(r, rel, day, "code" if r["code"] == exact else "prefix", 0.0) for r in code_rows]
+            self._hit(r, rel, day, how, 0.0, (MatchReason(stripped, (r["code"],), how),))
+            for r in code_rows for how in ("code" if r["code"] == exact else "prefix",)]
         for drug_code in drugs.codes:  # each with the filters applied, as the codes above
             if drug_code not in {h.code for h in hits}:
-                hits += [self._hit(r, rel, day, "drug name", 0.0)
+                hits += [self._hit(r, rel, day, "drug name", 0.0, (MatchReason(said, (), "drug name"),))
                          for r in self._store.search_codes(rel.id, drug_code, None, filters)]
         found = plan(text, self.vocabulary())
         total = len(hits)
@@ -105,8 +108,16 @@ class Searching(HandleBase):
         ``POOL`` reordered by ``Ranker``, the rest as the index ranks them; and how many match in all
         (less those the index found by a shared stem only, counted among the codes fetched)."""
         fetch = max(room, POOL)
+        plain = filters == SearchFilters(active_on=filters.active_on)  # no filter but "active": the index alone
+        span = self._search_state().span(release_id) if plain else None
+        # bm25 orders the codes matching every group: a measure of its own (how often, and where) that the
+        # ranking keeps among codes it scores alike
         candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, room, skip)
-        if total < room and found.some_words:  # too few match every group (all read): fill up with some
+        if total < room and found.some_words and plain:
+            more, matched = self._fill(found, release_id, span, filters.active_on, max(fetch - len(candidates), 1),
+                                       [*skip, *(c.row["code"] for c in candidates)])
+            candidates, total = [*candidates, *more], len(candidates) + matched
+        elif total < room and found.some_words:  # too few match every group (all read): fill up with some
             candidates += self._rare_codes(found, release_id, filters, [*skip, *(c.row["code"] for c in candidates)])
             more, matched = self._fetch(found, release_id, found.some_words, filters, max(fetch - len(candidates), 1),
                                         room - len(candidates), [*skip, *(c.row["code"] for c in candidates)])
@@ -114,6 +125,53 @@ class Searching(HandleBase):
         ranker = self._ranking()
         ranked = ranker.rank(found, candidates[:POOL]) + ranker.rank(found, candidates[POOL:], reorder=False)
         return ranked[:room], total
+
+    def _fill(self, found: Plan, release_id: str, span: tuple[int, int] | None, active_on: dt.date | None,
+              want: int, skip: list[str]) -> tuple[list[Candidate], int]:
+        """Codes matching some groups (no filter but "active"): each group's rows of the release read apart,
+        unranked, and the rows first that match the most distinctive groups together (``Ranker.weight``;
+        ties in index order, the shortest description first); the first ``want`` of them read, and how many
+        match any group. Cheaper than ranking every row matching any group by bm25, which costs the most
+        where the query's words are common, and ranks a rare word matched once above common ones."""
+        ranker = self._ranking()
+        weights = [ranker.weight(r) for r in found.readings]
+        common = found.common or tuple(False for _ in found.groups)
+        rare = [i for i, c in enumerate(common) if not c] or list(range(len(found.groups)))
+        score: dict[int, float] = {}
+        for i in rare:
+            for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]), span):
+                score[rowid] = score.get(rowid, 0.0) + weights[i]
+        if len(rare) < len(found.groups) and score:  # a common group counts where a rarer one is found too
+            rarer = " OR ".join(group_query(found.groups[i][:FILL_ALTERNATIVES]) for i in rare)
+            for i in (i for i in range(len(found.groups)) if i not in rare):
+                expression = f"{group_query(found.groups[i][:FILL_ALTERNATIVES])} AND ({rarer})"
+                for rowid in self._store.search_rowids(release_id, expression, span):
+                    score[rowid] = score.get(rowid, 0.0) + weights[i]
+        best = sorted(score, key=lambda r: (-score[r], r))
+        kept = self._read(found, best, score, active_on, skip, want)
+        return kept, max(len(score) - len(skip), len(kept))
+
+    def _read(self, found: Plan, rowids: list[int], score: dict[int, float], active_on: dt.date | None,
+              skip: list[str], want: int) -> list[Candidate]:
+        """The first ``want`` index rows of ``rowids`` that match the query in truth, leaving out codes in ``skip``
+        and those ended before ``active_on``; rows the index found by a stem they only share ("wheels"* finds
+        wheelchair) are read and left out, a few batches at most."""
+        ranker = self._ranking()
+        kept: list[Candidate] = []
+        skipped = set(skip)
+        step = max(want, 1)
+        for at in range(0, min(len(rowids), step * _BATCHES * 2), step):
+            for rowid, row in self._store.search_rows(rowids[at:at + step]):
+                end = row["termination_date"]
+                if row["code"] in skipped or (active_on and end and end < active_on):
+                    continue
+                row["score"] = -score.get(rowid, 0.0)
+                candidate = ranker.read(found, row)
+                if candidate is not None:
+                    kept.append(candidate)
+            if len(kept) >= want:
+                break
+        return kept[:want]
 
     def _rare_codes(self, found: Plan, release_id: str, filters: SearchFilters, skip: list[str],
                     ) -> list[Candidate]:
@@ -150,6 +208,18 @@ class Searching(HandleBase):
             self._ranker = Ranker(vocabulary)
         return self._ranker
 
+    def _search_state(self) -> _SearchState:
+        """What every search reads, kept while the data stays the same: the vocabulary is learnt anew after
+        any load (by this handle, or by another process as ``data_version`` tells), and the state with it."""
+        self.data_version()
+        state = self._state
+        if state is None or self._vocabulary is None or state.vocabulary is not self._vocabulary:
+            if self._store.unindexed_releases():
+                raise StoreError(f"{self.path} has no search index yet: open it once for writing (hcpcs load) to "
+                                 "build it")
+            state = self._state = _SearchState(self.vocabulary(), self._store)
+        return state
+
     def _noc_year(self, release: Release) -> tuple[int, str | None]:
         """The NOC list to filter a release's codes on: that of its year, else (said so) the nearest."""
         year, note = self._noc_list(release.year)
@@ -164,6 +234,37 @@ class Searching(HandleBase):
         terminated = end is not None and end < (day or release.effective_date)
         return SearchHit(row["code"], row["short_description"], row["long_description"] or "",
                          "Terminated" if terminated else "Actual", match, score, why)
+
+class _SearchState:
+    """A handle's search state for one vocabulary (one version of the data, every release indexed): the releases
+    read once, the span of each release's index rows, and each crosswalk quarter's drug names (by its file's
+    sha256: drug files may be loaded without a new vocabulary)."""
+
+    def __init__(self, vocabulary: Vocabulary, store: Store) -> None:
+        self.vocabulary = vocabulary
+        self._store = store
+        self._releases: dict[str | None, Release] = {}
+        self._drugs: dict[tuple[str, str], DrugNames] = {}
+        self._spans: dict[str, tuple[int, int] | None] = {}
+
+    def span(self, release_id: str) -> tuple[int, int] | None:
+        if release_id not in self._spans:
+            self._spans[release_id] = self._store.search_span(release_id)
+        return self._spans[release_id]
+
+    def release(self, wanted: str | None, read: Callable[[str | None], Release]) -> Release:
+        found = self._releases.get(wanted)
+        if found is None:
+            found = self._releases[wanted] = read(wanted)
+        return found
+
+    def drug_names(self, quarter: Quarter) -> DrugNames:
+        key = (quarter.quarter, quarter.sha256)
+        found = self._drugs.get(key)
+        if found is None:
+            found = self._drugs[key] = DrugNames.read(self._store, quarter.quarter)
+        return found
+
 
 _CODE_LIKE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
 

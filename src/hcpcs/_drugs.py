@@ -3,9 +3,10 @@ as sold for search. Functions over the store alone, so that ``hcpcs ndc`` needs 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ._drug_models import CodeDrugs, DrugProduct, NdcAnswer, PaymentLimit, Quarter
@@ -57,15 +58,21 @@ class DrugSearch:
     codes: tuple[str, ...] = ()
 
 
-def drug_search(store: Store, query: str, day: dt.date, labeler: str | None) -> DrugSearch:
-    """The codes a drug name as sold finds: its name whole (``Keytruda``), or begun (``keytr``, as typed)."""
+def drug_search(store: Store, query: str, day: dt.date, labeler: str | None,
+                names: Callable[[Quarter], DrugNames] | None = None) -> DrugSearch:
+    """The codes a drug name as sold finds: its name whole (``Keytruda``), or begun (``keytr``, as typed).
+
+    ``names``: a quarter's names read once (a cache kept by the caller), used unless a labeler is given."""
     crosswalks = [q for q in quarters(store) if q.kind == "ndc_crosswalk"]
     if not crosswalks:
         return DrugSearch(None)
-    quarter = quarter_on(crosswalks, day)[0].quarter
+    chosen = quarter_on(crosswalks, day)[0]
+    quarter = chosen.quarter
     wanted = _name_key(query)
     if len(wanted) < 3:
         return DrugSearch(quarter)
+    if names is not None and labeler is None:
+        return DrugSearch(quarter, names(chosen).codes(wanted))
     whole: list[str] = []
     begun: list[str] = []
     for row in store.drug_names_like(quarter, wanted.split()[0], labeler.strip() if labeler else None):
@@ -75,6 +82,30 @@ def drug_search(store: Store, query: str, day: dt.date, labeler: str | None) -> 
         elif name.startswith(wanted):
             begun.append(row.code)
     return DrugSearch(quarter, tuple(dict.fromkeys(whole + begun)))
+
+
+@dataclass(frozen=True, slots=True)
+class DrugNames:
+    """A quarter's drug names as sold, read once: (name as matched, code), sorted, so that a name and the names
+    it begins are found by bisection instead of a scan of the crosswalk."""
+
+    names: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def read(cls, store: Store, quarter: str) -> DrugNames:
+        return cls(tuple(sorted({(_name_key(r.drug_name), r.code)
+                                 for r in store.drug_names_like(quarter, "", None)})))
+
+    def codes(self, wanted: str) -> tuple[str, ...]:
+        """The codes whose drug name is ``wanted``, then those whose name starts with it, each in code order."""
+        whole: list[str] = []
+        begun: list[str] = []
+        at = bisect.bisect_left(self.names, (wanted, ""))
+        while at < len(self.names) and self.names[at][0].startswith(wanted):
+            name, code = self.names[at]
+            (whole if name == wanted else begun).append(code)
+            at += 1
+        return tuple(dict.fromkeys(sorted(whole) + sorted(begun)))
 
 
 def _name_key(text: str) -> str:

@@ -65,6 +65,7 @@ def apart() -> dict[str, int]:
     return {w: i for i, group in enumerate(groups) for w in group}
 
 
+@functools.lru_cache(maxsize=65536)
 def _inflected(word: str) -> str:
     """A light stem: plural and -ed/-ing endings off (crutches, bandages, supplies, boxes)."""
     if len(word) < 5 or word.endswith("ss"):
@@ -87,7 +88,7 @@ class Described:
     short: tuple[str, ...]
     every: frozenset[str]
     at: dict[str, int]  # where a word (plural endings off) first is in the long description
-    by_stem: dict[str, tuple[str, ...]]
+    by_stem: dict[str, list[str]]
     head: int
     content: frozenset[str]  # the words that say what the code is, plural endings off
     doses: tuple[Dose, ...]
@@ -118,6 +119,7 @@ class Ranker:
         self._apart = apart()
         self._records = max(vocabulary.uses.get("", 1), 1)
         self._stems: dict[str, str] = {}  # the index's stems, and light stems of words it lacks
+        self._keys: dict[str, tuple[str, ...]] = {}
         self._stem_uses: dict[str, int] = {}  # records using any word of a stem (an upper bound: summed)
         for word, stem in vocabulary.stems.items():
             self._stem_uses[stem] = self._stem_uses.get(stem, 0) + vocabulary.uses.get(word, 0)
@@ -129,20 +131,29 @@ class Ranker:
             stem = self._stems[word] = self.vocabulary.stems.get(word) or _inflected(word)
         return stem
 
+    def keys(self, word: str) -> tuple[str, ...]:
+        """The keys a word is found by: its plural ending off, and the index's stem when another."""
+        found = self._keys.get(word)
+        if found is None:
+            light, stem = _inflected(word), self.stem(word)
+            found = self._keys[word] = (light,) if stem == light else (light, stem)
+        return found
+
     def _describe(self, long: str, short: str) -> Described:
         long_words, short_words = tuple(words(long)), tuple(words(short))
+        keys = self.keys
         at: dict[str, int] = {}
         for i, w in enumerate(long_words):
-            at.setdefault(_inflected(w), i)
+            at.setdefault(keys(w)[0], i)
         by_stem: dict[str, list[str]] = {}
-        for w in dict.fromkeys(long_words + short_words):
-            for key in {self.stem(w), _inflected(w)}:  # the index's stem, and the plural ending off
+        every = frozenset(long_words + short_words)
+        for w in every:
+            for key in keys(w):  # the plural ending off, and the index's stem
                 by_stem.setdefault(key, []).append(w)
         cut = _HEAD_END.search(long.lower())
         head = max(len(words(long[: cut.start()])), _HEAD_WORDS) if cut else len(long_words)
-        content = frozenset(_inflected(w) for w in long_words if w not in _PLAIN and not w.isdigit() and len(w) > 1)
-        return Described(long_words, short_words, frozenset(long_words + short_words), at,
-                         {k: tuple(v) for k, v in by_stem.items()}, head, content, doses(long))
+        content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
+        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long))
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -158,7 +169,7 @@ class Ranker:
     def _word(self, asked: str, text: Described) -> str | None:
         if asked in text.every:
             return asked
-        for key in (self.stem(asked), _inflected(asked)):
+        for key in self.keys(asked):
             for written in text.by_stem.get(key, ()):
                 if self.same(asked, written):
                     return written

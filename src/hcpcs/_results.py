@@ -23,8 +23,10 @@ def why_text(hit: SearchHit) -> str:
 
 
 def search_csv(result: SearchResult) -> str:
-    return csv_text(("code", "short_description", "long_description", "status", "match"),
-                    ((h.code, h.short_description or "", h.long_description, h.status, h.match) for h in result.hits))
+    """One row a hit; ``why`` says which query words matched and how (as the table's Matched column)."""
+    return csv_text(("code", "short_description", "long_description", "status", "match", "why"),
+                    ((h.code, h.short_description or "", h.long_description, h.status, h.match, why_text(h))
+                     for h in result.hits))
 
 
 def highlighter(terms: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -41,7 +41,7 @@ _ARABIC = {v: k for k, v in _ROMAN.items()}
 #: Minimum learnt uses of an abbreviation, and how many expansions of one abbreviation are kept.
 _MIN_USES, _MAX_EXPANSIONS = 2, 3
 #: Alternatives per word kept when filling with partial matches (the word, then its likeliest reading).
-_FILL_ALTERNATIVES = 2
+FILL_ALTERNATIVES = 2
 _COMMON_SHARE = 40
 #: Words that carry no meaning in a query; dropped unless the query holds nothing else.
 STOPWORDS = frozenset({
@@ -53,8 +53,12 @@ STOPWORDS = frozenset({
 def words(text: str) -> list[str]:
     """Lower-case words of a text; ``b-12`` and ``covid-19`` also read as one word (``b12``), and letters
     written with dots as one (``t.e.n.s.`` -> ``tens``)."""
-    lowered = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), text.lower())
-    return _WORD.findall(_LETTER_NUMBER.sub(r"\1\2", lowered))
+    lowered = text.lower()
+    if "." in lowered:  # the patterns only where they may match: they cost more than the words
+        lowered = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), lowered)
+    if "-" in lowered:
+        lowered = _LETTER_NUMBER.sub(r"\1\2", lowered)
+    return _WORD.findall(lowered)
 
 
 @functools.lru_cache(maxsize=65536)  # most codes read the same in every release
@@ -252,7 +256,7 @@ class Plan:
         """Codes matching every group but one (the next best after all), for 2 to 6 groups."""
         if not 2 <= len(self.groups) <= 6:
             return None
-        groups = [g[:_FILL_ALTERNATIVES] for g in self.groups]
+        groups = [g[:FILL_ALTERNATIVES] for g in self.groups]
         parts = [" AND ".join(group_query(g) for j, g in enumerate(groups) if j != i) for i in range(len(groups))]
         return " OR ".join(f"({p})" for p in parts)
 
@@ -272,7 +276,7 @@ class Plan:
         """Codes matching any word; common words are left out when the query has rarer ones."""
         chosen = [g for g, common in zip(self.groups, self.common or [False] * len(self.groups), strict=True)
                   if not common] or list(self.groups)
-        return " OR ".join(group_query(g[:_FILL_ALTERNATIVES]) for g in chosen)
+        return " OR ".join(group_query(g[:FILL_ALTERNATIVES]) for g in chosen)
 
 
 def group_query(alternatives: tuple[str, ...]) -> str:
@@ -347,7 +351,7 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
             group = tuple(a.fts for a in unique)
             groups.append(group)
             readings.append(Reading(" ".join(key), unique))
-            common.append(vocabulary.common(w for a in unique[:_FILL_ALTERNATIVES] for w in a.words))
+            common.append(vocabulary.common(w for a in unique[:FILL_ALTERNATIVES] for w in a.words))
         at += size
     return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
                 wanted_doses, "," in query)
