@@ -173,6 +173,8 @@ def main() -> None:
         lines = Path(folder) / "claims.parquet"
         con = duckdb.connect()
         load_reference(con, reference, Path(folder))
+        con.execute("CREATE TEMP TABLE ndcs AS SELECT unnest($1::VARCHAR[]) AS ndc, unnest($2::VARCHAR[]) AS code",
+                    [[n for _, n, _, _ in reference.ndcs], [c for _, _, c, _ in reference.ndcs]])
         con.execute((GENERATE_NDC if args.ndc else GENERATE).format(lines=args.lines, path=lines))
         con.close()
         ours = run(OURS, str(db), str(lines), str(Path(folder) / "ours.parquet"), "echo")

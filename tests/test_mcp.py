@@ -21,9 +21,10 @@ from mcp.shared.memory import create_connected_server_and_client_session
 import hcpcs
 from hcpcs.mcp_server import MAX_SEARCH, create_server
 
-from .conftest import LATEST, serving
+from .conftest import CMS, LATEST, SHARED, loaded_database, serving
 
-TOOLS = {"lookup_code", "search_codes", "code_history", "diff_releases", "validate_claim_lines", "list_releases"}
+TOOLS = {"lookup_code", "search_codes", "code_history", "diff_releases", "validate_claim_lines", "ndc_lookup",
+         "list_releases"}
 #: One call of every tool on real codes, and what its text must say.
 CALLS: list[tuple[str, dict[str, Any], str]] = [
     ("lookup_code", {"code": "S9328"}, f"S9328 in release {LATEST}: Actual"),
@@ -176,3 +177,45 @@ def test_http(all_loaded: Path) -> None:
 
         run(go)
         assert httpx.get(f"{base}/api/codes/S9328").json()["code"] == "S9328"  # the JSON API beside it
+
+
+@pytest.fixture(scope="module")
+def with_drugs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The October 2020 and 2025 releases and CMS's drug files (the January 2024 crosswalk)."""
+    return loaded_database(tmp_path_factory, "mcp-drugs", CMS / "2020-10-anweb.xlsx", CMS / "hcpcs-2025.zip",
+                           CMS / "HCPC2025_OCT_ANWEB_v4.xlsx", SHARED / "cms-asp")
+
+
+def test_ndc_lookup_and_ndc_on_claim_lines(with_drugs: Path) -> None:
+    db = hcpcs.open(with_drugs, readonly=True)
+    server = create_server(lambda: db)
+
+    async def go() -> None:
+        async with create_connected_server_and_client_session(server._mcp_server) as s:
+            await s.initialize()
+            listed = {t.name: t for t in (await s.list_tools()).tools}
+            found = await s.call_tool("ndc_lookup", {"ndc": "55513007801", "as_of": "2024-02-01"})
+            assert not found.isError and found.structuredContent is not None
+            jsonschema.validate(found.structuredContent, listed["ndc_lookup"].outputSchema or {})
+            assert found.structuredContent["ndc"]["ndc"] == "55513-0078-01"
+            assert found.structuredContent["ndc"]["codes"] == ["J9325"]
+            assert "IMLYGIC" in found.content[0].text  # type: ignore[union-attr]
+            bad = await s.call_tool("ndc_lookup", {"ndc": "abc"})
+            assert bad.isError and "is not an NDC" in bad.content[0].text  # type: ignore[union-attr]
+            lines = await s.call_tool("validate_claim_lines", {"lines": [
+                {"code": "J9325", "date": "2024-02-01", "ndc": "55513-0079-01", "units": 2},
+                {"code": "J9271", "date": "2024-02-01", "ndc": "55513-0079-01"},
+                {"code": "J9271", "date": "2024-02-01", "ndc": "5551300780"}]})
+            assert lines.structuredContent is not None
+            jsonschema.validate(lines.structuredContent, listed["validate_claim_lines"].outputSchema or {})
+            rows = lines.structuredContent["lines"]
+            assert [(r["status"], r["reasons"], r["warnings"], r["ndc"], r["billing_units"]) for r in rows] == [
+                ("valid", "", "", "55513-0079-01", 200.0),
+                ("invalid", "ndc_mismatch", "", "55513-0079-01", None),
+                ("valid", "", "ndc_unknown", "", None)]
+            assert "billing units: 200" in lines.content[0].text  # type: ignore[union-attr]
+
+    try:
+        run(go)
+    finally:
+        db.close()

@@ -8,6 +8,7 @@ end, so a failed run leaves no partial file. Nothing here touches the hcpcs data
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 import tempfile
 import threading
@@ -18,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, UsageError
-from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_columns
+from ._validate import (
+    MODIFIERS,
+    REFERENCE_COLUMNS,
+    Reference,
+    core_sql,
+    drug_key_columns,
+    drug_keys,
+    ndc_width,
+    reference_columns,
+)
 
 Progress = Callable[[float], None]
 
@@ -104,13 +114,15 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
         drugs = columns.ndc in present
         part = output.with_name(output.name + ".part")
         options = "FORMAT parquet" if out_kind == "parquet" else "FORMAT csv, HEADER true"
-        query = core_sql(ref.spans, crosswalks=ref.crosswalks if drugs else None)
+        query = core_sql(ref.spans, crosswalks=ref.crosswalks if drugs else None, ndc_width=ndc_width(ref))
         if not echo:
             extra = ", ndc, billing_units" if drugs else ""
             query = f"SELECT line, status, reasons, messages, warnings{extra} FROM ({query}) results"
         query += " ORDER BY line" if ordered else ""  # the joins do not keep the order
         try:
-            _check_dates(con, source, columns, kind)
+            spellings = _check_dates(con, source, columns, kind, columns.ndc if drugs else None)
+            if drugs:
+                load_drug_keys(con, ref, spellings)
             con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind, present)}")
             _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
         except duckdb.Error as exc:
@@ -209,12 +221,22 @@ def check_columns(source: Path, present: list[str], columns: Columns) -> None:
                          "--claim-column, --modifier-column")
 
 
-def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
+def _check_dates(con: Any, source: Path, columns: Columns, kind: str,
+                 ndc: str | None = None) -> dict[str, tuple[dt.date, dt.date]]:
+    """Every date of service readable, else an input error naming the first bad one. With an NDC column, in
+    the same pass: each distinct NDC spelling with the first and last date it is written on."""
     date = _quoted(columns.date)
-    bad = f"TRY_CAST(CAST({date} AS VARCHAR) AS DATE) IS NULL"
-    (count,) = con.execute(f"SELECT count(*) FROM src WHERE {bad}").fetchone()
+    day = f"TRY_CAST(CAST({date} AS VARCHAR) AS DATE)"
+    spellings: dict[str, tuple[dt.date, dt.date]] = {}
+    if ndc is None:
+        (count,) = con.execute(f"SELECT count(*) FROM src WHERE {day} IS NULL").fetchone()
+    else:
+        rows = con.execute(f"SELECT raw, min(day), max(day), count(*) FILTER (WHERE day IS NULL) FROM (SELECT "
+                           f"CAST({_quoted(ndc)} AS VARCHAR) AS raw, {day} AS day FROM src) GROUP BY raw").fetchall()
+        count = sum(bad for *_, bad in rows)
+        spellings = {raw: (first, last) for raw, first, last, _ in rows if raw is not None and first is not None}
     if not count:
-        return
+        return spellings
     row, value = con.execute(
         f"SELECT n, d FROM (SELECT row_number() OVER () AS n, CAST({date} AS VARCHAR) AS d FROM src) "
         f"WHERE TRY_CAST(d AS DATE) IS NULL LIMIT 1").fetchone()
@@ -222,6 +244,19 @@ def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
     shown = "missing" if value is None or not str(value).strip() else f"{cut_value(value)} is not a date (YYYY-MM-DD)"
     raise InputError(source.name, f"{columns.date} {shown}; {count:,} such rows in all", field=columns.date,
                      **where)
+
+
+def load_drug_keys(con: Any, ref: Reference, spellings: dict[str, tuple[dt.date, dt.date]]) -> None:
+    """The table ``drug_keys`` (``_validate.drug_keys``) of the input's NDC spellings. Its NDCs are an ENUM:
+    the results' ndc column is then written from the dictionary, not string by string."""
+    width = ndc_width(ref)
+    table = drug_keys(ref, spellings)
+    types = {"text": "VARCHAR", "double": "DOUBLE"}
+    kinds = drug_key_columns(width)
+    picks = ", ".join(f"unnest(${n}::{types[kinds[name]]}[]) AS {name}" for n, name in enumerate(table, 1))
+    con.execute(f"CREATE TEMP TABLE drug_spellings AS SELECT {picks}", list(table.values()))
+    con.execute("CREATE TYPE ndc_text AS ENUM (SELECT DISTINCT ndc FROM drug_spellings)")
+    con.execute("CREATE TEMP TABLE drug_keys AS SELECT * REPLACE (CAST(ndc AS ndc_text) AS ndc) FROM drug_spellings")
 
 
 def cut_value(value: object) -> str:
@@ -232,7 +267,7 @@ def cut_value(value: object) -> str:
 
 def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str]) -> str:
     """The input normalised: line number, claim id, code, date, whether the code is well formed, modifiers;
-    where the file has an NDC column, whether the line gives one, the NDC in 5-4-2 (``_ndc``'s rules), units.
+    where the file has an NDC column, the NDC as written and the units.
 
     Parquet gives each row's number as it reads (in parallel); a CSV's rows are numbered as they stream.
     """
@@ -248,16 +283,10 @@ def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str]) ->
     # (a code longer than any is echoed and named in messages cut: a results line need not repeat a huge cell)
     code = f"CASE WHEN length({whole}) > {SHOWN_CHARS} THEN left({whole}, {SHOWN_CHARS}) || '...' ELSE {whole} END"
     drug, drug_columns = "", ""
-    if columns.ndc in present:
-        raw = f"coalesce(regexp_replace(trim(CAST({_quoted(columns.ndc)} AS VARCHAR)), '\\s+', '-', 'g'), '')"
+    if columns.ndc in present:  # the NDC as written: drug_keys reads each spelling once
         units = f"TRY_CAST({_quoted(columns.units)} AS DOUBLE)" if columns.units in present else "CAST(NULL AS DOUBLE)"
-        drug = f", {raw} AS ndc_raw, {units} AS units"
-        parts = ", '-', ".join(f"lpad(split_part(ndc_raw, '-', {n}), {w}, '0')" for n, w in ((1, 5), (2, 4), (3, 2)))
-        drug_columns = (
-            ", ndc_raw <> '' AS ndc_given, CASE WHEN regexp_full_match(ndc_raw, '[0-9]{11}') THEN concat(substr("
-            "ndc_raw, 1, 5), '-', substr(ndc_raw, 6, 4), '-', substr(ndc_raw, 10, 2)) WHEN regexp_full_match(ndc_raw, "
-            f"'[0-9]{{4,5}}-[0-9]{{3,4}}-[0-9]{{1,2}}') AND length(ndc_raw) IN (12, 13) THEN concat({parts}) END AS ndc"
-            ", units")
+        drug = f", CAST({_quoted(columns.ndc)} AS VARCHAR) AS ndc_raw, {units} AS units"
+        drug_columns = ", ndc_raw, units"
     return (f"SELECT line, claim_id, code, day, regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks}"
             f"{drug_columns} "
             f"FROM (SELECT {numbered} AS line, {claim} AS claim_id, coalesce({code}, '') AS code, "

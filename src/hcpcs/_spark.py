@@ -15,7 +15,16 @@ from typing import Any
 
 from ._engines import SHOWN_CHARS, Columns, Summary, check_columns, cut_value, file_format
 from ._errors import InputError
-from ._validate import MODIFIERS, REFERENCE_COLUMNS, Reference, core_sql, reference_rows
+from ._validate import (
+    MODIFIERS,
+    REFERENCE_COLUMNS,
+    Reference,
+    core_sql,
+    drug_key_columns,
+    drug_keys,
+    ndc_width,
+    reference_rows,
+)
 
 _SPARK_TYPES = {"text": "string", "date": "date", "boolean": "boolean", "double": "double"}
 
@@ -60,29 +69,27 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
     first = 2 if kind == "csv" else 1  # a CSV's physical line (its header is line 1); a Parquet file's row
     drugs = columns.ndc in src.columns
     drug_columns = []
-    if drugs:  # the NDC read as the DuckDB engine and _ndc read it
-        raw = F.coalesce(F.regexp_replace(F.trim(F.col(columns.ndc).cast("string")), r"\s+", "-"), F.lit(""))
+    if drugs:  # the NDC as written: drug_keys reads each spelling once, as the DuckDB engine does
+        raw = F.col(columns.ndc).cast("string")
         units = F.col(columns.units).cast("double") if columns.units in src.columns else F.lit(None).cast("double")
         drug_columns = [raw.alias("ndc_raw"), units.alias("units")]
+        spelled = src.select(raw.alias("raw"), day.alias("day")).groupBy("raw").agg(F.min("day"), F.max("day"))
+        spellings = {r[0]: (r[1], r[2]) for r in spelled.collect() if r[0] is not None and r[1] is not None}
+        kinds = drug_key_columns(ndc_width(ref))
+        schema = ", ".join(f"{column} {_SPARK_TYPES[kind]}" for column, kind in kinds.items())
+        keys = spark.createDataFrame(list(zip(*drug_keys(ref, spellings).values(), strict=True)), schema=schema)
+        F.broadcast(keys).createOrReplaceTempView("drug_keys")
     lines = src.select(
         (F.row_number().over(Window.orderBy("__line")) + first - 1).alias("line"),
         (F.when(F.trim(F.col(columns.claim).cast("string")) != "", F.trim(F.col(columns.claim).cast("string")))
          if columns.claim else F.lit(None).cast("string")).alias("claim_id"),
         code.alias("code"), day.alias("day"), split.alias("mods"), *drug_columns)
-    ndc_columns = []
-    if drugs:
-        raw = F.col("ndc_raw")
-        parts = [F.lpad(F.split(raw, "-").getItem(n), width, "0") for n, width in ((0, 5), (1, 4), (2, 2))]
-        ndc = (F.when(raw.rlike("^[0-9]{11}$"), F.concat_ws("-", F.substring(raw, 1, 5), F.substring(raw, 6, 4),
-                                                             F.substring(raw, 10, 2)))
-               .when(raw.rlike("^[0-9]{4,5}-[0-9]{3,4}-[0-9]{1,2}$") & F.length(raw).isin(12, 13),
-                     F.concat_ws("-", *parts)))
-        ndc_columns = [(raw != "").alias("ndc_given"), ndc.alias("ndc"), "units"]
+    ndc_columns = ["ndc_raw", "units"] if drugs else []
     lines = lines.select("line", "claim_id", "code", "day", F.col("code").rlike("^[A-CE-Z][0-9]{4}$").alias("code_ok"),
                          *[F.when(F.get(F.col("mods"), n - 1) != "", F.get(F.col("mods"), n - 1)).alias(f"m{n}")
                            for n in range(1, MODIFIERS + 1)], *ndc_columns)
     lines.createOrReplaceTempView("lines")
-    result = spark.sql(core_sql(ref.spans, "STRING", ref.crosswalks if drugs else None)).orderBy("line")
+    result = spark.sql(core_sql(ref.spans, "STRING", ref.crosswalks if drugs else None, ndc_width(ref))).orderBy("line")
     part = output.with_name(output.name + ".spark")
     try:
         writer = result.coalesce(1).write.mode("overwrite")

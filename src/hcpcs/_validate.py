@@ -10,14 +10,16 @@ SQL (``CORE_SQL``) run by DuckDB over a file, or by Spark. The SQL uses only wha
             replacements, noc)                                  each record over its release's span
     firsts(code, first_release, first_from)                     where each code first appears
     rules(release_id, code, other)                              pair rules mined from descriptions
-    crosswalks(quarter, valid_from)                             CMS's NDC crosswalks, by the day each took effect
-    ndcs(quarter, ndc, code, units_per_package)                 each NDC under each code, by quarter
-    ndc_codes(quarter, ndc, codes)                              each NDC's codes of a quarter, in words
+    drug_keys(crosswalk, ndc_raw, ndc, mismatch, code1, per_package1, ... codeN, per_packageN)
+                                                                each NDC spelling of the input under each NDC
+                                                                crosswalk its dates reach (``drug_keys``)
 
-With an NDC per line (lines also hold ndc_given, ndc in 5-4-2 or NULL, units): ndc_mismatch (a reason: the
+With an NDC per line (lines also hold ndc_raw, the NDC as written, and units): ndc_mismatch (a reason: the
 crosswalk of the line's date puts the NDC under other codes, named) and ndc_unknown (a warning: no crosswalk
 of the date lists it, or it is no NDC); the crosswalk of a date is the one in effect, else the latest before
 it, else the earliest; billing_units is units (NDC packages) times the crosswalk's billing units per package.
+The engines do not read NDCs themselves: each distinct spelling in the input is read once by ``_ndc`` and
+looked up in the crosswalks here (``drug_keys``), and the lines join that table by spelling and crosswalk.
 
 Reasons (a line with any is ``invalid``), in this order: malformed_code, no_release (no release loaded at
 all), not_yet_effective, unknown_code, terminated, unknown_modifier, terminated_modifier, pair_conflict.
@@ -32,9 +34,10 @@ it says was added after the day is not_yet_effective).
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -257,14 +260,67 @@ def _check_ndc(ref: Reference, code: str, day: dt.date, text: str | None, units:
         return ndc, None
     if code not in codes:
         if _PROCEDURE.fullmatch(code):
-            found.append(("ndc_mismatch", f"NDC {ndc} bills under {', '.join(sorted(codes))} in the NDC crosswalk "
-                                          f"of {quarter}, not {code}"))
+            found.append(("ndc_mismatch", _mismatch(ndc or "", codes, quarter or "") + code))
         return ndc, None
     try:
         count = float(units) if units is not None and str(units).strip() else None
     except ValueError:
         count = None
     return ndc, count * codes[code] if count is not None else None
+
+
+def _mismatch(ndc: str, codes: Collection[str], quarter: str) -> str:
+    """The message of ``ndc_mismatch`` up to the line's code, which follows."""
+    return f"NDC {ndc} bills under {', '.join(sorted(codes))} in the NDC crosswalk of {quarter}, not "
+
+
+def ndc_width(ref: Reference) -> int:
+    """The most codes one NDC bills under in one crosswalk (``drug_keys`` has that many code columns)."""
+    return max((len(codes) for codes in ref.ndc_map.values()), default=1)
+
+
+def drug_key_columns(width: int) -> dict[str, str]:
+    """The columns of ``drug_keys`` and their kinds (as ``REFERENCE_COLUMNS``)."""
+    columns = {"crosswalk": "text", "ndc_raw": "text", "ndc": "text", "mismatch": "text"}
+    for n in range(1, width + 1):
+        columns |= {f"code{n}": "text", f"per_package{n}": "double"}
+    return columns
+
+
+def drug_keys(ref: Reference, spellings: Mapping[str, tuple[dt.date, dt.date]]) -> dict[str, list[Any]]:
+    """The table ``drug_keys`` column by column, from the input's NDC spellings (each as written, with the first
+    and last date of service it is written on): each spelling under each crosswalk those dates reach.
+
+    A row holds the NDC in 5-4-2 (``''`` where the spelling is no NDC); where the crosswalk lists it, the
+    message of ``ndc_mismatch`` up to the line's code and the NDC's codes with their billing units per package
+    (else NULL: ``ndc_unknown``). Blank spellings have no row: their lines give no NDC. With no crosswalk
+    loaded, every spelling has one row under the crosswalk ``''``. The lines' crosswalk comes from
+    ``core_sql``'s CASE, by the same rule as ``Reference.crosswalk_on``.
+    """
+    from ._ndc import ndc_or_none
+
+    width = ndc_width(ref)
+    ordered = sorted(ref.crosswalks, key=lambda c: c[1])
+    quarters = [quarter for quarter, _ in ordered] or [""]
+    starts = [start for _, start in ordered]
+
+    def index_on(day: dt.date) -> int:  # Reference.crosswalk_on, as a position in ``quarters``
+        return max(bisect.bisect_right(starts, day) - 1, 0)
+
+    table: dict[str, list[Any]] = {name: [] for name in drug_key_columns(width)}
+    for raw, (first, last) in spellings.items():
+        if not raw.strip():
+            continue
+        ndc = ndc_or_none(raw)
+        for quarter in quarters[index_on(first):index_on(last) + 1]:
+            codes = ref.ndc_map.get((quarter, ndc), {}) if ndc is not None else {}
+            listed: list[tuple[str | None, float | None]] = [*sorted(codes.items())]
+            listed += [(None, None)] * (width - len(listed))
+            row: list[Any] = [quarter, raw, ndc or "", _mismatch(ndc or "", codes, quarter) if codes else None]
+            row += [value for pair in listed for value in pair]
+            for column, value in zip(table.values(), row, strict=True):
+                column.append(value)
+    return table
 
 
 #: The shared rules as SQL. Only joins, CASE and concat_ws: the same text runs on DuckDB and Spark.
@@ -363,45 +419,47 @@ def _modifier_sql() -> dict[str, str]:
             "no_modifier_problem": " ".join(none)}
 
 
-#: The NDC checks, added to the shared SQL where the lines carry an NDC (``core_sql(..., crosswalks=...)``).
-_NDC_SQL = {
-    "ndc_columns": """
-    l.ndc_given, l.ndc,
-    CASE WHEN l.ndc_given AND k.ndc IS NOT NULL AND n.code IS NULL AND l.code_ok THEN concat_ws('', 'NDC ', l.ndc,
-      ' bills under ', k.codes, ' in the NDC crosswalk of ', l.crosswalk, ', not ', l.code) END AS ndc_message,
-    l.units * n.units_per_package AS billing_units,""",
-    "ndc_warning": ",\n      CASE WHEN l.ndc_given AND k.ndc IS NULL THEN 'ndc_unknown' END",
-    "ndc_joins": """
-  LEFT JOIN ndc_codes k ON k.quarter = l.crosswalk AND k.ndc = l.ndc
-  LEFT JOIN ndcs n ON n.quarter = l.crosswalk AND n.ndc = l.ndc AND n.code = l.code""",
-    "ndc_reason": ", CASE WHEN ndc_message IS NOT NULL THEN 'ndc_mismatch' END",
-    "ndc_message": ", ndc_message",
-    "ndc_output": ", CASE WHEN ndc_given THEN coalesce(ndc, '') END AS ndc, billing_units",
-    "ndc_ok": " AND ndc_message IS NULL",
-}
+def _ndc_sql(width: int) -> dict[str, str]:
+    """The NDC checks, added to the shared SQL where the lines carry an NDC: one join to ``drug_keys`` by the
+    NDC as written and the crosswalk of the line's date, then the line's code among the NDC's codes."""
+    listed = " OR ".join(f"l.code = k.code{n}" for n in range(1, width + 1))
+    per_package = " ".join(f"WHEN l.code = k.code{n} THEN k.per_package{n}" for n in range(1, width + 1))
+    return {
+        "ndc_columns": f"""
+    k.ndc,
+    CASE WHEN k.mismatch IS NOT NULL AND l.code_ok AND NOT coalesce({listed}, FALSE)
+      THEN concat_ws('', k.mismatch, l.code) END AS ndc_message,
+    l.units * CASE {per_package} END AS billing_units,""",
+        "ndc_warning": ",\n      CASE WHEN k.ndc IS NOT NULL AND k.mismatch IS NULL THEN 'ndc_unknown' END",
+        "ndc_joins": "\n  LEFT JOIN drug_keys k ON k.crosswalk = l.crosswalk AND k.ndc_raw = l.ndc_raw",
+        "ndc_reason": ", CASE WHEN ndc_message IS NOT NULL THEN 'ndc_mismatch' END",
+        "ndc_message": ", ndc_message",
+        "ndc_output": ", ndc, billing_units",  # ndc: NULL where the line gives none
+        "ndc_ok": " AND ndc_message IS NULL",
+    }
 
 
 def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR",
-             crosswalks: Sequence[tuple[str, dt.date]] | None = None) -> str:
+             crosswalks: Sequence[tuple[str, dt.date]] | None = None, ndc_width: int = 1) -> str:
     """The shared SQL, with the engine's name for a text type (DuckDB VARCHAR, Spark STRING); with
-    ``crosswalks`` (the lines carry an NDC), the NDC checks too.
+    ``crosswalks`` (the lines carry an NDC), the NDC checks too, over ``drug_keys`` of ``ndc_width`` codes.
 
     The release in effect on a line's date is a CASE over the releases' start dates (a handful), so
     every join after it is on equal keys: no range join, and the lines keep their order. Before the first
-    release took effect, the first one answers (with the warning before_first_release).
+    release took effect, the first one answers (with the warning before_first_release). The crosswalk of a
+    line's date is a CASE the same way ('' where none is loaded, as in ``drug_keys``).
     """
     ordered = sorted(spans, key=lambda s: s[1], reverse=True)
     cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'" for rid, start, _ in ordered)
     in_effect = f"CASE {cases} ELSE '{ordered[-1][0]}' END" if ordered else "CAST(NULL AS @TEXT@)"
     before_first = f"l.day < DATE '{ordered[-1][1].isoformat()}'" if ordered else "FALSE"
-    ndc = dict.fromkeys(_NDC_SQL, "")
+    ndc = dict.fromkeys(_ndc_sql(1), "")
     crosswalk = ""
     if crosswalks is not None:
-        ndc = dict(_NDC_SQL)
+        ndc = _ndc_sql(ndc_width)
         latest = sorted(crosswalks, key=lambda c: c[1], reverse=True)
         steps = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{quarter}'" for quarter, start in latest)
-        crosswalk = (f", CASE {steps} ELSE '{latest[-1][0]}' END AS crosswalk" if latest
-                     else ", CAST(NULL AS @TEXT@) AS crosswalk")
+        crosswalk = f", CASE {steps} ELSE '{latest[-1][0]}' END AS crosswalk" if latest else ", '' AS crosswalk"
     return CORE_SQL.format(**_modifier_sql(), **ndc, in_effect=in_effect, before_first=before_first,
                            crosswalk=crosswalk).replace("@TEXT@", text)
 
@@ -414,9 +472,6 @@ REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
                 "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
-    "crosswalks": {"quarter": "text", "valid_from": "date"},
-    "ndcs": {"quarter": "text", "ndc": "text", "code": "text", "units_per_package": "double"},
-    "ndc_codes": {"quarter": "text", "ndc": "text", "codes": "text"},
 }
 
 
@@ -431,10 +486,6 @@ def reference_columns(ref: Reference) -> dict[str, dict[str, list[Any]]]:
                    "first_from": [p.valid_from for p in ref.firsts.values()]},
         "rules": {"release_id": [r for r, _, _ in ref.rules], "code": [c for _, c, _ in ref.rules],
                   "other": [o for _, _, o in ref.rules]},
-        "crosswalks": {"quarter": [q for q, _ in ref.crosswalks], "valid_from": [d for _, d in ref.crosswalks]},
-        "ndcs": {name: [row[i] for row in ref.ndcs] for i, name in enumerate(REFERENCE_COLUMNS["ndcs"])},
-        "ndc_codes": {"quarter": [q for q, _ in ref.ndc_map], "ndc": [n for _, n in ref.ndc_map],
-                      "codes": [", ".join(sorted(codes)) for codes in ref.ndc_map.values()]},
     }
 
 

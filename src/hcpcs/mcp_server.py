@@ -23,10 +23,11 @@ from pydantic import BaseModel, Field
 from ._api import Hcpcs
 from ._changes import history_text
 from ._dates import parse_day
+from ._drug_pages import ndc_text
 from ._errors import HcpcsError, NotFound, UsageError
 from ._json import release_ref, to_json
 from ._page import render
-from .web._models import CodeOut, DiffOut, HistoryOut, ReleaseOut, SearchOut
+from .web._models import CodeOut, DiffOut, HistoryOut, NdcOut, ReleaseOut, SearchOut
 
 #: Bounds on what one call may ask for and answer.
 MAX_SEARCH = 100
@@ -76,6 +77,10 @@ class ClaimLine(BaseModel):
     claim_id: str | None = Field(default=None, max_length=100,
                                  description="Lines with the same claim id are checked against each other's codes "
                                              "(pair rules)")
+    ndc: str | None = Field(default=None, max_length=40,
+                            description="The drug package billed (NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1), "
+                                        "checked against CMS's NDC-HCPCS crosswalk of the date")
+    units: float | None = Field(default=None, ge=0, description="How many NDC packages (for the billing units)")
 
 
 class LineVerdict(BaseModel):
@@ -88,6 +93,14 @@ class LineVerdict(BaseModel):
     reasons: str = Field(description="Reason codes, ';'-separated")
     messages: str = Field(description="One message per reason, ' | '-separated")
     warnings: str = Field(description="Warning codes, ';'-separated")
+    ndc: str | None = Field(default=None, description="The line's NDC in 5-4-2 ('' where it is not an NDC)")
+    billing_units: float | None = Field(default=None, description="Units times the crosswalk's billing units per "
+                                                                   "package")
+
+
+class NdcAnswer(BaseModel):
+    release: ReleaseRef = Field(description="The latest loaded release")
+    ndc: NdcOut
 
 
 class ValidateAnswer(BaseModel):
@@ -237,18 +250,35 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
         for index, line in enumerate(lines):
             others = [o.code for j, o in enumerate(lines) if j != index and line.claim_id is not None
                       and o.claim_id == line.claim_id]
-            verdict = db.validate(line.code, line.date, modifiers=line.modifiers, claim_codes=others)
+            verdict = db.validate(line.code, line.date, modifiers=line.modifiers, claim_codes=others,
+                                  ndc=_given(line.ndc), units=line.units)
             day = parse_day(line.date, "date of service")
             try:
                 in_effect: str | None = db.release_on(day).id
             except NotFound:
                 in_effect = known[0].id if known else None
             out.append({"code": line.code.strip().upper(), "date": day.isoformat(), "modifiers": line.modifiers,
-                        "claim_id": line.claim_id, "release": in_effect, **to_json(verdict)})
+                        "claim_id": line.claim_id, "release": in_effect, **to_json(verdict),
+                        "ndc": (verdict.ndc or "") if verdict.ndc_given else None,
+                        "billing_units": verdict.billing_units})
             text.append(f"{line.code.strip().upper()} {day.isoformat()} (release {in_effect}): {verdict.status}")
             text += [f"  {r}: {m}" for r, m in zip(verdict.reasons, verdict.messages, strict=True)]
             text += [f"  warning: {w}" for w in verdict.warnings]
+            if verdict.billing_units is not None:
+                text.append(f"  billing units: {verdict.billing_units:g}")
         return _answer("\n".join(text), {"release": release_ref(db.release()), "lines": out})
+
+    @server.tool(annotations=read_only)
+    def ndc_lookup(
+        ndc: Annotated[str, Field(max_length=40, description="An NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1")],
+        as_of: Annotated[str | None, Field(max_length=40, description="A date of service, YYYY-MM-DD")] = None,
+    ) -> Annotated[CallToolResult, NdcAnswer]:
+        """The code(s) a drug package (NDC) bills under, by CMS's ASP NDC-HCPCS crosswalk in effect on the date
+        (else the latest quarter before it), or the latest that lists it: labeler, drug name as sold, dosage,
+        package, billing units per package."""
+        db = handle()
+        found = db.ndc(ndc, as_of=_given(as_of))
+        return _answer(ndc_text(found), {"release": release_ref(db.release()), "ndc": to_json(found)})
 
     @server.tool(annotations=read_only)
     def list_releases() -> Annotated[CallToolResult, ReleasesAnswer]:
