@@ -85,6 +85,14 @@ async def _inputs(request: Request) -> tuple[fhir.Inputs, Any]:
     return inputs, resource
 
 
+def _allowed(path: str) -> str:
+    """The methods a path under /fhir takes, for the ``Allow`` header of a 405: POST at the base (a batch),
+    GET and POST for operations, GET for reads, searches and metadata."""
+    if not path:
+        return "POST"
+    return "GET, POST" if path.rpartition("/")[2].startswith("$") else "GET"
+
+
 def fhir_json(resource: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(resource, ensure_ascii=False).encode(), status_code=status, media_type=FHIR_MEDIA,
                     headers=headers)
@@ -133,7 +141,8 @@ class FhirEndpoint:
             return fhir_json(fhir.outcome(str(exc), exc.issue), exc.status)
         if status < 500 and path not in ("", "metadata"):  # (metadata says today's date)
             keepable(request.scope, version)
-        return Response(content, status_code=status, media_type=FHIR_MEDIA)
+        return Response(content, status_code=status, media_type=FHIR_MEDIA,
+                        headers={"Allow": _allowed(path)} if status == 405 else None)
 
 
 def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
@@ -142,10 +151,15 @@ def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
     answer = endpoint.answer
 
     def add(path: str, methods: list[str], summary: str) -> None:
+        # the endpoint reads the request itself, so a path's id is declared here for the document to name it
+        extra = {"parameters": [{"name": "resource_id", "in": "path", "required": True,
+                                 "description": "The resource's id (this server has one of each type)",
+                                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"}}]}
         for method in methods:
             named = re.sub(r"\W+", "_", f"fhir_{method}_{path}").strip("_").lower()
             router.add_api_route(path, answer, methods=[method], summary=summary, responses=FHIR_RESPONSES,
-                                 response_class=Response, operation_id=named)
+                                 response_class=Response, operation_id=named,
+                                 openapi_extra=extra if "{resource_id}" in path else None)
 
     add("/metadata", ["GET"], "CapabilityStatement; mode=terminology: TerminologyCapabilities")
     add("", ["POST"], "A batch Bundle of operations, answered in one batch-response")
