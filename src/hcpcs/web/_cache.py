@@ -159,14 +159,17 @@ class Kept:
             nonlocal start, whole
             if message["type"] == "http.response.start":
                 start = message
-            elif message["type"] == "http.response.body":
+            elif message["type"] == "http.response.body" and whole:
                 parts.append(message.get("body", b""))
-                whole = whole and not message.get("more_body", False) and len(parts) == 1
+                whole = not message.get("more_body", False) and len(parts) == 1
+                if not whole:
+                    parts.clear()  # a streamed response (MCP's events, say) is never kept: hold none of it
             await send(message)
 
         scope[KEEP] = marker
         await self.app(scope, receive, capture)
-        if marker == [version] and start is not None and whole and len(parts[0]) <= MAX_KEPT_RESPONSE:
+        if marker == [version] and start is not None and whole and len(parts) == 1 \
+                and len(parts[0]) <= MAX_KEPT_RESPONSE:
             headers = [(name, b"hit" if name == b"x-cache" else value) for name, value in start.get("headers", [])]
             self.responses.put(key, (parts[0], start["status"], headers))
 
