@@ -150,11 +150,11 @@ def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
     router = APIRouter(prefix="/fhir", tags=["fhir"])
     answer = endpoint.answer
 
-    def add(path: str, methods: list[str], summary: str) -> None:
+    def add(path: str, methods: list[str], summary: str, own_id: str = "") -> None:
         # the endpoint reads the request itself, so a path's id is declared here for the document to name it
         extra = {"parameters": [{"name": "resource_id", "in": "path", "required": True,
-                                 "description": "The resource's id (this server has one of each type)",
-                                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9.-]{1,64}$"}}]}
+                                 "description": "The resource's id: this server has one of each type",
+                                 "schema": {"type": "string", "enum": [own_id]}}]}
         for method in methods:
             named = re.sub(r"\W+", "_", f"fhir_{method}_{path}").strip("_").lower()
             router.add_api_route(path, answer, methods=[method], summary=summary, responses=FHIR_RESPONSES,
@@ -168,8 +168,8 @@ def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
         for (of, name) in fhir.OPERATIONS:
             if of == kind:
                 add(f"/{kind}/${name}", ["GET", "POST"], f"{kind} ${name}")
-                add(f"/{kind}/{{resource_id}}/${name}", ["GET", "POST"], f"{kind} ${name} on {own_id}")
-        add(f"/{kind}/{{resource_id}}", ["GET"], f"Read {kind} {own_id} (version=, _summary, _elements)")
+                add(f"/{kind}/{{resource_id}}/${name}", ["GET", "POST"], f"{kind} ${name} on {own_id}", own_id)
+        add(f"/{kind}/{{resource_id}}", ["GET"], f"Read {kind} {own_id} (version=, _summary, _elements)", own_id)
     # anything else under /fhir: an OperationOutcome naming what this server has, not a bare 404
     router.add_api_route("/{rest:path}", answer, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                          include_in_schema=False)
