@@ -55,7 +55,7 @@ def main() -> None:
     for name, run, seconds in reports:
         print(run.stdout[-4000:])
         generated = re.search(r"(\d+) generated", run.stdout)
-        failures = re.search(r"(\d+) unique failures", run.stdout)
+        failures = re.search(r"(\d+) unique failures?", run.stdout)
         errors = re.search(r"(\d+) errors?\b", run.stdout.rpartition("SUMMARY")[2])
         print(f"schemathesis ({name}), all phases and checks, {args.examples} examples per operation: "
               f"{generated.group(1) if generated else '?'} cases in {seconds:.0f} s, "

@@ -125,7 +125,7 @@ class FhirEndpoint:
         return status, json.dumps(resource, ensure_ascii=False).encode()
 
     async def answer(self, request: Request) -> Response:
-        path = request.url.path.removeprefix("/fhir").strip("/")
+        path = request.scope["path"].removeprefix("/fhir").strip("/")  # as sent: url.path drops a newline
         base = str(request.base_url).rstrip("/") + "/fhir"
         version = self.version()
         try:
