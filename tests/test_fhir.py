@@ -345,6 +345,9 @@ def test_search_by_url_and_read(base: str) -> None:
     assert get(base, "ConceptMap", url="urn:hcpcs:ConceptMap:replaced-by", _summary="count") == {
         "resourceType": "Bundle", "type": "searchset", "total": 1, "link": [{"relation": "self", "url": (
             f"{base}/ConceptMap?url=urn:hcpcs:ConceptMap:replaced-by&_summary=count")}]}
+    # an id that is only a newline is not the resource, nor its search (a URL parser drops the newline)
+    assert get(base, "ConceptMap/%0A", 404)["issue"][0]["code"] == "not-found"
+    assert get(base, "CodeSystem/%0A/$lookup", 404, code="S9328")["issue"][0]["code"] == "not-found"
     read = get(base, "ValueSet/hcpcs-all")
     assert read["compose"]["include"] == [{"system": SYSTEM, "version": LATEST}]
     elements = get(base, "CodeSystem/hcpcs", _elements="url,version")

@@ -59,3 +59,30 @@ def test_a_load_into_the_served_database_reaches_search_and_cached_answers(serve
         assert [h["code"] for h in found["hits"]] == ["J0174"]
         assert httpx.get(f"{base}/api/codes/S9328").json()["release"]["id"] == "2025-01"
         assert httpx.get(f"{base}/api/codes/J0174").status_code == 200
+
+
+def test_a_request_seen_before_gets_the_same_answer_and_the_same_checks(all_loaded: Path) -> None:
+    code = {"name": "code", "valueCode": "S9328"}
+    validate = {"resourceType": "Parameters", "parameter": [
+        {"name": "url", "valueUri": "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"}, code]}
+    with serving(all_loaded) as base:
+        first, again = (httpx.get(f"{base}/api/codes/S9328") for _ in range(2))
+        assert again.headers["x-cache"] == "hit" and again.content == first.content
+        shown = {k: v for k, v in again.headers.items() if k not in ("x-cache", "date")}
+        assert shown == {k: v for k, v in first.headers.items() if k not in ("x-cache", "date")}
+        assert "content-security-policy" in shown and shown["content-type"] == "application/json"
+        head = httpx.head(f"{base}/api/codes/S9328")
+        assert head.content == b"" and int(head.headers["content-length"]) == len(first.content)
+        # the Host check and the FHIR format check still come first for a request answered before
+        assert httpx.get(f"{base}/api/codes/S9328", headers={"Host": "rebound.example"}).status_code == 400
+        lookup = f"{base}/fhir/CodeSystem/$lookup?code=S9328"
+        assert httpx.get(lookup).content == httpx.get(lookup).content
+        assert httpx.get(lookup, headers={"Accept": "application/fhir+xml"}).status_code == 406
+        # a POSTed Parameters resource is a request of its own: another code, another answer
+        post = f"{base}/fhir/CodeSystem/$validate-code"
+        answers = [httpx.post(post, json=validate, headers={"content-type": "application/fhir+json"})
+                   for _ in range(2)]
+        assert answers[0].content == answers[1].content and '"valueBoolean": true' in answers[0].text
+        code["valueCode"] = "S9998"
+        other = httpx.post(post, json=validate, headers={"content-type": "application/fhir+json"})
+        assert other.status_code == 200 and other.content != answers[0].content

@@ -27,7 +27,7 @@ from .._json import to_json
 from .._layout import FIELDS
 from .._ndc import NDC_PATTERN, parse_ndc
 from . import _docs, _drug_page, _pages, _search_page
-from ._cache import CACHE_HEADER, Responses
+from ._cache import CACHE_HEADER, Kept, Responses, keepable
 from ._error_pages import error_page, status_of, wants_page
 from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._headers import SecurityHeaders
@@ -85,7 +85,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         docs_url=None, redoc_url=None,  # /docs is served below from the installed assets, not a CDN
     )
     app.add_middleware(SecurityHeaders)
-
+    app.add_middleware(Kept, responses=responses, version=handles.version)  # a request seen before: its answer
     app.add_middleware(Guard, limits=limits)
     app.router.routes.extend(mcp_app.routes)  # MCP over streamable HTTP at /mcp (stateless, JSON answers)
 
@@ -129,22 +129,25 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
             return HTMLResponse(error_page(500, f"{type(exc).__name__}: {exc}"), status_code=500)
         return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
 
-    async def cached(key: tuple[Hashable, ...], compute: Callable[[], Any], media_type: str = "application/json",
-                     *, quick: bool = False) -> Response:
+    async def cached(request: Request, key: tuple[Hashable, ...], compute: Callable[[], Any],
+                     media_type: str = "application/json", *, quick: bool = False) -> Response:
         """The answer to a request, computed once per data version however many ask (in a worker thread, or
-        ``quick`` on the event loop); ``compute`` gives JSON data, or the text of a page."""
+        ``quick`` on the event loop); ``compute`` gives JSON data, or the text of a page. The same request
+        again is answered by ``Kept`` before it reaches the app."""
         def encoded() -> tuple[bytes, int]:
             data = compute()
             return data.encode() if isinstance(data, str) else json.dumps(data, ensure_ascii=False).encode(), 200
 
-        (body, status), computed = await responses.get((*key, handles.version()), encoded, quick=quick)
+        version = handles.version()
+        (body, status), computed = await responses.get((*key, version), encoded, quick=quick)
+        keepable(request.scope, version)
         return Response(body, status_code=status, media_type=media_type,
                         headers={CACHE_HEADER: "miss" if computed else "hit"})
 
     # -- JSON API --------------------------------------------------------------------------------------
 
     @app.get("/api/codes/{code}", response_model=CodeOut, tags=["codes"])
-    async def api_code(code: CodePath, release: ReleaseQuery = None,
+    async def api_code(request: Request, code: CodePath, release: ReleaseQuery = None,
                  as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
                  ) -> Response:
         """One code (or modifier) with every field decoded: the latest release, a release, or as of a date."""
@@ -153,20 +156,22 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
             db = handles.get()
             return to_json(db.get(code, release=_in_effect(db, _given(release), as_of), as_of=as_of))
 
-        return await cached(("code", code, _given(release), as_of), found, quick=True)
+        return await cached(request, ("code", code, _given(release), as_of), found, quick=True)
 
     @app.get("/api/codes/{code}/history", response_model=HistoryOut, tags=["codes"])
-    def api_history(code: CodePath) -> Any:
+    async def api_history(request: Request, code: CodePath) -> Response:
         """The code across every loaded release: each change, termination, re-activation, reuse."""
-        return to_json(handles.get().history(code))
+        return await cached(request, ("history", code), lambda: to_json(handles.get().history(code)))
 
     @app.get("/api/ndc/{ndc}", response_model=NdcOut, tags=["drugs"])
-    def api_ndc(ndc: Annotated[str, Path(description="An NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1",
-                                         pattern=NDC_PATTERN)],
-                as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None) -> Any:
+    async def api_ndc(request: Request,
+                      ndc: Annotated[str, Path(description="An NDC: 11 digits, 5-4-2, or 4-4-2, 5-3-2, 5-4-1",
+                                               pattern=NDC_PATTERN)],
+                      as_of: Annotated[dt.date | None, Query(description="A date of service, YYYY-MM-DD")] = None,
+                      ) -> Response:
         """The code(s) a drug package bills under, by CMS's ASP NDC-HCPCS crosswalk in effect on the date (else
         the latest quarter before it, said in ``note``), or the latest that lists it."""
-        return to_json(handles.get().ndc(ndc, as_of=as_of))
+        return await cached(request, ("ndc", ndc, as_of), lambda: to_json(handles.get().ndc(ndc, as_of=as_of)))
 
     @app.get("/api/search", response_model=SearchOut, tags=["search"])
     def api_search(
@@ -196,12 +201,13 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return to_json(found)
 
     @app.get("/api/releases", response_model=list[ReleaseOut], tags=["releases"])
-    def api_releases() -> Any:
+    async def api_releases(request: Request) -> Response:
         """Every loaded release, oldest first, with its source files and their sha256."""
-        return [to_json(r) for r in handles.get().releases()]
+        return await cached(request, ("releases",), lambda: [to_json(r) for r in handles.get().releases()])
 
     @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
     async def api_diff(
+        request: Request,
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
         fields: Annotated[list[DiffField] | None, Query(description="Compare only these fields")] = None,
@@ -218,10 +224,11 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
             data["changes"] = [to_json(c) for c in found.changes[offset:offset + limit]]
             return data
 
-        return await cached(("diff", from_, to, wanted, limit, offset), page)
+        return await cached(request, ("diff", from_, to, wanted, limit, offset), page)
 
     @app.get("/api/diff/report", response_model=ReportComparisonOut, tags=["releases"])
     async def api_diff_report(
+        request: Request,
         from_: Annotated[str, Query(alias="from", description="The older release, YYYY-MM", pattern=RELEASE_PATTERN)],
         to: Annotated[str, Query(description="The newer release, YYYY-MM", pattern=RELEASE_PATTERN)],
     ) -> Response:
@@ -231,7 +238,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
             db = handles.get()
             return to_json(db.compare_report(db.diff(from_, to)))
 
-        return await cached(("diff report", from_, to), report)
+        return await cached(request, ("diff report", from_, to), report)
 
     def layout_of(release: str | None) -> _codetables.CodeTables:
         """The record layout that decodes a release (the latest by default); the shipped one with no release."""
@@ -239,17 +246,21 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return db.record_layout(release) if release or db.releases() else _codetables.builtin()
 
     @app.get("/api/fields", response_model=list[FieldOut], tags=["reference"])
-    def api_fields(release: ReleaseQuery = None) -> Any:
+    async def api_fields(request: Request, release: ReleaseQuery = None) -> Response:
         """Every field of CMS's record layout, with its definition: in the layout that decodes the release
         (the latest by default), that of its year where one is loaded, else the nearest."""
-        layout = layout_of(_given(release))
-        return [{**to_json(f), "definition": " ".join(layout.definition_paragraphs(f) or [])} for f in FIELDS]
+        def fields() -> list[dict[str, Any]]:
+            layout = layout_of(_given(release))
+            return [{**to_json(f), "definition": " ".join(layout.definition_paragraphs(f) or [])} for f in FIELDS]
+
+        return await cached(request, ("fields", _given(release)), fields)
 
     @app.get("/api/code-tables", response_model=dict[str, dict[str, str]], tags=["reference"])
-    def api_code_tables(release: ReleaseQuery = None) -> Any:
+    async def api_code_tables(request: Request, release: ReleaseQuery = None) -> Response:
         """CMS's code tables: the meaning of every coded value (pricing, coverage, BETOS, ...), in the record
         layout that decodes the release (the latest by default)."""
-        return layout_of(_given(release)).layout["code_tables"]
+        return await cached(request, ("code tables", _given(release)),
+                            lambda: layout_of(_given(release)).layout["code_tables"])
 
     # -- pages -----------------------------------------------------------------------------------------
 
@@ -259,8 +270,9 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
             html, status = render()
             return html.encode(), status
 
-        (body, status), _ = await responses.get(("page", request.url.path, request.url.query, handles.version()),
-                                                encoded)
+        version = handles.version()
+        (body, status), _ = await responses.get(("page", request.url.path, request.url.query, version), encoded)
+        keepable(request.scope, version)
         return HTMLResponse(body, status_code=status)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -330,7 +342,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         return Response(_docs.asset(name), media_type=_docs.ASSETS[name],
                         headers={"Cache-Control": "public, max-age=86400"})
 
-    fhir_endpoint = FhirEndpoint(handles.get)
+    fhir_endpoint = FhirEndpoint(handles.get, handles.version)
     app.router.routes.insert(0, Mount("/fhir", app=fhir_endpoint))  # FHIR's fast path, ahead of every route
     app.include_router(fhir_router(fhir_endpoint))  # the same answers, as OpenAPI documents them; POST /fhir
 

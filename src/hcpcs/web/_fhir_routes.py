@@ -18,6 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import fhir
 from .._api import Hcpcs
+from ._cache import keepable
 
 FHIR_JSON = "application/fhir+json"
 FHIR_MEDIA = FHIR_JSON + "; charset=utf-8"
@@ -36,9 +37,6 @@ FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
 _QUICK = ("$lookup", "$validate-code", "$subsumes", "$translate")
 _JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})
 _MAX_BODY = 5_000_000
-_CACHED_BODY = 16_384
-_CACHED_ANSWER = 65_536  # larger answers (a big page of an expansion) are worked out again each time
-_CACHE_SIZE = 2048  # at most 2,048 x (16 KB + 64 KB), about 160 MB a worker; a few MB in practice
 
 
 class _Refused(Exception):
@@ -87,6 +85,14 @@ async def _inputs(request: Request) -> tuple[fhir.Inputs, Any]:
     return inputs, resource
 
 
+def _allowed(path: str) -> str:
+    """The methods a path under /fhir takes, for the ``Allow`` header of a 405: POST at the base (a batch),
+    GET and POST for operations, GET for reads, searches and metadata."""
+    if not path:
+        return "POST"
+    return "GET, POST" if path.rpartition("/")[2].startswith("$") else "GET"
+
+
 def fhir_json(resource: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(resource, ensure_ascii=False).encode(), status_code=status, media_type=FHIR_MEDIA,
                     headers=headers)
@@ -94,12 +100,13 @@ def fhir_json(resource: dict[str, Any], status: int = 200, headers: dict[str, st
 
 class FhirEndpoint:
     """Answers every FHIR request: as the endpoint of the documented routes, and as an ASGI app mounted at
-    ``/fhir`` ahead of the app's route table (the fast path: no walk through every route, no dependency
-    solving). Repeated requests are answered from a per-process cache keyed by SQLite's data_version."""
+    ``/fhir`` ahead of the app's route table (no walk through every route, no dependency solving). Its answers
+    (but those of the server's own faults) are said ``keepable``: the same request again, until the data
+    version changes, is answered from the app's one response cache before it gets here."""
 
-    def __init__(self, database: Callable[[], Hcpcs]) -> None:
+    def __init__(self, database: Callable[[], Hcpcs], version: Callable[[], int]) -> None:
         self.database = database
-        self.memo: dict[tuple[Any, ...], tuple[int, bytes]] = {}
+        self.version = version
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.answer(Request(scope, receive))
@@ -118,18 +125,11 @@ class FhirEndpoint:
         return status, json.dumps(resource, ensure_ascii=False).encode()
 
     async def answer(self, request: Request) -> Response:
-        path = request.url.path.removeprefix("/fhir").strip("/")
+        path = request.scope["path"].removeprefix("/fhir").strip("/")  # as sent: url.path drops a newline
         base = str(request.base_url).rstrip("/") + "/fhir"
-        key = None
+        version = self.version()
         try:
             _check_format(request)
-            raw = await request.body() if request.method == "POST" else b""
-            if len(raw) <= _CACHED_BODY and path:  # the same request again: its answer, unless the data changed
-                key = (request.method, path, request.url.query, raw, request.headers.get("content-type", ""), base,
-                       self.database().data_version())
-                hit = self.memo.get(key)
-                if hit is not None:
-                    return Response(hit[1], status_code=hit[0], media_type=FHIR_MEDIA)
             inputs, body = await _inputs(request)
             if path.endswith(_QUICK):
                 status, content = self.compute(request.method, path, inputs, body, base)
@@ -139,11 +139,10 @@ class FhirEndpoint:
             return fhir_json(fhir.outcome(str(exc), exc.issue), exc.status)
         except fhir.FhirError as exc:
             return fhir_json(fhir.outcome(str(exc), exc.issue), exc.status)
-        if key is not None and status < 500 and len(content) <= _CACHED_ANSWER:
-            if len(self.memo) >= _CACHE_SIZE:
-                self.memo.clear()
-            self.memo[key] = (status, content)
-        return Response(content, status_code=status, media_type=FHIR_MEDIA)
+        if status < 500 and path not in ("", "metadata"):  # (metadata says today's date)
+            keepable(request.scope, version)
+        return Response(content, status_code=status, media_type=FHIR_MEDIA,
+                        headers={"Allow": _allowed(path)} if status == 405 else None)
 
 
 def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
@@ -151,11 +150,16 @@ def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
     router = APIRouter(prefix="/fhir", tags=["fhir"])
     answer = endpoint.answer
 
-    def add(path: str, methods: list[str], summary: str) -> None:
+    def add(path: str, methods: list[str], summary: str, own_id: str = "") -> None:
+        # the endpoint reads the request itself, so a path's id is declared here for the document to name it
+        extra = {"parameters": [{"name": "resource_id", "in": "path", "required": True,
+                                 "description": "The resource's id: this server has one of each type",
+                                 "schema": {"type": "string", "enum": [own_id]}}]}
         for method in methods:
             named = re.sub(r"\W+", "_", f"fhir_{method}_{path}").strip("_").lower()
             router.add_api_route(path, answer, methods=[method], summary=summary, responses=FHIR_RESPONSES,
-                                 response_class=Response, operation_id=named)
+                                 response_class=Response, operation_id=named,
+                                 openapi_extra=extra if "{resource_id}" in path else None)
 
     add("/metadata", ["GET"], "CapabilityStatement; mode=terminology: TerminologyCapabilities")
     add("", ["POST"], "A batch Bundle of operations, answered in one batch-response")
@@ -164,8 +168,8 @@ def fhir_router(endpoint: FhirEndpoint) -> APIRouter:
         for (of, name) in fhir.OPERATIONS:
             if of == kind:
                 add(f"/{kind}/${name}", ["GET", "POST"], f"{kind} ${name}")
-                add(f"/{kind}/{{resource_id}}/${name}", ["GET", "POST"], f"{kind} ${name} on {own_id}")
-        add(f"/{kind}/{{resource_id}}", ["GET"], f"Read {kind} {own_id} (version=, _summary, _elements)")
+                add(f"/{kind}/{{resource_id}}/${name}", ["GET", "POST"], f"{kind} ${name} on {own_id}", own_id)
+        add(f"/{kind}/{{resource_id}}", ["GET"], f"Read {kind} {own_id} (version=, _summary, _elements)", own_id)
     # anything else under /fhir: an OperationOutcome naming what this server has, not a bare 404
     router.add_api_route("/{rest:path}", answer, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                          include_in_schema=False)
