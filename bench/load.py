@@ -22,7 +22,7 @@ import pandas as pd
 from _common import CMS
 
 from hcpcs import open as open_db
-from hcpcs._layout import FIELDS
+from hcpcs.model.layout import FIELDS
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 warnings.simplefilter("ignore")

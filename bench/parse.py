@@ -12,8 +12,8 @@ import sys
 import pandas as pd
 from _common import anweb_text, paired_seconds
 
-from hcpcs._fixedwidth import read_fixed_width
-from hcpcs._layout import FIELDS
+from hcpcs.model.layout import FIELDS
+from hcpcs.readers.fixedwidth import read_fixed_width
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 15
 name, data = anweb_text(2020)

@@ -17,7 +17,7 @@ import pandas as pd
 from _common import CMS, median_seconds
 
 from hcpcs import open as open_db
-from hcpcs._layout import COLUMNS
+from hcpcs.model.layout import COLUMNS
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 COMPARED = [c for c in COLUMNS if c not in ("code", "sequence", "record_id", "action_code",

@@ -163,7 +163,7 @@ def main() -> None:
     args = parser.parse_args()
     import duckdb
 
-    from hcpcs._engines import load_reference
+    from hcpcs.validate.engines import load_reference
 
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "hcpcs.sqlite"

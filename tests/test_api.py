@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._codetables import layout
-from hcpcs._layout_reader import read_record_layout
-from hcpcs._names import release_from_name
+from hcpcs.model.code_tables import layout
+from hcpcs.readers.names import release_from_name
+from hcpcs.readers.record_layout import read_record_layout
 
 from .conftest import CMS
 

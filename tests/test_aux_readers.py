@@ -15,11 +15,11 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import hcpcs
-from hcpcs._corrections import read_corrections
-from hcpcs._models import CodeChange, Diff, LoadWarning, NocEntry, Release
-from hcpcs._notes import read_noc_spreadsheet, read_noc_text, read_processing_notes
-from hcpcs._report import compare_report
-from hcpcs._transactions import action_of, read_report
+from hcpcs.api.report import compare_report
+from hcpcs.model.records import CodeChange, Diff, LoadWarning, NocEntry, Release
+from hcpcs.readers.corrections import read_corrections
+from hcpcs.readers.notes import read_noc_spreadsheet, read_noc_text, read_processing_notes
+from hcpcs.readers.transactions import action_of, read_report
 
 from .conftest import CMS
 
@@ -522,8 +522,8 @@ def test_side_rows_with_control_characters_or_overlong_cells_are_not_stored() ->
 
 
 def test_side_cells_in_spreadsheets_and_csv(tmp_path: Path) -> None:
-    from hcpcs._asp import read_drug_file
-    from hcpcs._models import SourceFile
+    from hcpcs.model.records import SourceFile
+    from hcpcs.readers.asp import read_drug_file
 
     from . import hostile
 
@@ -544,7 +544,7 @@ def test_side_cells_in_spreadsheets_and_csv(tmp_path: Path) -> None:
 
 
 def test_side_text_in_utf16_is_not_read() -> None:
-    from hcpcs._layout_reader import read_record_layout
+    from hcpcs.readers.record_layout import read_record_layout
 
     data, name = cms_file("2019-HCPCS-Record-Layout.zip:HCPCS2019_recordlayout.txt")
     with pytest.raises(hcpcs.InputError, match="UTF-16"):

@@ -72,7 +72,7 @@ def test_impossible_calendar_date(tmp_path: Path) -> None:
     line = bytearray(lines[number])
     line[276:284] = b"20020231"
     lines[number] = bytes(line)
-    from hcpcs._fixedwidth import read_fixed_width
+    from hcpcs.readers.fixedwidth import read_fixed_width
 
     with pytest.raises(hcpcs.InputError, match=r"line \d+, field 'Action Effective Date': '20020231' is not a real"):
         read_fixed_width(b"\r\n".join(lines), "x.txt")
@@ -116,7 +116,7 @@ def test_spreadsheet_without_header_row(loaded_copy: Path, tmp_path: Path) -> No
 def test_spreadsheet_bad_row(loaded_copy: Path, tmp_path: Path) -> None:
     from openpyxl import Workbook
 
-    from hcpcs._layout import FIELDS
+    from hcpcs.model.layout import FIELDS
 
     book = Workbook()
     sheet = book.active
@@ -206,8 +206,8 @@ def test_killed_load_leaves_whole_releases_only(tmp_path: Path, after: float) ->
 
 
 def test_transaction_report_with_an_unknown_change(tmp_path: Path) -> None:
-    from hcpcs._models import LoadWarning
-    from hcpcs._transactions import read_report
+    from hcpcs.model.records import LoadWarning
+    from hcpcs.readers.transactions import read_report
 
     text = b" HCPCS/MOD      TYPE OF CHANGE    SHORT DESCRIPTION\r\n      A1          No Change       Dressing\r\n" \
            b"   A4206          Painted Blue    Syringe\r\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._json import to_json
-from hcpcs._page import render
+from hcpcs.render.code_page import render
+from hcpcs.render.serialize import to_json
 
 from .conftest import SEEDS
 

@@ -77,7 +77,7 @@ def test_counts_match_first_line_records(all_loaded: Path, db: hcpcs.Hcpcs, rele
 
 def test_every_field_is_stored(all_loaded: Path) -> None:
     """Each column of the layout holds values somewhere: nothing is dropped on the way in."""
-    from hcpcs._layout import COLUMNS
+    from hcpcs.model.layout import COLUMNS
 
     con = sqlite3.connect(all_loaded)
     empty = [c for c in COLUMNS if not con.execute(f"SELECT count({c}) FROM records").fetchone()[0]]
@@ -98,7 +98,7 @@ TEXT_FILES = {
 
 @pytest.mark.parametrize("release_id", sorted(TEXT_FILES))
 def test_blank_columns_are_blank_in_the_raw_files(release_id: str) -> None:
-    from hcpcs._layout import FIELDS
+    from hcpcs.model.layout import FIELDS
 
     spans = {c: s for f in FIELDS for c, s in zip(f.columns, f.slices, strict=True)}
     lines = [m for m in text_file(TEXT_FILES[release_id]).splitlines() if FIRST_LINE.match(m)]

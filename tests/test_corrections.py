@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 import hcpcs
-from hcpcs._corrections import read_corrections
-from hcpcs._models import LoadWarning
-from hcpcs._page import render_text
 from hcpcs.cli import cli
+from hcpcs.model.records import LoadWarning
+from hcpcs.readers.corrections import read_corrections
+from hcpcs.render.code_page import render_text
 
 from .conftest import CMS
 

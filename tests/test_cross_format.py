@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from hcpcs._compare import disagreements
-from hcpcs._layout import COLUMNS
-from hcpcs._models import Disagreement, Record
+from hcpcs.model.layout import COLUMNS
+from hcpcs.model.records import Disagreement, Record
+from hcpcs.readers.compare import disagreements
 
 from .test_formats import RELEASES
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 import hcpcs
-from hcpcs._asp import read_drug_file
-from hcpcs._models import LoadWarning, SourceFile
-from hcpcs._ndc import NdcError, parse_ndc
+from hcpcs.model.identifiers import NdcError, parse_ndc
+from hcpcs.model.records import LoadWarning, SourceFile
+from hcpcs.readers.asp import read_drug_file
 
 from .conftest import CMS, SHARED, db_digest, loaded_database
 
@@ -272,8 +272,8 @@ def test_an_unknown_ndc_exits_1_with_near_ones_of_its_labeler_and_a_malformed_on
 
 
 def test_the_code_page_carries_the_drug_products_and_the_payment_limit(ddb: hcpcs.Hcpcs) -> None:
-    from hcpcs._json import to_json
-    from hcpcs._page import render
+    from hcpcs.render.code_page import render
+    from hcpcs.render.serialize import to_json
 
     latest = ddb.get("J9325")  # release 2025-10: the October 2025 limit; the January 2024 crosswalk, named
     assert latest.drugs is not None and latest.drugs.limit is not None and latest.drugs.limits is not None

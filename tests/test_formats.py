@@ -23,10 +23,10 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from hcpcs import InputError
-from hcpcs._fixedwidth import read_fixed_width
-from hcpcs._layout import COLUMN_INDEX, COLUMNS, FIELDS, FIELDS_BY_NAME, Field
-from hcpcs._models import Record
-from hcpcs._spreadsheet import find_code_header, read_rows, read_spreadsheet, records_from_rows
+from hcpcs.model.layout import COLUMN_INDEX, COLUMNS, FIELDS, FIELDS_BY_NAME, Field
+from hcpcs.model.records import Record
+from hcpcs.readers.fixedwidth import read_fixed_width
+from hcpcs.readers.spreadsheet import find_code_header, read_rows, read_spreadsheet, records_from_rows
 
 from .conftest import CMS
 
@@ -443,7 +443,7 @@ def test_spreadsheet_rows_out_of_order_are_refused() -> None:
 
 
 def test_every_header_spelling_names_one_column() -> None:
-    from hcpcs._spreadsheet import spelling_key
+    from hcpcs.readers.spreadsheet import spelling_key
 
     seen: dict[str, str] = {}
     for f in FIELDS:

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import hcpcs
-from hcpcs._page import render
-from hcpcs._report import ReportDifference
-from hcpcs._transactions import read_report
+from hcpcs.api.report import ReportDifference
+from hcpcs.readers.transactions import read_report
+from hcpcs.render.code_page import render
 
 from .conftest import CMS, ROOT, member
 
@@ -282,7 +282,7 @@ def test_as_of_after_termination_shows_terminated_with_replacements(db: hcpcs.Hc
     code = db.get("C9034", as_of="2020-05-01")
     assert code.status == "Terminated" and code.termination_date == dt.date(2018, 12, 31)
     assert code.cross_references == ("J1095",)
-    from hcpcs._page import render_text
+    from hcpcs.render.code_page import render_text
 
     page = render_text(code)
     assert "Status\tTerminated" in page and "Replaced By\tJ1095" in page and "As Of\t20200501" in page
@@ -344,6 +344,6 @@ def test_as_of_tells_what_later_releases_say(db: hcpcs.Hcpcs) -> None:
     assert reused.hindsight == ("from release 2019-01 on, CMS says the code was re-added on 2018-04-01 "
                                 "with a new meaning",)
     assert db.get("S9328", as_of="2020-05-01").hindsight == ()
-    from hcpcs._page import render_text
+    from hcpcs.render.code_page import render_text
 
     assert "Later Releases\tfrom release 2020-01 on, CMS gives a termination date" in render_text(retro)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._csv import FORMULA_START
+from hcpcs.render.safe_csv import FORMULA_START
 
 from . import hostile
 from .conftest import ANNUAL

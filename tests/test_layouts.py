@@ -14,12 +14,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hcpcs
-from hcpcs._codetables import CodeTables, Decoder, builtin, preference
-from hcpcs._json import to_json
-from hcpcs._layout import FIELDS
-from hcpcs._layout_reader import layout_year, read_record_layout
-from hcpcs._models import LoadWarning, RecordLayoutData, SourceFile
-from hcpcs._page import render
+from hcpcs.model.code_tables import CodeTables, Decoder, builtin, preference
+from hcpcs.model.layout import FIELDS
+from hcpcs.model.records import LoadWarning, RecordLayoutData, SourceFile
+from hcpcs.readers.record_layout import layout_year, read_record_layout
+from hcpcs.render.code_page import render
+from hcpcs.render.serialize import to_json
 from hcpcs.store import SCHEMA_VERSION
 
 from .conftest import CMS, loaded_database

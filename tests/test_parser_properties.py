@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hcpcs import InputError
-from hcpcs._fixedwidth import read_fixed_width
-from hcpcs._layout import FIELDS, RECORD_WIDTH
+from hcpcs.model.layout import FIELDS, RECORD_WIDTH
+from hcpcs.readers.fixedwidth import read_fixed_width
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789,;()/-'", min_size=1, max_size=12)
 CODE = st.from_regex(r"[A-V][0-9]{4}", fullmatch=True)

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hcpcs
-from hcpcs._search import learn_abbreviations, synonyms, words
 from hcpcs.cli import cli
+from hcpcs.search.query import learn_abbreviations, synonyms, words
 
 from .conftest import LATEST
 
@@ -168,8 +168,8 @@ def test_did_you_mean_when_nothing_matches(db: hcpcs.Hcpcs) -> None:
 
 
 def test_results_say_why_they_matched(db: hcpcs.Hcpcs, all_loaded: Path) -> None:
-    from hcpcs._json import to_json
-    from hcpcs._results import why_text
+    from hcpcs.render.results import why_text
+    from hcpcs.render.serialize import to_json
 
     found = db.search("inj naloxone", limit=1)
     assert why_text(found.hits[0]) == "inj -> injection (abbreviation); naloxone"
@@ -367,7 +367,7 @@ def test_a_database_from_before_search_is_indexed_when_opened(all_loaded: Path, 
 
 
 def test_table_highlights_the_matched_words() -> None:
-    from hcpcs._results import highlighter
+    from hcpcs.render.results import highlighter
 
     pattern = highlighter(("pump", "pain", "a"))
     assert pattern is not None

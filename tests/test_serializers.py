@@ -1,6 +1,6 @@
-"""One JSON form a model: every model the library hands out has exactly one serializer (``hcpcs._json``), nothing
-else in the package turns models into JSON, and the JSON API's OpenAPI document describes exactly what those
-serializers produce, key for key, on real answers from a running server."""
+"""One JSON form a model: every model the library hands out has exactly one serializer
+(``hcpcs.render.serialize``), nothing else in the package turns models into JSON, and the JSON API's OpenAPI
+document describes exactly what those serializers produce, key for key, on real answers from a running server."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 import hcpcs
-from hcpcs._json import to_json
+from hcpcs.render.serialize import to_json
 
 from .conftest import CMS, ROOT, loaded_database, serving
 
@@ -83,12 +83,12 @@ def _answer_models() -> set[type]:
 def test_every_answer_model_has_exactly_one_serializer() -> None:
     models = {m for m in _answer_models() if m.__name__ not in NOT_ANSWERS and m.__module__.startswith("hcpcs.")}
     missing = sorted(m.__name__ for m in models if to_json.dispatch(m) is to_json.registry[object])
-    assert not missing, f"models with no JSON form in hcpcs._json: {missing}"
+    assert not missing, f"models with no JSON form in hcpcs.render.serialize: {missing}"
     # the facade's main answers are among them, so the walk above cannot pass by finding nothing
     assert {"Code", "History", "Diff", "SearchResult", "Release", "NdcAnswer"} <= {m.__name__ for m in models}
     # singledispatch keeps one function a type: a second registration would replace the first silently, so
     # count the registrations in the module's source
-    tree = ast.parse((SRC / "_json.py").read_text(encoding="utf-8"))
+    tree = ast.parse((SRC / "render" / "serialize.py").read_text(encoding="utf-8"))
     registered = [node.args.args[0].annotation for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
                   and any(ast.unparse(d) == "to_json.register" for d in node.decorator_list)]
     names = [ast.unparse(a) for a in registered if a is not None]
@@ -101,7 +101,7 @@ def test_nothing_else_turns_models_into_json() -> None:
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
         where = path.relative_to(SRC).as_posix()
-        if where == "_json.py":
+        if where == "render/serialize.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef) and node.name.endswith("_json") and node.name != "fhir_json":

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import hcpcs
-from hcpcs._layout import FIELDS_BY_NAME, RECORD_WIDTH
+from hcpcs.model.layout import FIELDS_BY_NAME, RECORD_WIDTH
 
 
 def record_line(code: str, description: str, *, short: str = "", coverage: str = "C", added: str = "20100101",

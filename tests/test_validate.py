@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hcpcs
-from hcpcs._json import to_json
-from hcpcs._validate import Reference, check_line
 from hcpcs.cli import cli
+from hcpcs.render.serialize import to_json
+from hcpcs.validate.lines import Reference, check_line
 
 # (code, date, modifiers, other codes on the claim) -> (status, reasons, first message, warnings)
 CASES = [

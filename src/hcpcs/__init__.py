@@ -9,12 +9,21 @@
 
 import typing
 
-from ._errors import CodeError, HcpcsError, InputError, LoadError, NotFound, StoreError, UpdateError, UsageError
+from ._errors import (
+    CodeError,
+    HcpcsError,
+    InputError,
+    LoadError,
+    NotFound,
+    StoreError,
+    UpdateError,
+    UsageError,
+)
 
 if typing.TYPE_CHECKING:
-    from ._api import CheckReport, Hcpcs, LoadedRelease, LoadReport, UpdateReport, default_db_path, open
-    from ._engines import Columns, Summary
-    from ._models import (
+    from .api.handle import CheckReport, Hcpcs, LoadedRelease, LoadReport, UpdateReport, default_db_path, open
+    from .api.report import ReportComparison, ReportDifference
+    from .model.records import (
         Code,
         CodeChange,
         Coded,
@@ -34,20 +43,20 @@ if typing.TYPE_CHECKING:
         SourceFile,
         TransactionReport,
     )
-    from ._report import ReportComparison, ReportDifference
-    from ._validate import Verdict
+    from .validate.engines import Columns, Summary
+    from .validate.lines import Verdict
 
 #: Where each name is defined: imported on first use, so that a command needing little starts quickly.
 _LAZY = {
     **dict.fromkeys(("CheckReport", "Hcpcs", "LoadedRelease", "LoadReport", "UpdateReport", "default_db_path", "open"),
-                   "_api"),
-    **dict.fromkeys(("Columns", "Summary"), "_engines"),
-    "Verdict": "_validate",
+                   "api.handle"),
+    **dict.fromkeys(("Columns", "Summary"), "validate.engines"),
+    "Verdict": "validate.lines",
     **dict.fromkeys(("Code", "CodeChange", "Coded", "Correction", "Diff", "Disagreement", "FieldChange", "FileUse",
                      "History", "HistoryEvent", "LoadWarning", "RelatedCode", "Release", "Repair", "ReportEntry",
                      "SearchResult", "SourceFile", "TransactionReport"),
-                    "_models"),
-    **dict.fromkeys(("ReportComparison", "ReportDifference"), "_report"),
+                    "model.records"),
+    **dict.fromkeys(("ReportComparison", "ReportDifference"), "api.report"),
 }
 
 

@@ -20,14 +20,14 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from ._api import Hcpcs
-from ._changes import history_text
-from ._dates import parse_day
-from ._drug_pages import ndc_text
 from ._errors import HcpcsError, NotFound, UsageError
-from ._json import release_ref, to_json
-from ._page import render
-from .web._models import CodeOut, DiffOut, HistoryOut, NdcOut, ReleaseOut, SearchOut
+from .api.handle import Hcpcs
+from .model.identifiers import parse_day
+from .render.changes import history_text
+from .render.code_page import render
+from .render.ndc_page import ndc_text
+from .render.schemas import CodeOut, DiffOut, HistoryOut, NdcOut, ReleaseOut, SearchOut
+from .render.serialize import release_ref, to_json
 
 #: Bounds on what one call may ask for and answer.
 MAX_SEARCH = 100

@@ -22,7 +22,15 @@ from ._common import (
     outcome,
 )
 from ._maps import CONCEPT_MAP, CONCEPT_MAP_ID, concept_map, translate
-from ._server import OPERATIONS, RESOURCES, batch, capability_statement, handle, search, terminology_capabilities
+from ._server import (
+    OPERATIONS,
+    RESOURCES,
+    batch,
+    capability_statement,
+    handle,
+    search,
+    terminology_capabilities,
+)
 from ._valuesets import expand, value_set
 
 __all__ = [

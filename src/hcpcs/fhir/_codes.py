@@ -8,13 +8,13 @@ import datetime as dt
 import weakref
 from typing import Any
 
-from .. import _codetables
-from .._api import Hcpcs
-from .._codes import parse_code
-from .._drug_pages import limit_text, product_text
 from .._errors import CodeError, NotFound, UsageError
-from .._layout import FIELDS
-from .._models import Code
+from ..api.handle import Hcpcs
+from ..model import code_tables as _codetables
+from ..model.identifiers import parse_code
+from ..model.layout import FIELDS
+from ..model.records import Code
+from ..render.ndc_page import limit_text, product_text
 from ._common import (
     CODE_SYSTEM_ID,
     SYSTEM,

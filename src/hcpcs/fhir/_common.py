@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from .._api import Hcpcs, parse_day
 from .._errors import HcpcsError, NotFound, UsageError
-from .._models import Release
+from ..api.handle import Hcpcs, parse_day
+from ..model.records import Release
 
 SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 SYSTEMS = frozenset({SYSTEM, "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",

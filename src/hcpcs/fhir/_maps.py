@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._api import Hcpcs
+from ..api.handle import Hcpcs
 from ._codes import find
 from ._common import SYSTEM, SYSTEMS, VALUE_SET, FhirError, Inputs, canonical, known_system, release
 

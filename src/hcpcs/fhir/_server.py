@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from .._api import Hcpcs
 from .._errors import CodeError, HcpcsError, NotFound, StoreError
+from ..api.handle import Hcpcs
 from ._codes import PROPERTIES, code_system, lookup, subsumes, validate_code
 from ._common import (
     CODE_SYSTEM_ID,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .._api import MAX_OFFSET, Hcpcs
 from .._errors import UsageError
+from ..api.handle import MAX_OFFSET, Hcpcs
 from ._codes import PROPERTY_CODES, designation, facts, find, value_key
 from ._common import (
     MAX_EXPANSION,

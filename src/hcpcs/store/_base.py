@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import StoreError
-from .._models import SourceFile, Value
+from ..model.records import SourceFile, Value
 from .migrations import SCHEMA_VERSION, migrate
 
 _APPLICATION_ID = 0x48435043  # "HCPC"

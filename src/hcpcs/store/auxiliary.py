@@ -7,8 +7,16 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .._layout import FIELDS_BY_NAME
-from .._models import Correction, CorrectionList, NocList, RecordLayoutData, ReportData, ReportEntry, SourceFile
+from ..model.layout import FIELDS_BY_NAME
+from ..model.records import (
+    Correction,
+    CorrectionList,
+    NocList,
+    RecordLayoutData,
+    ReportData,
+    ReportEntry,
+    SourceFile,
+)
 from ._base import StoreBase, day, iso_date, now, sql_value
 from .rows import PairRule, RecordSpan
 

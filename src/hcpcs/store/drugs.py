@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._drug_models import DrugFile, DrugProduct, PaymentLimit, Quarter
+from ..model.drugs import DrugFile, DrugProduct, PaymentLimit, Quarter
 from ._base import Row, StoreBase, day, iso_date, like, now, sql_value
 from .rows import DrugName, NdcCode
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from .._layout import FIELDS
+from ..model.layout import FIELDS
 
 
 def _run(db: sqlite3.Connection, script: str) -> None:

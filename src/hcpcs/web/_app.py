@@ -18,21 +18,14 @@ from pydantic import StringConstraints
 from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 
-from .. import _codetables, fhir, mcp_server
-from .._api import MAX_OFFSET, Hcpcs
-from .._codes import parse_code
-from .._diff import COMPARED
+from .. import fhir, mcp_server
 from .._errors import HcpcsError, NotFound
-from .._json import to_json
-from .._layout import FIELDS
-from .._ndc import NDC_PATTERN, parse_ndc
-from . import _docs, _drug_page, _pages, _search_page
-from ._cache import CACHE_HEADER, Kept, Responses, keepable
-from ._error_pages import error_page, status_of, wants_page
-from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
-from ._headers import SecurityHeaders
-from ._limits import Guard, Limits, error_body
-from ._models import (
+from ..api.diff import COMPARED
+from ..api.handle import MAX_OFFSET, Hcpcs
+from ..model import code_tables as _codetables
+from ..model.identifiers import CODE_PATTERN, NDC_PATTERN, RELEASE_PATTERN, parse_code, parse_ndc
+from ..model.layout import FIELDS
+from ..render.schemas import (
     CodeOut,
     DiffOut,
     ErrorEnvelope,
@@ -43,6 +36,13 @@ from ._models import (
     ReportComparisonOut,
     SearchOut,
 )
+from ..render.serialize import to_json
+from . import _docs, _drug_page, _pages, _search_page
+from ._cache import CACHE_HEADER, Kept, Responses, keepable
+from ._error_pages import error_page, status_of, wants_page
+from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
+from ._headers import SecurityHeaders
+from ._limits import Guard, Limits, error_body
 from ._pool import Handles
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -52,7 +52,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     500: {"model": ErrorEnvelope, "description": "A fault in hcpcs"},
 }
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many results to skip")]
-RELEASE_PATTERN = r"^\s*((19|20)[0-9]{2})(-(0?[1-9]|1[0-2]))?\s*$"
 
 
 def _error(status: int, kind: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -349,8 +348,6 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     return app
 
 
-# the shapes parse_code takes (no CDT D codes, no all-digit CPT modifiers); the others get its message, as 422
-CODE_PATTERN = r"^([A-CE-Za-ce-z][0-9]{4}|[A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])$"
 CodePath = Annotated[str, Path(description="A Level II code (S9328) or modifier (GA), any case",
                                pattern=CODE_PATTERN)]
 ReleaseQuery = Annotated[str | None, Query(description="A release id, YYYY-MM (YYYY for January)",

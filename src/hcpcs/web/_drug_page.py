@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape as e
 from urllib.parse import quote
 
-from .._drug_models import NdcAnswer
-from .._drug_pages import ndc_lines
+from ..model.drugs import NdcAnswer
+from ..render.ndc_page import ndc_lines
 from ._pages import layout
 
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope, Send
 
 from .. import fhir
-from .._api import Hcpcs
+from ..api.handle import Hcpcs
 from ._cache import keepable
 
 FHIR_JSON = "application/fhir+json"

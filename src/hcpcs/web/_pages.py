@@ -9,10 +9,10 @@ import datetime as dt
 from html import escape as e
 from urllib.parse import quote, urlencode
 
-from .. import _codetables
-from .._drug_pages import limit_text
-from .._models import Code, CodeChange, Diff, History, Release
-from .._page import INTRO, page_lines
+from ..model import code_tables as _codetables
+from ..model.records import Code, CodeChange, Diff, History, Release
+from ..render.code_page import INTRO, page_lines
+from ..render.ndc_page import limit_text
 
 DIFF_PAGE = 100
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from .._api import Hcpcs
-from .._api import open as open_db
+from ..api.handle import Hcpcs
+from ..api.handle import open as open_db
 
 
 class Handles:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, replace
 from html import escape as e
 from urllib.parse import quote, urlencode
 
-from .._api import Hcpcs
 from .._errors import HcpcsError
-from .._models import Release, SearchHit, SearchResult
+from ..api.handle import Hcpcs
+from ..model.records import Release, SearchHit, SearchResult
 from ._error_pages import status_of
 from ._pages import layout
 

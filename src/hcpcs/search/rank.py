@@ -1,0 +1,314 @@
+"""Ranking the codes a search found the way a coder reads them, and saying why each matched.
+
+The index (FTS5, bm25) finds the candidates; this module orders the best of them:
+- each group of query words counts by how rare its rarest spelling is (idf), once, however many
+  spellings (expansions, abbreviations, lay words) it has; all groups found ranks first;
+- how a group matched weighs too (``QUALITY``): a whole word above its stem, an abbreviation or a lay
+  word, a misspelling's correction, and a prefix of the word still being typed last;
+- stems merge only where the words mean the same: words under four letters only with their plural,
+  and the groups of ``data/stems.json`` keep apart words the stemmer merges (ambulance / ambulation);
+- bonuses: groups found in the query's order and side by side (the exact phrase), and in the reverse
+  order (CMS's inverted ``Walker, folding``; fully when the query has a comma); groups found in the head
+  of the long description (before its first comma, ``for`` or ``with``: ``Brake attachment for wheeled
+  walker`` is a brake); a dose written in the query found in the description;
+- a small cost for each word of the long description the query did not ask for (the plainest code first).
+
+A new kind of match (a drug's brand name, say) is one more entry in ``QUALITY`` and a new alternative kind.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from ..model.records import MatchReason
+from ..store import SearchRow as Row
+from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
+
+#: How much a group counts by the way it matched (a whole word counts fully).
+QUALITY: dict[str, float] = {"word": 1.0, "numeral": 1.0, "stem": 0.9, "abbreviation": 0.9, "lay": 0.85,
+                             "correction": 0.8, "prefix": 0.5}
+#: The codes reordered: the first ones the index ranks (after codes matching every group).
+POOL = 30
+#: A group in at most this many records is rare: its codes are read apart, and join the candidates.
+RARE_USES = 300
+_APART = 0.8  # a phrase whose words are all there, not side by side
+_ORDER, _NEAR, _HEAD, _DOSE = 0.04, 0.08, 0.12, 0.25
+_EXTRA, _EXTRA_MOST = 0.015, 0.2
+_HEAD_WORDS = 3  # the head holds at least the first words ("Injection, naloxone hydrochloride, ...")
+_DEFAULT = 0.03
+#: Words CMS puts in the head of the plainest kind of an item ("General use wheelchair seat cushion",
+#: "Standard wheelchair"), which a query naming no kind most likely wants
+_DEFAULT_WORDS = frozenset({"general", "standard", "basic"})
+_TYPED_USES = 10  # how common a prefix still being typed is taken to be
+_HEAD_END = re.compile(r"[,;:(]| for | with | used | includ")
+#: Words of a long description that say nothing of what the code is; any other word the query did not ask
+#: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
+#: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
+_PLAIN = STOPWORDS | _DEFAULT_WORDS | {"mg", "mcg", "ml", "gm", "g", "unit", "units", "each", "e", "not",
+                                      "otherwise", "specified", "nos", "other", "than", "type", "only", "up", "s",
+                                      "use"}
+
+
+@cache
+def apart() -> dict[str, int]:
+    """Word -> its group in ``data/stems.json``: words the stemmer merges that match only within a group."""
+    raw = json.loads(resources.files("hcpcs").joinpath("data/stems.json").read_text(encoding="utf-8"))
+    groups = [group for entry in raw["apart"] for group in entry["groups"]]
+    return {w: i for i, group in enumerate(groups) for w in group}
+
+
+@functools.lru_cache(maxsize=65536)
+def _inflected(word: str) -> str:
+    """A light stem: plural and -ed/-ing endings off (crutches, bandages, supplies, boxes)."""
+    if len(word) < 5 or word.endswith("ss"):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith("es") and (word[-3] in "sxz" or word[-4:-2] in ("ch", "sh")):
+        return word[:-2]
+    for ending in ("s", "ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """A code's descriptions read once: words, where each first occurs, the head, doses."""
+
+    long: tuple[str, ...]
+    short: tuple[str, ...]
+    every: frozenset[str]
+    at: dict[str, int]  # where a word (plural endings off) first is in the long description
+    by_stem: dict[str, list[str]]
+    head: int
+    content: frozenset[str]  # the words that say what the code is, plural endings off
+    doses: tuple[Dose, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A code the index found, with how it matches each group of the query (``None``: not at all)."""
+
+    row: Row
+    text: Described
+    groups: list[Found | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    quality: float
+    words: tuple[str, ...]
+    how: str
+    at: int  # where in the long description (-1: the short one only)
+
+
+class Ranker:
+    """Orders search candidates for one vocabulary (the idf of each word, the stems the index uses)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._apart = apart()
+        self._records = max(vocabulary.uses.get("", 1), 1)
+        self._stems: dict[str, str] = {}  # the index's stems, and light stems of words it lacks
+        self._keys: dict[str, tuple[str, ...]] = {}
+        self._stem_uses: dict[str, int] = {}  # records using any word of a stem (an upper bound: summed)
+        for word, stem in vocabulary.stems.items():
+            self._stem_uses[stem] = self._stem_uses.get(stem, 0) + vocabulary.uses.get(word, 0)
+        self.describe = functools.lru_cache(maxsize=32768)(self._describe)
+
+    def stem(self, word: str) -> str:
+        stem = self._stems.get(word)
+        if stem is None:
+            stem = self._stems[word] = self.vocabulary.stems.get(word) or _inflected(word)
+        return stem
+
+    def keys(self, word: str) -> tuple[str, ...]:
+        """The keys a word is found by: its plural ending off, and the index's stem when another."""
+        found = self._keys.get(word)
+        if found is None:
+            light, stem = _inflected(word), self.stem(word)
+            found = self._keys[word] = (light,) if stem == light else (light, stem)
+        return found
+
+    def _describe(self, long: str, short: str) -> Described:
+        long_words, short_words = tuple(words(long)), tuple(words(short))
+        keys = self.keys
+        at: dict[str, int] = {}
+        for i, w in enumerate(long_words):
+            at.setdefault(keys(w)[0], i)
+        by_stem: dict[str, list[str]] = {}
+        every = frozenset(long_words + short_words)
+        for w in every:
+            for key in keys(w):  # the plural ending off, and the index's stem
+                by_stem.setdefault(key, []).append(w)
+        cut = _HEAD_END.search(long.lower())
+        head = max(len(words(long[: cut.start()])), _HEAD_WORDS) if cut else len(long_words)
+        content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
+        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long))
+
+    def same(self, asked: str, written: str) -> bool:
+        """Whether a description's word stands for a query word the index merged with it by stem."""
+        if asked == written:
+            return True
+        shorter, longer = sorted((asked, written), key=len)
+        if len(shorter) < 4:
+            return longer in (shorter + "s", shorter + "es")
+        if asked.endswith("itis") != written.endswith("itis"):
+            return False
+        return self._apart.get(asked) == self._apart.get(written)
+
+    def _word(self, asked: str, text: Described) -> str | None:
+        if asked in text.every:
+            return asked
+        for key in self.keys(asked):
+            for written in text.by_stem.get(key, ()):
+                if self.same(asked, written):
+                    return written
+        return None
+
+    def _alternative(self, alternative: Alternative, text: Described) -> Found | None:
+        first = alternative.words[0]
+        if alternative.prefix:
+            whole = self._word(first, text)
+            if whole is not None:
+                how = "word" if _inflected(whole) == _inflected(first) else "stem"
+                return Found(QUALITY[how], (whole,), how, text.at.get(_inflected(whole), -1))
+            started = next((w for w in (*text.long, *text.short) if w.startswith(first)), None)
+            if started is None:
+                return None
+            return Found(QUALITY["prefix"], (started,), "prefix", text.at.get(_inflected(started), -1))
+        if len(alternative.words) == 1:
+            whole = self._word(first, text)
+            if whole is None:
+                return None
+            matched: tuple[str, ...] = (whole,)
+        else:
+            found = [self._word(w, text) for w in alternative.words]
+            if None in found:
+                return None
+            matched = tuple(w for w in found if w is not None)
+        how = alternative.kind
+        quality = QUALITY[how]
+        if matched != alternative.words and any(_inflected(a) != _inflected(w)
+                                                for a, w in zip(alternative.words, matched, strict=True)):
+            quality *= QUALITY["stem"]  # a plural counts as the word; another form of it a little less
+            how = "stem" if how == "word" else how
+        if len(matched) > 1 and not (_side_by_side(matched, text.long) or _side_by_side(matched, text.short)):
+            quality *= _APART
+        return Found(quality, matched, how, text.at.get(_inflected(matched[0]), -1))
+
+    def _group(self, reading: Reading, text: Described) -> Found | None:
+        """The best way a group matches; where it sits is taken from the long description when any
+        alternative is found there (``inj`` in the short one, ``injection`` in the long)."""
+        best: Found | None = None
+        placed: Found | None = None
+        for alternative in reading.alternatives:
+            found = self._alternative(alternative, text)
+            if found is None:
+                continue
+            if best is None or found.quality > best.quality:
+                best = found
+            if found.at >= 0 and (placed is None or found.quality > placed.quality):
+                placed = found
+            if placed is best and best.quality >= 1:
+                break
+        if best is None or placed is None or placed is best:
+            return best
+        # counted as the best, told as found in the long description
+        return Found(best.quality, tuple(dict.fromkeys(placed.words + best.words)), placed.how, placed.at)
+
+    def weight(self, reading: Reading) -> float:
+        """How distinctive a group is: the idf of the descriptions using any of its spellings, counted once
+        (a spelling the index lacks counts as none; a prefix being typed, unless a word, as fairly common)."""
+        return math.log(1 + self._records / (1 + min(self._uses(reading), self._records)))
+
+    def _uses(self, reading: Reading) -> int:
+        uses = self.vocabulary.uses
+        return sum(uses.get(a.words[0]) or _TYPED_USES if a.prefix else min(uses.get(w, 0) for w in a.words)
+                   for a in reading.alternatives)
+
+    def rarest(self, found: Plan) -> int | None:
+        """The group rarer than all others and rare in itself (in at most ``RARE_USES`` records, no prefix), whose
+        codes join the candidates even when it alone matches: bm25 ranks a code matching two spellings of
+        a common word (hcl, hydrochloride) above one matching a rare drug name once."""
+        if len(found.readings) < 2:
+            return None
+        weights = [self.weight(r) for r in found.readings]
+        best = max(range(len(weights)), key=weights.__getitem__)
+        reading = found.readings[best]
+        # rare as the index reads it: counting every word of the same stem (wellness is read as well)
+        stemmed = sum(self._stem_uses.get(self.stem(w), 0) for a in reading.alternatives for w in a.words[:1])
+        rare = stemmed <= RARE_USES and not any(a.prefix for a in reading.alternatives)
+        return best if rare and sorted(weights)[-2] < weights[best] else None
+
+    def read(self, found: Plan, row: Row) -> Candidate | None:
+        """How a code matches each group, or ``None`` when it matches none in truth (the index also finds
+        words that only share a stem: ambulance for ambulation)."""
+        text = self.describe(row["long_description"] or "", row["short_description"] or "")
+        groups = [self._group(r, text) for r in found.readings]
+        return Candidate(row, text, groups) if any(g is not None for g in groups) else None
+
+    def rank(self, found: Plan, candidates: Sequence[Candidate], *, reorder: bool = True,
+             ) -> list[tuple[Row, int, tuple[MatchReason, ...]]]:
+        """Candidates best first (or as given), each with the number of groups it lacks and why it matched."""
+        weights = [self.weight(r) for r in found.readings]
+        total = sum(weights) or 1.0
+        scored = []
+        for candidate in candidates:
+            row, text, matches = candidate.row, candidate.text, candidate.groups
+            score = 0.0
+            missing = 0
+            positions: list[tuple[int, int] | None] = []
+            asked: set[str] = set()
+            for m, weight in zip(matches, weights, strict=True):
+                if m is None:
+                    missing += 1
+                    positions.append(None)
+                    continue
+                score += m.quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
+                positions.append((m.at, len(m.words)) if m.at >= 0 else None)
+                asked.update(_inflected(w) for w in m.words)
+            score /= total
+            if len(positions) > 1:
+                backward = _in_order(positions[::-1])
+                score += max(_in_order(positions), backward if found.inverted else backward / 2)
+            score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
+            dosed = [d for d in found.doses if d in text.doses]
+            if dosed:
+                score += _DOSE
+            if not missing and any(w in _DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
+                score += _DEFAULT
+            why = [MatchReason(r.said, m.words, m.how) for r, m in zip(found.readings, matches, strict=True) if m]
+            why += [MatchReason(d.said, (d.said,), "dose") for d in dosed]
+            scored.append((missing > 0, -score, row["score"], row["code"], row, missing, tuple(why)))
+        if reorder:
+            scored.sort(key=lambda s: s[:4])
+        return [(s[4], s[5], s[6]) for s in scored]
+
+
+def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:
+    size = len(found)
+    return any(tuple(text[i:i + size]) == tuple(found) for i in range(len(text) - size + 1))
+
+
+def _in_order(positions: Sequence[tuple[int, int] | None]) -> float:
+    """The bonus for groups found one after another: in order, and near (at most one word between)."""
+    pairs = len(positions) - 1
+    if pairs < 1:
+        return 0.0
+    ordered = near = 0
+    for here, then in itertools.pairwise(positions):
+        if here is None or then is None or then[0] <= here[0]:
+            continue
+        ordered += 1
+        near += then[0] - here[0] <= here[1] + 1
+    return (_ORDER * ordered + _NEAR * near) / pairs
