@@ -16,7 +16,8 @@ from python_calamine import CalamineWorkbook
 
 import hcpcs
 from hcpcs.api.report import compare_report
-from hcpcs.model.records import CodeChange, Diff, LoadWarning, NocEntry, Release
+from hcpcs.model.answers import CodeChange, Diff, Release
+from hcpcs.model.records import LoadWarning, NocEntry
 from hcpcs.readers.corrections import read_corrections
 from hcpcs.readers.notes import read_noc_spreadsheet, read_noc_text, read_processing_notes
 from hcpcs.readers.transactions import action_of, read_report

@@ -23,23 +23,25 @@ from ._errors import (
 if typing.TYPE_CHECKING:
     from .api.handle import CheckReport, Hcpcs, LoadedRelease, LoadReport, UpdateReport, default_db_path, open
     from .api.report import ReportComparison, ReportDifference
-    from .model.records import (
+    from .model.answers import (
         Code,
         CodeChange,
         Coded,
-        Correction,
         Diff,
-        Disagreement,
         FieldChange,
-        FileUse,
         History,
         HistoryEvent,
-        LoadWarning,
         RelatedCode,
         Release,
+        SearchResult,
+    )
+    from .model.records import (
+        Correction,
+        Disagreement,
+        FileUse,
+        LoadWarning,
         Repair,
         ReportEntry,
-        SearchResult,
         SourceFile,
         TransactionReport,
     )
@@ -52,10 +54,10 @@ _LAZY = {
                    "api.handle"),
     **dict.fromkeys(("Columns", "Summary"), "validate.engines"),
     "Verdict": "validate.lines",
-    **dict.fromkeys(("Code", "CodeChange", "Coded", "Correction", "Diff", "Disagreement", "FieldChange", "FileUse",
-                     "History", "HistoryEvent", "LoadWarning", "RelatedCode", "Release", "Repair", "ReportEntry",
-                     "SearchResult", "SourceFile", "TransactionReport"),
-                    "model.records"),
+    **dict.fromkeys(("Code", "CodeChange", "Coded", "Diff", "FieldChange", "History", "HistoryEvent", "RelatedCode",
+                     "Release", "SearchResult"), "model.answers"),
+    **dict.fromkeys(("Correction", "Disagreement", "FileUse", "LoadWarning", "Repair", "ReportEntry", "SourceFile",
+                     "TransactionReport"), "model.records"),
     **dict.fromkeys(("ReportComparison", "ReportDifference"), "api.report"),
 }
 

@@ -4,7 +4,8 @@
     ├── InputError             a CMS file we cannot read: names the file, and the line, row or field
     ├── LoadError              a load that was refused (a conflicting release, nothing to load)
     ├── UsageError             a request that cannot be answered as asked (a bad date, unknown field)
-    │   └── CodeError          a code that is malformed or out of scope (CPT, CDT)
+    │   ├── CodeError          a code that is malformed or out of scope (CPT, CDT)
+    │   └── NdcError           text that is no NDC in any of its forms (defined in ``hcpcs.model.identifiers``)
     ├── NotFound               a code or release that is not in the database
     ├── StoreError             a database file that is missing, not ours, or too new
     ├── UpdateError            a CMS page or zip that could not be fetched, or a download cut short

@@ -9,11 +9,11 @@ from types import TracebackType
 from typing import Any, Self
 
 from .._errors import NotFound, UsageError
+from ..model.answers import Code, Coded, RelatedCode, Release
 from ..model.code_tables import BUILTIN_YEAR, CodeTables, Decoder, builtin, preference
 from ..model.drugs import CodeDrugs
 from ..model.identifiers import check_release_id, codes_named_in, parse_code, parse_day
 from ..model.layout import FIELDS, FIELDS_BY_NAME
-from ..model.records import Code, Coded, RelatedCode, Release
 from ..search.query import Vocabulary
 from ..store import RecordRow, Store
 from ..validate.lines import Reference

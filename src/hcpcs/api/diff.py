@@ -25,8 +25,9 @@ from typing import Any
 
 from .._errors import UsageError
 from ..model import code_tables as _codetables
+from ..model.answers import CodeChange, FieldChange
 from ..model.layout import FIELDS, FIELDS_BY_NAME, Field
-from ..model.records import PRECEDENCE, ActionCode, CodeChange, FieldChange, Value
+from ..model.records import PRECEDENCE, ActionCode, Value
 
 Row = Mapping[str, Any]
 

@@ -104,7 +104,8 @@ class Loading(HandleBase):
         transaction report, NOC list, corrections, notes, record layout) that cannot be fully understood is
         stored as far as it can be, with a warning in the report; ``strict`` makes any warning an error.
         """
-        from ..readers.bundle import read_all, strict_refusal  # the readers, only when loading
+        from ..readers.bundle import read_all  # the readers, only when loading
+        from ..readers.members import strict_refusal
 
         report = LoadReport()
         store = self._store

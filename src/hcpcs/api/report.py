@@ -31,7 +31,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..model.records import CodeChange, Diff, ReportEntry, TransactionReport
+from ..model.answers import CodeChange, Diff
+from ..model.records import ReportEntry, TransactionReport
 
 Reason = Literal["left-file", "not-in-report", "between", "retroactive", "missing-from-old", "encoding", "case",
                  "report-misses", "report-only", "other"]

@@ -9,9 +9,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._errors import NotFound, StoreError, UsageError
+from ..model.answers import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ..model.drugs import Quarter
-from ..model.identifiers import parse_day
-from ..model.records import MatchReason, Release, SearchFilters, SearchHit, SearchResult
+from ..model.identifiers import CODE_SHAPE, parse_day
 from ..search.query import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
 from ..search.rank import POOL, Candidate, Ranker
 from ..store import SearchRow, Store, porter_stems
@@ -77,7 +77,7 @@ class Searching(HandleBase):
         if labeler is not None:
             filters = dataclasses.replace(filters, labeler=labeler.strip(), labeler_quarter=drugs.quarter)
         stripped = text.strip().upper()
-        exact = stripped if _CODE_LIKE.fullmatch(stripped) else None
+        exact = stripped if CODE_SHAPE.fullmatch(stripped) else None
         prefix = stripped if _CODE_PREFIX.fullmatch(stripped) else None
         code_rows = self._store.search_codes(rel.id, exact, prefix, filters)
         said = " ".join(text.split())
@@ -266,7 +266,6 @@ class _SearchState:
         return found
 
 
-_CODE_LIKE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
 
 _CODE_PREFIX = re.compile(r"[A-Z]\d{1,3}")
 

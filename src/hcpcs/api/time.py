@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .._errors import InputError, NotFound
+from ..model.answers import CodeChange, Diff, History, HistoryEvent, Release
 from ..model.identifiers import parse_code
-from ..model.records import CodeChange, Diff, History, HistoryEvent, LoadWarning, Release, TransactionReport
+from ..model.records import LoadWarning, TransactionReport
 from ..store import RecordRow
 from .base import HandleBase, field_values
 from .diff import choose_fields, compare, diff_records
@@ -105,7 +106,8 @@ class TimeTravel(HandleBase):
 
 def read_transaction_report(path: Path) -> TransactionReport:
     """CMS's transaction report in a file, or in a zip or folder: the spreadsheet when there is one."""
-    from ..readers.bundle import gather, role_of, spreadsheet_first
+    from ..readers.bundle import gather
+    from ..readers.members import role_of, spreadsheet_first
     from ..readers.transactions import read_report
 
     members = [m for bundle in gather([path]) for m in bundle.members]

@@ -7,7 +7,7 @@ CMS's cross references are the ConceptMap ``hcpcs-replaced-by``. Every function 
 JSON-ready dict; ``handle`` answers any interaction (errors as OperationOutcome resources with their status).
 """
 
-from ._codes import PROPERTIES, code_system, lookup, subsumes, validate_code
+from ._codes import PROPERTIES, code_system, lookup, subsumes
 from ._common import (
     CODE_SYSTEM_ID,
     FHIR_VERSION,
@@ -31,6 +31,7 @@ from ._server import (
     search,
     terminology_capabilities,
 )
+from ._validation import validate_code
 from ._valuesets import expand, value_set
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 
 from .._errors import HcpcsError, NotFound, UsageError
 from ..api.handle import Hcpcs, parse_day
-from ..model.records import Release
+from ..model.answers import Release
 
 SYSTEM = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
 SYSTEMS = frozenset({SYSTEM, "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets",

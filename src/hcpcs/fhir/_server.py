@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .._errors import CodeError, HcpcsError, NotFound, StoreError
 from ..api.handle import Hcpcs
-from ._codes import PROPERTIES, code_system, lookup, subsumes, validate_code
+from ._codes import PROPERTIES, code_system, lookup, subsumes
 from ._common import (
     CODE_SYSTEM_ID,
     FHIR_VERSION,
@@ -27,6 +27,7 @@ from ._common import (
     outcome,
 )
 from ._maps import CONCEPT_MAP, CONCEPT_MAP_ID, concept_map, translate
+from ._validation import validate_code
 from ._valuesets import expand, value_set
 
 Operation = Callable[[Hcpcs, Inputs, str | None], dict[str, Any]]

@@ -71,6 +71,15 @@ def meaning(table: str | None, value: str) -> str | None:
     return builtin().meaning(table, value)
 
 
+@cache
+def not_payable(*, by_statute: bool = False) -> frozenset[str]:
+    """The coverage codes under which Medicare does not pay, as CMS's coverage table says (meanings that begin
+    "Not payable" or "Non-covered"); ``by_statute``: only those a statute excludes."""
+    table = builtin().layout["code_tables"].get("HCPCS Coverage Code", {})
+    return frozenset(code for code, text in table.items() if text.startswith(("Not payable", "Non-covered"))
+                     and (not by_statute or "statute" in text.lower()))
+
+
 def definition(field: Field) -> str:
     """The field's definition in the shipped (2019) layout, its paragraphs joined."""
     return " ".join(builtin().definition_paragraphs(field) or [])

@@ -20,6 +20,8 @@ from .._errors import CodeError, UsageError
 
 PROCEDURE = re.compile(r"[A-Z]\d{4}")
 MODIFIER = re.compile(r"[A-Z0-9]{2}")
+#: a procedure code or a modifier in CMS's form (upper case, no blanks), the shape of a record's code
+CODE_SHAPE = re.compile(f"{PROCEDURE.pattern}|{MODIFIER.pattern}")
 #: Level II codes named in CMS's text ("do not use this code with s9330 or s9331"). D codes are CDT.
 _NAMED = re.compile(r"(?<![A-Za-z0-9])([A-CE-Va-ce-v]\d{4})(?![A-Za-z0-9])")
 

@@ -20,14 +20,12 @@ where there is one: the ``.prn`` cuts every column short.
 
 from __future__ import annotations
 
-import re
-
 from .._errors import InputError
+from ..model.identifiers import CODE_SHAPE
 from ..model.records import Correction, LoadWarning
 from .notes import SPREADSHEET, Meaning, Table, is_code_label, label_words, sheet_table, side_text, text_table
 from .spreadsheet import read_rows
 
-_CODE = re.compile(r"[A-Z]\d{4}|[A-Z0-9]{2}")
 _MAIN = ("code", "action", "effective", "short", "long")
 _MEANINGS: dict[str, Meaning] = {
     "effective": lambda label: label.startswith("EFF") or "EFFECTIVE" in label_words(label),
@@ -51,7 +49,7 @@ def read_corrections(data: bytes, source: str, *, warnings: list[LoadWarning]) -
     out = []
     for index in table.body(warnings):
         code = table.cell(index, "code").upper()
-        if not _CODE.fullmatch(code):
+        if not CODE_SHAPE.fullmatch(code):
             table.warn(warnings, index, f"not an HCPCS code, row skipped: {code[:20]!r}")
             continue
         effective_text = table.cell(index, "effective")

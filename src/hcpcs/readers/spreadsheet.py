@@ -29,7 +29,7 @@ from ..model.layout import (
 )
 from ..model.records import Record, Repair, Value
 from ..model.values import typed_row
-from .safe_read import check_workbook
+from .safe_xls import check_spreadsheet
 
 _HEADER_SCAN_ROWS = 50
 #: The columns a header row must name to be the code sheet's: without them no record can be read.
@@ -88,7 +88,7 @@ def read_rows(data: bytes, source: str) -> list[list[Any]]:
     """Every row of the first sheet of an ``.xlsx`` or ``.xls`` file."""
     from python_calamine import CalamineWorkbook
 
-    check_workbook(data, source)
+    check_spreadsheet(data, source)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not book.sheet_names:

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from ..api.report import ReportComparison
 from ..model import code_tables as _codetables
-from ..model.records import CodeChange, Diff, History, Value
+from ..model.answers import CodeChange, Diff, History
+from ..model.records import Value
 from .ndc_page import limit_text
 from .safe_csv import csv_text
 

@@ -12,9 +12,9 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 
+from ..model.answers import Code
 from ..model.drugs import CodeDrugs
 from ..model.layout import FIELDS
-from ..model.records import Code
 from ..model.values import cms_date
 from .ndc_page import limit_text, product_text
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..model.records import SearchHit, SearchResult
+from ..model.answers import SearchHit, SearchResult
 from .safe_csv import csv_text
 
 

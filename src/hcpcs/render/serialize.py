@@ -15,27 +15,23 @@ from typing import Any
 from ..api.load import CheckReport
 from ..api.report import ReportComparison, ReportDifference
 from ..model import code_tables as _codetables
-from ..model.drugs import CodeDrugs, DrugProduct, NdcAnswer, PaymentLimit, Quarter
-from ..model.layout import Field
-from ..model.records import (
+from ..model.answers import (
     Code,
     CodeChange,
     Coded,
-    Correction,
     Diff,
-    Disagreement,
     FieldChange,
     History,
     HistoryEvent,
     MatchReason,
     RelatedCode,
     Release,
-    Repair,
     SearchHit,
     SearchResult,
-    SourceFile,
-    Value,
 )
+from ..model.drugs import CodeDrugs, DrugProduct, NdcAnswer, PaymentLimit, Quarter
+from ..model.layout import Field
+from ..model.records import Correction, Disagreement, Repair, SourceFile, Value
 from ..validate.engines import Summary
 from ..validate.lines import Verdict
 from .code_page import PageLine, page_lines

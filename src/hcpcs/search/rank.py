@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from ..model.records import MatchReason
+from ..model.answers import MatchReason
 from ..store import SearchRow as Row
 from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
 

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from .._errors import StoreError
+from ..model.answers import Release
 from ..model.layout import COLUMNS, FIELDS, FIELDS_BY_NAME
-from ..model.records import Disagreement, Release, ReleaseData, Repair, Value
+from ..model.records import Disagreement, ReleaseData, Repair, Value
 from ._base import Row, StoreBase, _source_file, day, iso_date, now
 from .rows import CodeLine, CrosswalkLine, RecordRow
 

@@ -8,8 +8,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .._errors import StoreError
+from ..model.answers import SearchFilters
 from ..model.layout import FIELDS_BY_NAME
-from ..model.records import SearchFilters
 from ._base import Row, StoreBase, day, like
 from .rows import Described, SearchRow
 

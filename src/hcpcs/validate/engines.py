@@ -19,16 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InputError, UsageError
-from .lines import (
-    MODIFIERS,
-    REFERENCE_COLUMNS,
-    Reference,
-    core_sql,
-    drug_key_columns,
-    drug_keys,
-    ndc_width,
-    reference_columns,
-)
+from .lines import MODIFIERS, Reference
+from .sql import REFERENCE_COLUMNS, core_sql, drug_key_columns, drug_keys, ndc_width, reference_columns
 
 Progress = Callable[[float], None]
 

@@ -15,16 +15,8 @@ from typing import Any
 
 from .._errors import InputError
 from .engines import SHOWN_CHARS, Columns, Summary, check_columns, cut_value, file_format
-from .lines import (
-    MODIFIERS,
-    REFERENCE_COLUMNS,
-    Reference,
-    core_sql,
-    drug_key_columns,
-    drug_keys,
-    ndc_width,
-    reference_rows,
-)
+from .lines import MODIFIERS, Reference
+from .sql import REFERENCE_COLUMNS, core_sql, drug_key_columns, drug_keys, ndc_width, reference_rows
 
 _SPARK_TYPES = {"text": "string", "date": "date", "boolean": "boolean", "double": "double"}
 

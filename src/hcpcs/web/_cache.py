@@ -11,6 +11,8 @@ from typing import Any
 
 from anyio import to_thread
 
+from ._limits import read_whole
+
 #: An answer as kept: its encoded body and its HTTP status.
 Answer = tuple[bytes, int]
 #: A whole response as sent: body, status and every header (``Kept`` sends it again as it is).
@@ -139,7 +141,9 @@ class Kept:
             if not scope["path"].startswith("/fhir/") or length is None or not length.isdigit() \
                     or int(length) > MAX_KEPT_BODY:
                 return await self.app(scope, receive, send)
-            body, receive = await _read(receive)
+            read = await read_whole(receive)
+            assert read is not None  # no limit: never None
+            body, receive = read
         elif length not in (None, b"0"):
             return await self.app(scope, receive, send)
         version = self.version()
@@ -172,27 +176,3 @@ class Kept:
                 and len(parts[0]) <= MAX_KEPT_RESPONSE:
             headers = [(name, b"hit" if name == b"x-cache" else value) for name, value in start.get("headers", [])]
             self.responses.put(key, (parts[0], start["status"], headers))
-
-
-async def _read(receive: Receive) -> tuple[bytes, Receive]:
-    """A request body read whole, and a ``receive`` that hands it on to the app as one message."""
-    parts: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            first: Message = message
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            first = {"type": "http.request", "body": b"".join(parts), "more_body": False}
-            break
-    handed = False
-
-    async def replay() -> Message:
-        nonlocal handed
-        if not handed:
-            handed = True
-            return first
-        return await receive()
-
-    return (first.get("body", b"") if first["type"] == "http.request" else b""), replay

@@ -215,42 +215,43 @@ class Guard:
             return await _send_error(send, 413, "body_too_large",
                                      f"the request body is over {self.limits.max_body_bytes:,} bytes")
         if b"transfer-encoding" in headers:
-            whole = await self._read_body(receive)
+            whole = await read_whole(receive, self.limits.max_body_bytes)
             if whole is None:
                 return await _send_error(send, 413, "body_too_large",
                                          f"the request body is over {self.limits.max_body_bytes:,} bytes")
-            receive = whole
+            receive = whole[1]
         if scope["method"] == "HEAD":
             return await self.app({**scope, "method": "GET"}, receive, _without_body(send))
         await self.app(scope, receive, send)
 
-    async def _read_body(self, receive: Receive) -> Receive | None:
-        """A chunked body read whole (up to the limit) and handed on as one message; None when over it."""
-        parts: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                parts.clear()
-                first: Message = message
-                break
-            parts.append(message.get("body", b""))
-            size += len(parts[-1])
-            if size > self.limits.max_body_bytes:
-                return None
-            if not message.get("more_body", False):
-                first = {"type": "http.request", "body": b"".join(parts), "more_body": False}
-                break
-        handed = False
+async def read_whole(receive: Receive, limit: int | None = None) -> tuple[bytes, Receive] | None:
+    """A request body read whole and a ``receive`` that hands it on to the app as one message (a chunked body
+    becomes one); ``None`` when it grows past ``limit`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            parts.clear()
+            first: Message = message
+            break
+        parts.append(message.get("body", b""))
+        size += len(parts[-1])
+        if limit is not None and size > limit:
+            return None
+        if not message.get("more_body", False):
+            first = {"type": "http.request", "body": b"".join(parts), "more_body": False}
+            break
+    handed = False
 
-        async def replay() -> Message:
-            nonlocal handed
-            if not handed:
-                handed = True
-                return first
-            return await receive()
+    async def replay() -> Message:
+        nonlocal handed
+        if not handed:
+            handed = True
+            return first
+        return await receive()
 
-        return replay
+    return (first.get("body", b"") if first["type"] == "http.request" else b""), replay
 
 
 def _without_body(send: Send) -> Send:

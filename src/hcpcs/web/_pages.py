@@ -10,7 +10,7 @@ from html import escape as e
 from urllib.parse import quote, urlencode
 
 from ..model import code_tables as _codetables
-from ..model.records import Code, CodeChange, Diff, History, Release
+from ..model.answers import Code, CodeChange, Diff, History, Release
 from ..render.code_page import INTRO, page_lines
 from ..render.ndc_page import limit_text
 

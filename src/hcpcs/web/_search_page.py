@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from .._errors import HcpcsError
 from ..api.handle import Hcpcs
-from ..model.records import Release, SearchHit, SearchResult
+from ..model.answers import Release, SearchHit, SearchResult
 from ._error_pages import status_of
 from ._pages import layout
 
