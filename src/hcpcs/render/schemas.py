@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from ..model.drugs import DrugProduct
+from ..model.records import Correction
 
 
 class ErrorBody(BaseModel):
@@ -71,18 +72,6 @@ class RelatedCodeOut(BaseModel):
     code: str
     why: str
     short_description: str | None
-
-
-class CorrectionOut(BaseModel):
-    code: str
-    action: str
-    effective_date: str | None
-    effective_text: str
-    short_description: str | None
-    long_description: str | None
-    details: dict[str, str]
-    source: str
-    row: int
 
 
 class TransactionReportLineOut(BaseModel):
@@ -195,7 +184,8 @@ class CodeOut(BaseModel):
     as_of_note: str | None
     related_codes: list[RelatedCodeOut]
     last_update: int
-    corrections: list[CorrectionOut]
+    #: CMS's corrections to the code, as the library's model (one definition: ``hcpcs.model.records.Correction``)
+    corrections: list[Correction]
     transaction_report: TransactionReportLineOut | None
     source: SourceLineOut
     drugs: CodeDrugsOut | None
