@@ -94,10 +94,12 @@ def read_rows(data: bytes, source: str) -> list[list[Any]]:
         if not book.sheet_names:
             raise InputError(source, "the workbook has no sheets")
         rows: list[list[Any]] = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except InputError:
+    except (InputError, KeyboardInterrupt, SystemExit):
         raise
-    except Exception as exc:  # calamine raises its own types for every kind of damage
-        raise InputError(source, f"not a readable spreadsheet ({type(exc).__name__}: {exc})") from None
+    except BaseException as exc:
+        # calamine raises its own types for every kind of damage, and a panic in its Rust code arrives as pyo3's
+        # PanicException, a BaseException: either way the file is damaged
+        raise InputError(source, f"not a readable spreadsheet ({type(exc).__name__}: {str(exc)[:200]})") from None
     return rows
 
 
