@@ -122,9 +122,23 @@ def _contraction(word: str, long_words: Sequence[str]) -> str | None:
 
 @cache
 def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
-    """The curated lay-word table (``data/synonyms.json``): lay words -> CMS words or phrases."""
+    """The curated lay-word table (``data/synonyms.json``): lay words -> CMS words or phrases; each key also
+    read with its last word in the plural."""
     raw = json.loads(resources.files("hcpcs").joinpath("data/synonyms.json").read_text(encoding="utf-8"))
-    return {tuple(words(k)): tuple(v) for k, v in raw["synonyms"].items()}
+    table = {tuple(words(k)): tuple(v) for k, v in raw["synonyms"].items()}
+    # a lay word or phrase reads the same in the plural ("bed pads", "walking frames"), unless listed apart
+    plurals = {(*key[:-1], _plural(key[-1])): cms for key, cms in table.items() if key and len(key[-1]) > 2}
+    return {**plurals, **table}
+
+
+def _plural(word: str) -> str:
+    if word.endswith("s"):
+        return word
+    if word.endswith(("x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 @dataclass(frozen=True, slots=True)
