@@ -43,6 +43,8 @@ _MIN_USES, _MAX_EXPANSIONS = 2, 3
 #: Alternatives per word kept when filling with partial matches (the word, then its likeliest reading).
 FILL_ALTERNATIVES = 2
 _COMMON_SHARE = 40
+#: A word in the index also reads as cut short mid-query when the words it starts are this many times as used
+_CUT_SHORT = 4
 #: Words that carry no meaning in a query; dropped unless the query holds nothing else.
 STOPWORDS = frozenset({
     "a", "an", "and", "any", "are", "as", "at", "be", "by", "each", "for", "from", "in", "is", "of", "on", "or",
@@ -173,6 +175,18 @@ class Vocabulary:
     def common(self, alternatives: Iterable[str]) -> bool:
         """Words in so many descriptions together that matching them alone says little (more than 1 in 40)."""
         return sum(self.uses.get(w, 0) for w in alternatives) * _COMMON_SHARE > self.uses.get("", 1 << 30)
+
+    def started(self, word: str, most: int = 200) -> int:
+        """Records using the indexed words that ``word`` starts, other than itself (summed, read up to ``most``
+        words)."""
+        at = bisect.bisect_left(self.words, word)
+        total = 0
+        for w in self.words[at:at + most]:
+            if not w.startswith(word):
+                break
+            if w != word:
+                total += self.uses.get(w, 0)
+        return total
 
     def has(self, word: str, *, prefix: bool = False) -> bool:
         at = bisect.bisect_left(self.words, word)
@@ -386,9 +400,14 @@ def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
                        corrections: dict[str, tuple[str, ...]]) -> list[Alternative]:
     prefix = last and len(word) >= 2 and not word.isdigit()
-    if not prefix and len(word) >= 4 and not word.isdigit() and not vocabulary.has(word):
-        prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
     out = [Alternative((word,), "word")]
+    if not prefix and len(word) >= 4 and not word.isdigit():
+        if not vocabulary.has(word):
+            prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
+        elif vocabulary.started(word) > _CUT_SHORT * vocabulary.uses.get(word, 0):
+            # a word CMS writes only in a few short descriptions ("incont", "wheelch"), and far more often in
+            # full: also read as cut short
+            out.append(Alternative((word,), "prefix", prefix=True))
     if prefix:  # the whole word ranks above the words it starts (_rank.py)
         out = [Alternative((word,), "prefix", prefix=True)]
     related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]

@@ -161,8 +161,11 @@ class Ranker:
         cut = _HEAD_END.search(lowered)
         if cut is None:
             head = len(long_words)
-        elif cut.group(0)[0] in _HEAD_MARKS:  # "Injection, naloxone hydrochloride, ...": the first words at least
-            head = max(len(words(long[: cut.start()])), _HEAD_WORDS)
+        elif cut.group(0)[0] in _HEAD_MARKS:
+            head = len(words(long[: cut.start()]))
+            if head < 2:  # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
+                after = _HEAD_END.search(lowered, cut.end())
+                head = len(words(long[: after.start()])) if after else len(long_words)
         else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
             head = len(words(long[: cut.start()]))
         # what a code includes ("Cane, includes canes of all materials") says no more of what it is
@@ -194,7 +197,14 @@ class Ranker:
     def _alternative(self, alternative: Alternative, text: Described) -> Found | None:
         first = alternative.words[0]
         if alternative.prefix:
-            whole = self._word(first, text)
+            # the word being typed as a whole word only when the index holds it or its singular ("lanc" is no
+            # word, though the
+            # stem of lancing), and found in the long description (CMS's short ones abbreviate: "pou" for pouch)
+            uses = self.vocabulary.uses
+            whole = self._word(first, text) if uses.get(first) or uses.get(_inflected(first)) else None
+            if whole is not None and whole not in text.long and any(
+                    w.startswith(first) and w != first for w in text.long):
+                whole = None
             if whole is not None:
                 how = "word" if _inflected(whole) == _inflected(first) else "stem"
                 return Found(QUALITY[how], (whole,), how, text.at.get(_inflected(whole), -1))
