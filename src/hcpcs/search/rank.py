@@ -52,7 +52,6 @@ _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when t
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
 _HEAD_END = re.compile(r"[,;:(]| for | with | used | includ")
 _HEAD_MARKS = ",;:("
-_INCLUDED = re.compile(r", includ|\(e\.g\.")
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
@@ -168,10 +167,7 @@ class Ranker:
                 head = len(words(long[: after.start()])) if after else len(long_words)
         else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
             head = len(words(long[: cut.start()]))
-        # what a code includes, listed last ("Cane, includes canes of all materials") says no more of what it is
-        included = _INCLUDED.search(lowered)
-        named = long_words if included is None else tuple(words(long[: included.start()]))
-        content = frozenset(keys(w)[0] for w in named if w not in _PLAIN and len(w) > 1 and not w.isdigit())
+        content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
         return Described(long_words, short_words, every, at, by_stem, head, content, doses(long))
 
     def same(self, asked: str, written: str) -> bool:
