@@ -365,7 +365,8 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         if size > 1:
             alternatives.append(Alternative(key, "word"))
         else:
-            alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections)
+            alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections,
+                                               final=at + size == len(found))
         for cms_words in table.get(key, ()):
             alternatives.append(Alternative(tuple(words(cms_words)), "lay"))
             terms += words(cms_words)
@@ -398,13 +399,15 @@ def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, 
 
 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
-                       corrections: dict[str, tuple[str, ...]]) -> list[Alternative]:
+                       corrections: dict[str, tuple[str, ...]], *, final: bool = False) -> list[Alternative]:
+    """How one query word may match; ``last``: the word being typed, ``final``: the query's last word (finished
+    when the query ends with a space)."""
     prefix = last and len(word) >= 2 and not word.isdigit()
     out = [Alternative((word,), "word")]
     if not prefix and len(word) >= 4 and not word.isdigit():
         if not vocabulary.has(word):
             prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
-        elif vocabulary.started(word) > _CUT_SHORT * vocabulary.uses.get(word, 0):
+        elif not final and vocabulary.started(word) > _CUT_SHORT * vocabulary.uses.get(word, 0):
             # a word CMS writes only in a few short descriptions ("incont", "wheelch"), and far more often in
             # full: also read as cut short
             out.append(Alternative((word,), "prefix", prefix=True))
