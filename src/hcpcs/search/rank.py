@@ -260,15 +260,16 @@ class Ranker:
     def _word_uses(self, word: str, prefix: bool) -> int:
         """Records a query word finds as ranking counts it (summed over words, an upper bound): the words of
         its stem that stand for it (``needles`` is found as ``needle`` too), and for the word being typed,
-        the indexed words it starts when it is no word itself (``commod``: commode). Counting the word alone made a common
-        word typed last (``pads``, ``rental``) look rare, and outweigh the query's other words."""
+        the indexed words it starts when it is no word itself (``commod``: commode). Counting the word alone
+        made a common word typed last (``pads``, ``rental``) look rare, and outweigh the query's other words."""
         uses = self.vocabulary.uses
         found = sum(uses.get(w, 0) for w in self._stem_words.get(self.stem(word), ()) if self.same(word, w))
         found = max(found, uses.get(word, 0))
         if prefix and not uses.get(word):  # a whole word typed ranks as that word (whole words rank first)
             words_ = self.vocabulary.words
             at = bisect.bisect_left(words_, word)
-            for w in itertools.islice(words_, at, at + _PREFIX_SCAN):
+            for i in range(at, min(at + _PREFIX_SCAN, len(words_))):
+                w = words_[i]
                 if not w.startswith(word) or found >= self._records:
                     break
                 if w != word and self.stem(w) != self.stem(word):
