@@ -386,3 +386,37 @@ def test_pages_of_codes_matching_some_words_follow_on(db: hcpcs.Hcpcs) -> None:
     assert any(h.match == "some words" for h in both.hits)
     assert all(h.why for h in both.hits)
 
+
+
+def test_a_common_word_typed_last_does_not_outweigh_the_rest(db: hcpcs.Hcpcs) -> None:
+    # "needles" is found as needle in hundreds of codes: it counts as common as that, not as its own few uses
+    assert codes(db.search("finger prick needles", limit=1)) == ["A4259"]
+
+
+def test_lay_phrases_read_in_the_plural(db: hcpcs.Hcpcs) -> None:
+    assert set(codes(db.search("bed pads", limit=2))) <= {"A4553", "A4554", "T4541", "T4542"}
+    assert ("bed", "pads") in synonyms() and ("bed", "pad") in synonyms()
+
+
+def test_the_head_of_a_description_ends_at_for(db: hcpcs.Hcpcs) -> None:
+    # "Assessment for hearing aid" is an assessment: a hearing aid ranks above it
+    top = codes(db.search("hearing aid", limit=1))
+    assert top != ["V5010"] and top[0].startswith("V5")
+
+
+def test_partial_words_reach_the_words_they_start(db: hcpcs.Hcpcs) -> None:
+    # "lanc" is no indexed word (only the stem of lancing): read as the words it starts, the plainest first
+    assert codes(db.search("lanc", limit=1))[0] in {"A4258", "A4259"}
+    # "incont" and "wheelch" are CMS's own short-description cuts: also read as the words they start
+    assert all(c.startswith("T45") for c in codes(db.search("incont brief", limit=3)))
+    assert codes(db.search("wheelch cush", limit=1))[0].startswith("E26")
+    # finished with a space, the last word is the word alone
+    assert db.search("wheel ", limit=1).total < db.search("wheel", limit=1).total
+
+
+def test_lay_words_for_equipment_categories(db: hcpcs.Hcpcs) -> None:
+    assert codes(db.search("cpap filter", limit=1))[0] in {"A7038", "A7039"}
+    assert codes(db.search("cpap hose", limit=1)) == ["A7037"]
+    assert codes(db.search("walking frame", limit=1))[0] in {"E0130", "E0135"}
+    assert codes(db.search("knee scooter", limit=1)) == ["E0118"]
+    assert codes(db.search("bed alarm for bedwetting", limit=1)) == ["S8270"]

@@ -43,6 +43,8 @@ _MIN_USES, _MAX_EXPANSIONS = 2, 3
 #: Alternatives per word kept when filling with partial matches (the word, then its likeliest reading).
 FILL_ALTERNATIVES = 2
 _COMMON_SHARE = 40
+#: A word in the index also reads as cut short mid-query when the words it starts are this many times as used
+_CUT_SHORT = 4
 #: Words that carry no meaning in a query; dropped unless the query holds nothing else.
 STOPWORDS = frozenset({
     "a", "an", "and", "any", "are", "as", "at", "be", "by", "each", "for", "from", "in", "is", "of", "on", "or",
@@ -122,9 +124,23 @@ def _contraction(word: str, long_words: Sequence[str]) -> str | None:
 
 @cache
 def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
-    """The curated lay-word table (``data/synonyms.json``): lay words -> CMS words or phrases."""
+    """The curated lay-word table (``data/synonyms.json``): lay words -> CMS words or phrases; each key also
+    read with its last word in the plural."""
     raw = json.loads(resources.files("hcpcs").joinpath("data/synonyms.json").read_text(encoding="utf-8"))
-    return {tuple(words(k)): tuple(v) for k, v in raw["synonyms"].items()}
+    table = {tuple(words(k)): tuple(v) for k, v in raw["synonyms"].items()}
+    # a lay word or phrase reads the same in the plural ("bed pads", "walking frames"), unless listed apart
+    plurals = {(*key[:-1], _plural(key[-1])): cms for key, cms in table.items() if key and len(key[-1]) > 2}
+    return {**plurals, **table}
+
+
+def _plural(word: str) -> str:
+    if word.endswith("s"):
+        return word
+    if word.endswith(("x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +175,18 @@ class Vocabulary:
     def common(self, alternatives: Iterable[str]) -> bool:
         """Words in so many descriptions together that matching them alone says little (more than 1 in 40)."""
         return sum(self.uses.get(w, 0) for w in alternatives) * _COMMON_SHARE > self.uses.get("", 1 << 30)
+
+    def started(self, word: str, most: int = 200) -> int:
+        """Records using the indexed words that ``word`` starts, other than itself (summed, read up to ``most``
+        words)."""
+        at = bisect.bisect_left(self.words, word)
+        total = 0
+        for w in self.words[at:at + most]:
+            if not w.startswith(word):
+                break
+            if w != word:
+                total += self.uses.get(w, 0)
+        return total
 
     def has(self, word: str, *, prefix: bool = False) -> bool:
         at = bisect.bisect_left(self.words, word)
@@ -337,7 +365,8 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         if size > 1:
             alternatives.append(Alternative(key, "word"))
         else:
-            alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections)
+            alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections,
+                                               final=at + size == len(found))
         for cms_words in table.get(key, ()):
             alternatives.append(Alternative(tuple(words(cms_words)), "lay"))
             terms += words(cms_words)
@@ -370,11 +399,18 @@ def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, 
 
 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
-                       corrections: dict[str, tuple[str, ...]]) -> list[Alternative]:
+                       corrections: dict[str, tuple[str, ...]], *, final: bool = False) -> list[Alternative]:
+    """How one query word may match; ``last``: the word being typed, ``final``: the query's last word (finished
+    when the query ends with a space)."""
     prefix = last and len(word) >= 2 and not word.isdigit()
-    if not prefix and len(word) >= 4 and not word.isdigit() and not vocabulary.has(word):
-        prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
     out = [Alternative((word,), "word")]
+    if not prefix and len(word) >= 4 and not word.isdigit():
+        if not vocabulary.has(word):
+            prefix = vocabulary.has(word, prefix=True)  # a word cut short mid-query ("mastect bra")
+        elif not final and vocabulary.started(word) > _CUT_SHORT * vocabulary.uses.get(word, 0):
+            # a word CMS writes only in a few short descriptions ("incont", "wheelch"), and far more often in
+            # full: also read as cut short
+            out.append(Alternative((word,), "prefix", prefix=True))
     if prefix:  # the whole word ranks above the words it starts (_rank.py)
         out = [Alternative((word,), "prefix", prefix=True)]
     related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]

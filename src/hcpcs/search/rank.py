@@ -18,6 +18,7 @@ A new kind of match (a drug's brand name, say) is one more entry in ``QUALITY`` 
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import json
@@ -47,8 +48,10 @@ _DEFAULT = 0.03
 #: Words CMS puts in the head of the plainest kind of an item ("General use wheelchair seat cushion",
 #: "Standard wheelchair"), which a query naming no kind most likely wants
 _DEFAULT_WORDS = frozenset({"general", "standard", "basic"})
-_TYPED_USES = 10  # how common a prefix still being typed is taken to be
+_TYPED_USES = 10  # how common a prefix still being typed is taken to be, when the index holds no word it starts
+_PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
 _HEAD_END = re.compile(r"[,;:(]| for | with | used | includ")
+_HEAD_MARKS = ",;:("
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
@@ -121,8 +124,11 @@ class Ranker:
         self._stems: dict[str, str] = {}  # the index's stems, and light stems of words it lacks
         self._keys: dict[str, tuple[str, ...]] = {}
         self._stem_uses: dict[str, int] = {}  # records using any word of a stem (an upper bound: summed)
+        self._stem_words: dict[str, list[str]] = {}  # the indexed words of each stem
         for word, stem in vocabulary.stems.items():
             self._stem_uses[stem] = self._stem_uses.get(stem, 0) + vocabulary.uses.get(word, 0)
+            self._stem_words.setdefault(stem, []).append(word)
+        self.word_uses = functools.lru_cache(maxsize=65536)(self._word_uses)
         self.describe = functools.lru_cache(maxsize=32768)(self._describe)
 
     def stem(self, word: str) -> str:
@@ -150,8 +156,17 @@ class Ranker:
         for w in every:
             for key in keys(w):  # the plural ending off, and the index's stem
                 by_stem.setdefault(key, []).append(w)
-        cut = _HEAD_END.search(long.lower())
-        head = max(len(words(long[: cut.start()])), _HEAD_WORDS) if cut else len(long_words)
+        lowered = long.lower()
+        cut = _HEAD_END.search(lowered)
+        if cut is None:
+            head = len(long_words)
+        elif cut.group(0)[0] in _HEAD_MARKS:
+            head = len(words(long[: cut.start()]))
+            if head < 2:  # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
+                after = _HEAD_END.search(lowered, cut.end())
+                head = len(words(long[: after.start()])) if after else len(long_words)
+        else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
+            head = len(words(long[: cut.start()]))
         content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
         return Described(long_words, short_words, every, at, by_stem, head, content, doses(long))
 
@@ -178,7 +193,14 @@ class Ranker:
     def _alternative(self, alternative: Alternative, text: Described) -> Found | None:
         first = alternative.words[0]
         if alternative.prefix:
-            whole = self._word(first, text)
+            # the word being typed as a whole word only when the index holds it or its singular ("lanc" is no
+            # word, though the
+            # stem of lancing), and found in the long description (CMS's short ones abbreviate: "pou" for pouch)
+            uses = self.vocabulary.uses
+            whole = self._word(first, text) if uses.get(first) or uses.get(_inflected(first)) else None
+            if whole is not None and whole not in text.long and any(
+                    w.startswith(first) and w != first for w in text.long):
+                whole = None
             if whole is not None:
                 how = "word" if _inflected(whole) == _inflected(first) else "stem"
                 return Found(QUALITY[how], (whole,), how, text.at.get(_inflected(whole), -1))
@@ -232,9 +254,28 @@ class Ranker:
         return math.log(1 + self._records / (1 + min(self._uses(reading), self._records)))
 
     def _uses(self, reading: Reading) -> int:
-        uses = self.vocabulary.uses
-        return sum(uses.get(a.words[0]) or _TYPED_USES if a.prefix else min(uses.get(w, 0) for w in a.words)
+        return sum(self.word_uses(a.words[0], True) if a.prefix else min(self.word_uses(w, False) for w in a.words)
                    for a in reading.alternatives)
+
+    def _word_uses(self, word: str, prefix: bool) -> int:
+        """Records a query word finds as ranking counts it (summed over words, an upper bound): the words of
+        its stem that stand for it (``needles`` is found as ``needle`` too), and for the word being typed,
+        the indexed words it starts when it is no word itself (``commod``: commode). Counting the word alone
+        made a common word typed last (``pads``, ``rental``) look rare, and outweigh the query's other words."""
+        uses = self.vocabulary.uses
+        found = sum(uses.get(w, 0) for w in self._stem_words.get(self.stem(word), ()) if self.same(word, w))
+        found = max(found, uses.get(word, 0))
+        if prefix and not uses.get(word):  # a whole word typed ranks as that word (whole words rank first)
+            words_ = self.vocabulary.words
+            at = bisect.bisect_left(words_, word)
+            for i in range(at, min(at + _PREFIX_SCAN, len(words_))):
+                w = words_[i]
+                if not w.startswith(word) or found >= self._records:
+                    break
+                if w != word and self.stem(w) != self.stem(word):
+                    found += uses.get(w, 0)
+            found = found or _TYPED_USES
+        return found
 
     def rarest(self, found: Plan) -> int | None:
         """The group rarer than all others and rare in itself (in at most ``RARE_USES`` records, no prefix), whose
