@@ -7,6 +7,7 @@ end, so a failed run leaves no partial file. Nothing here touches the hcpcs data
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import re
@@ -20,7 +21,16 @@ from typing import Any
 
 from .._errors import InputError, UsageError
 from .lines import MODIFIERS, Reference
-from .sql import REFERENCE_COLUMNS, core_sql, drug_key_columns, drug_keys, ndc_width, reference_columns
+from .sql import (
+    REFERENCE_COLUMNS,
+    core_sql,
+    drug_key_columns,
+    drug_keys,
+    ndc_width,
+    reference_columns,
+    ruled_codes,
+    ruled_sql,
+)
 
 Progress = Callable[[float], None]
 
@@ -111,14 +121,19 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
             extra = ", ndc, billing_units" if drugs else ""
             query = f"SELECT line, status, reasons, messages, warnings{extra} FROM ({query}) results"
         query += " ORDER BY line" if ordered else ""  # the joins do not keep the order
+        # The input is read once by the main query, which parses each date once (a date that is none stops
+        # it; only then is the file read again, to name the line). Before it, two passes over a column or
+        # three: the distinct NDC spellings, and the few lines whose code is in a pair rule (``ruled``).
+        types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE src)").fetchall())
         try:
-            spellings = _check_dates(con, source, columns, kind, columns.ndc if drugs else None)
             if drugs:
-                load_drug_keys(con, ref, spellings)
-            con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind, present)}")
+                load_drug_keys(con, ref, _spellings(con, columns.ndc))
+            named = ruled_codes(ref)
+            _load_ruled(con, ref, columns, named)
+            con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind, present, types, named)}")
             _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
         except duckdb.Error as exc:
-            raise _input_error(source, kind, exc) from None
+            raise _explained(con, source, columns, kind, exc) from None
         summary = _summarise(con, part, out_kind)
         part.replace(output)
     except BaseException:
@@ -213,22 +228,47 @@ def check_columns(source: Path, present: list[str], columns: Columns) -> None:
                          "--claim-column, --modifier-column")
 
 
-def _check_dates(con: Any, source: Path, columns: Columns, kind: str,
-                 ndc: str | None = None) -> dict[str, tuple[dt.date, dt.date]]:
-    """Every date of service readable, else an input error naming the first bad one. With an NDC column, in
-    the same pass: each distinct NDC spelling with the first and last date it is written on."""
+def _explained(con: Any, source: Path, columns: Columns, kind: str, exc: BaseException) -> InputError:
+    """The input error of a failed query: a date of service that is none (``_check_dates``, which reads the
+    file again), else the engine's error in one line."""
+    import duckdb
+
+    with contextlib.suppress(duckdb.Error):  # the file cannot be read at all: the query's own error says why
+        _check_dates(con, source, columns, kind)
+    return _input_error(source, kind, exc)
+
+
+def _spellings(con: Any, ndc: str) -> dict[str, tuple[dt.date, dt.date]]:
+    """Each distinct NDC spelling of the input, under every crosswalk (``drug_keys`` takes the dates each is
+    written on; all of time here, so that the dates are parsed once, by the main query)."""
+    rows = con.execute(f"SELECT DISTINCT CAST({_quoted(ndc)} AS VARCHAR) FROM src").fetchall()
+    return {raw: (dt.date.min, dt.date.max) for (raw,) in rows if raw is not None}
+
+
+def _load_ruled(con: Any, ref: Reference, columns: Columns, named: list[str]) -> None:
+    """The table ``ruled`` (``ruled_sql``): first the input's lines whose code a pair rule names (a pass over
+    the code column, the claim and date read only for the lines kept), then their claim and release."""
+    code = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
+    claim = _quoted(columns.claim) if columns.claim else "NULL"
+    con.execute(f"CREATE TEMP TABLE rule_lines AS SELECT {claim} AS claim, {code} AS code, "
+                f"{_quoted(columns.date)} AS date FROM src WHERE {code} IN ({_listed(named)})")
+    source = ("(SELECT NULLIF(trim(CAST(claim AS VARCHAR)), '') AS claim_id, code, "
+              "TRY_CAST(CAST(date AS VARCHAR) AS DATE) AS day FROM rule_lines)")
+    con.execute(f"CREATE TEMP TABLE ruled AS {ruled_sql(ref.spans, source)}")
+
+
+def _listed(codes: list[str]) -> str:
+    """Codes as an SQL list; one that matches nothing where there are none."""
+    return ", ".join(_string(c) for c in codes) or "NULL"
+
+
+def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
+    """Every date of service readable, else an input error naming the first bad one."""
     date = _quoted(columns.date)
     day = f"TRY_CAST(CAST({date} AS VARCHAR) AS DATE)"
-    spellings: dict[str, tuple[dt.date, dt.date]] = {}
-    if ndc is None:
-        (count,) = con.execute(f"SELECT count(*) FROM src WHERE {day} IS NULL").fetchone()
-    else:
-        rows = con.execute(f"SELECT raw, min(day), max(day), count(*) FILTER (WHERE day IS NULL) FROM (SELECT "
-                           f"CAST({_quoted(ndc)} AS VARCHAR) AS raw, {day} AS day FROM src) GROUP BY raw").fetchall()
-        count = sum(bad for *_, bad in rows)
-        spellings = {raw: (first, last) for raw, first, last, _ in rows if raw is not None and first is not None}
+    (count,) = con.execute(f"SELECT count(*) FROM src WHERE {day} IS NULL").fetchone()
     if not count:
-        return spellings
+        return
     row, value = con.execute(
         f"SELECT n, d FROM (SELECT row_number() OVER () AS n, CAST({date} AS VARCHAR) AS d FROM src) "
         f"WHERE TRY_CAST(d AS DATE) IS NULL LIMIT 1").fetchone()
@@ -248,6 +288,9 @@ def load_drug_keys(con: Any, ref: Reference, spellings: dict[str, tuple[dt.date,
     picks = ", ".join(f"unnest(${n}::{types[kinds[name]]}[]) AS {name}" for n, name in enumerate(table, 1))
     con.execute(f"CREATE TEMP TABLE drug_spellings AS SELECT {picks}", list(table.values()))
     con.execute("CREATE TYPE ndc_text AS ENUM (SELECT DISTINCT ndc FROM drug_spellings)")
+    # the spellings too: the lines' join to drug_keys is then on a small integer, not on text
+    con.execute("CREATE TEMP TABLE every_spelling AS SELECT unnest($1::VARCHAR[]) AS raw", [list(spellings)])
+    con.execute("CREATE TYPE ndc_spelling AS ENUM (SELECT DISTINCT raw FROM every_spelling)")
     con.execute("CREATE TEMP TABLE drug_keys AS SELECT * REPLACE (CAST(ndc AS ndc_text) AS ndc) FROM drug_spellings")
 
 
@@ -257,20 +300,25 @@ def cut_value(value: object) -> str:
     return repr(text) if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]!r}... ({len(text):,} characters)"
 
 
-def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str]) -> str:
+def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str], types: dict[str, str],
+               named: list[str]) -> str:
     """The input normalised: line number, claim id, code, date, whether the code is well formed, modifiers;
     where the file has an NDC column, the NDC as written and the units.
 
     Parquet gives each row's number as it reads (in parallel); a CSV's rows are numbered as they stream.
     """
     mods = ", ".join(f"CAST({_quoted(m)} AS VARCHAR)" for m in columns.modifiers) or "''"
-    split = f"string_split(trim(regexp_replace(upper(concat_ws(' ', {mods})), '[\\s,]+', ' ', 'g')), ' ')"
+    given = f"concat_ws(' ', {mods})"
+    # most cells hold no modifier or one: those without the regex that splits at white space and commas
+    split = (f"CASE WHEN {given} = '' THEN CAST([] AS VARCHAR[]) WHEN regexp_full_match({given}, '[A-Z0-9]+') "
+             f"THEN [{given}] ELSE string_split(trim(regexp_replace(upper({given}), '[\\s,]+', ' ', 'g')), ' ') END")
     if kind == "parquet":
         numbered, origin = "file_row_number + 1", f"read_parquet({_literal(source)}, file_row_number = true)"
     else:  # the physical line of the file: its header is line 1
         numbered, origin = "row_number() OVER () + 1", "src"
     picks = ", ".join(f"NULLIF(mods[{n}], '') AS m{n}" for n in range(1, MODIFIERS + 1))
-    claim = f"NULLIF(trim(CAST({_quoted(columns.claim)} AS VARCHAR)), '')" if columns.claim else "NULL"
+    raw = _quoted(columns.claim) if columns.claim else "NULL"
+    claim = "NULLIF(trim(CAST(claim_raw AS VARCHAR)), '')"
     whole = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
     # (a code longer than any is echoed and named in messages cut: a results line need not repeat a huge cell)
     code = f"CASE WHEN length({whole}) > {SHOWN_CHARS} THEN left({whole}, {SHOWN_CHARS}) || '...' ELSE {whole} END"
@@ -279,10 +327,18 @@ def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str]) ->
         units = f"TRY_CAST({_quoted(columns.units)} AS DOUBLE)" if columns.units in present else "CAST(NULL AS DOUBLE)"
         drug = f", CAST({_quoted(columns.ndc)} AS VARCHAR) AS ndc_raw, {units} AS units"
         drug_columns = ", ndc_raw, units"
-    return (f"SELECT line, claim_id, code, day, regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks}"
-            f"{drug_columns} "
-            f"FROM (SELECT {numbered} AS line, {claim} AS claim_id, coalesce({code}, '') AS code, "
-            f"CAST(CAST({_quoted(columns.date)} AS VARCHAR) AS DATE) AS day, {split} AS mods{drug} FROM {origin})")
+    date = _quoted(columns.date)
+    # strict: a date that is none (or missing) stops the query, and _check_dates names it
+    day = (f"CASE WHEN {date} IS NULL THEN error('date missing') ELSE {date} END" if types.get(columns.date) == "DATE"
+           else f"CAST(coalesce(CAST({date} AS VARCHAR), '') AS DATE)")
+    # claim_key, for the join to the pair rules' clashes: the claim id only where a rule names the code (the
+    # claim_id of every line is read only where the results repeat it)
+    key = f"CASE WHEN code IN ({_listed(named)}) THEN {claim} END"
+    return (f"SELECT line, {claim} AS claim_id, {key} AS claim_key, code, day, "
+            f"regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks}{drug_columns} "
+            f"FROM (SELECT {numbered} AS line, {raw} AS claim_raw, coalesce({code}, '') AS code, "
+            f"{day} AS day, {split} AS mods{drug} FROM {origin})")
+
 
 
 def _run_with_progress(con: Any, sql: str, progress: Progress | None) -> None:

@@ -4,7 +4,10 @@ One specification, three paths that must agree: ``check_line`` (Python, one line
 SQL (``CORE_SQL``) run by DuckDB over a file, or by Spark. The SQL uses only what both engines share
 (joins, CASE, ``concat_ws``), over tables the engines build from the same reference data:
 
-    lines(line, claim_id, code, day, code_ok, m1, m2, m3, m4)   the input, normalised
+    lines(line, claim_id, claim_key, code, day, code_ok, m1, m2, m3, m4)
+                                                                the input, normalised (claim_key: the claim id
+                                                                where a pair rule names the code)
+    ruled(claim_id, code, in_effect)                            those lines once per claim (``ruled_sql``)
     spans(release_id, valid_from, valid_to)                     when each release was in effect
     periods(code, kind, release_id, valid_from, valid_to, added_date, termination_date, coverage,
             replacements, noc)                                  each record over its release's span

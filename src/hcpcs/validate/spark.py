@@ -16,7 +16,7 @@ from typing import Any
 from .._errors import InputError
 from .engines import SHOWN_CHARS, Columns, Summary, check_columns, cut_value, file_format
 from .lines import MODIFIERS, Reference
-from .sql import REFERENCE_COLUMNS, core_sql, drug_key_columns, drug_keys, ndc_width, reference_rows
+from .sql import REFERENCE_COLUMNS, core_sql, drug_key_columns, drug_keys, ndc_width, reference_rows, ruled_sql
 
 _SPARK_TYPES = {"text": "string", "date": "date", "boolean": "boolean", "double": "double"}
 
@@ -77,10 +77,12 @@ def validate_spark(ref: Reference, source: Path, output: Path, columns: Columns)
          if columns.claim else F.lit(None).cast("string")).alias("claim_id"),
         code.alias("code"), day.alias("day"), split.alias("mods"), *drug_columns)
     ndc_columns = ["ndc_raw", "units"] if drugs else []
-    lines = lines.select("line", "claim_id", "code", "day", F.col("code").rlike("^[A-CE-Z][0-9]{4}$").alias("code_ok"),
+    lines = lines.select("line", "claim_id", F.col("claim_id").alias("claim_key"), "code", "day",
+                         F.col("code").rlike("^[A-CE-Z][0-9]{4}$").alias("code_ok"),
                          *[F.when(F.get(F.col("mods"), n - 1) != "", F.get(F.col("mods"), n - 1)).alias(f"m{n}")
                            for n in range(1, MODIFIERS + 1)], *ndc_columns)
     lines.createOrReplaceTempView("lines")
+    spark.sql(ruled_sql(ref.spans, "lines", "STRING")).createOrReplaceTempView("ruled")
     result = spark.sql(core_sql(ref.spans, "STRING", ref.crosswalks if drugs else None, ndc_width(ref))).orderBy("line")
     part = output.with_name(output.name + ".spark")
     try:

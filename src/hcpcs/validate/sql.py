@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .lines import BY_STATUTE, MODIFIERS, NOT_PAYABLE, Reference, mismatch_message
+from .lines import BY_STATUTE, MODIFIERS, NOT_PAYABLE, Period, Reference, mismatch_message
 
 
 def ndc_width(ref: Reference) -> int:
@@ -65,11 +65,8 @@ CORE_SQL = """
 WITH lined AS (
   SELECT l.*, {in_effect} AS in_effect{crosswalk} FROM lines l
 ),
-ruled AS (  -- read from the lines again, not from "lined": a second reader would make the engine store it all
-  SELECT DISTINCT l.claim_id, l.code, {in_effect} AS in_effect FROM lines l
-  WHERE l.claim_id IS NOT NULL AND (l.code IN (SELECT code FROM rules) OR l.code IN (SELECT other FROM rules))
-),
-clashes AS (
+clashes AS (  -- over "ruled" (RULED_SQL), built before: the lines are read once here. A line's claim_key is its
+  -- claim_id where its code is in a pair rule (else it may be NULL: the engine need not read every claim id)
   SELECT a.claim_id, a.code, a.in_effect, min(r.other) AS other
   FROM ruled a
   JOIN rules r ON r.release_id = a.in_effect AND r.code = a.code
@@ -101,11 +98,7 @@ judged AS (
     {modifier_checks}
     CASE WHEN x.other IS NOT NULL AND l.code_ok AND l.in_effect IS NOT NULL THEN concat_ws('', l.code,
       ' is not to be billed with ', x.other, ' on the same claim') END AS clash_message,{ndc_columns}
-    concat_ws(';',
-      CASE WHEN p.coverage IN ({not_payable}) THEN 'not_payable' END,
-      CASE WHEN p.coverage IN ({by_statute}) THEN 'statute_excluded' END,
-      CASE WHEN p.noc THEN 'noc' END,
-      CASE WHEN p.noc_inferred THEN 'noc_inferred' END,
+    concat_ws(';', p.warned,
       CASE WHEN p.later_termination < l.day AND (p.termination_date IS NULL OR p.termination_date >= l.day)
         THEN 'retroactive_termination' END,
       CASE WHEN p.re_added_on <= l.day THEN 're_added' END,
@@ -114,7 +107,7 @@ judged AS (
   LEFT JOIN periods p ON p.release_id = l.in_effect AND p.code = l.code AND p.kind = 'procedure'
   LEFT JOIN firsts f ON f.code = l.code
   {modifier_joins}
-  LEFT JOIN clashes x ON x.claim_id = l.claim_id AND x.code = l.code AND x.in_effect = l.in_effect{ndc_joins}
+  LEFT JOIN clashes x ON x.claim_id = l.claim_key AND x.code = l.code AND x.in_effect = l.in_effect{ndc_joins}
 )
 SELECT line, claim_id, code, day AS date, concat_ws(' ', m1, m2, m3, m4) AS modifiers,
   CASE WHEN ok THEN 'valid' ELSE 'invalid' END AS status,
@@ -125,6 +118,33 @@ SELECT line, claim_id, code, day AS date, concat_ws(' ', m1, m2, m3, m4) AS modi
   warnings{ndc_output}
 FROM (SELECT *, code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL{ndc_ok} AS ok FROM judged) j
 """
+
+
+#: The table ``ruled``: the claims' lines whose code is in a pair rule (a few), each (claim, code, release in
+#: effect) once, from ``{source}`` (claim_id, code, day as ``lines`` has them). The engines build it before the
+#: main query (DuckDB in a pass over the input's claim, code and date columns alone), so that the main query
+#: reads the input once and keeps nothing of it.
+RULED_SQL = """
+SELECT DISTINCT l.claim_id, l.code, {in_effect} AS in_effect FROM {source} l
+WHERE l.claim_id IS NOT NULL AND (l.code IN (SELECT code FROM rules) OR l.code IN (SELECT other FROM rules))
+"""
+
+
+def ruled_sql(spans: Sequence[tuple[str, dt.date, dt.date]], source: str, text: str = "VARCHAR") -> str:
+    """The query of the table ``ruled`` (``RULED_SQL``) over ``source``, with the engine's text type."""
+    return RULED_SQL.format(in_effect=_in_effect(spans), source=source).replace("@TEXT@", text)
+
+
+def ruled_codes(ref: Reference) -> list[str]:
+    """The codes pair rules name, either side."""
+    return sorted({code for _, code, _ in ref.rules} | {other for _, _, other in ref.rules})
+
+
+def _in_effect(spans: Sequence[tuple[str, dt.date, dt.date]]) -> str:
+    """The release in effect on ``l.day``: a CASE over the releases' start dates (the first before them all)."""
+    ordered = sorted(spans, key=lambda s: s[1], reverse=True)
+    cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'" for rid, start, _ in ordered)
+    return f"CASE {cases} ELSE '{ordered[-1][0]}' END" if ordered else "CAST(NULL AS @TEXT@)"
 
 
 def _modifier_sql() -> dict[str, str]:
@@ -186,10 +206,9 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
     release took effect, the first one answers (with the warning before_first_release). The crosswalk of a
     line's date is a CASE the same way ('' where none is loaded, as in ``drug_keys``).
     """
-    ordered = sorted(spans, key=lambda s: s[1], reverse=True)
-    cases = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{rid}'" for rid, start, _ in ordered)
-    in_effect = f"CASE {cases} ELSE '{ordered[-1][0]}' END" if ordered else "CAST(NULL AS @TEXT@)"
-    before_first = f"l.day < DATE '{ordered[-1][1].isoformat()}'" if ordered else "FALSE"
+    in_effect = _in_effect(spans)
+    first = min(spans, key=lambda s: s[1], default=None)
+    before_first = f"l.day < DATE '{first[1].isoformat()}'" if first else "FALSE"
     ndc = dict.fromkeys(_ndc_sql(1), "")
     crosswalk = ""
     if crosswalks is not None:
@@ -198,13 +217,16 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
         steps = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{quarter}'" for quarter, start in latest)
         crosswalk = f", CASE {steps} ELSE '{latest[-1][0]}' END AS crosswalk" if latest else ", '' AS crosswalk"
     return CORE_SQL.format(**_modifier_sql(), **ndc, in_effect=in_effect, before_first=before_first,
-                           crosswalk=crosswalk, not_payable=_listed(NOT_PAYABLE),
-                           by_statute=_listed(BY_STATUTE)).replace("@TEXT@", text)
+                           crosswalk=crosswalk).replace("@TEXT@", text)
 
 
-def _listed(codes: frozenset[str]) -> str:
-    """Codes as an SQL list (``'I', 'M'``); one that matches nothing where there are none."""
-    return ", ".join(f"'{c}'" for c in sorted(codes) if c.isalnum()) or "NULL"
+def warned(period: Period) -> str | None:
+    """The warnings a record gives whatever the day (not_payable, statute_excluded, noc, noc_inferred), joined
+    by ``;`` as the results write them, else None: the engines join this text instead of testing four columns."""
+    found = [name for name, given in (("not_payable", period.coverage in NOT_PAYABLE),
+                                      ("statute_excluded", period.coverage in BY_STATUTE),
+                                      ("noc", period.noc), ("noc_inferred", period.noc_inferred)) if given]
+    return ";".join(found) or None
 
 
 #: The reference tables' columns and types, for every engine to declare them the same way.
@@ -212,7 +234,8 @@ REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
     "spans": {"release_id": "text", "valid_from": "date", "valid_to": "date"},
     "periods": {"code": "text", "kind": "text", "release_id": "text", "valid_from": "date", "valid_to": "date",
                 "added_date": "date", "termination_date": "date", "coverage": "text", "replacements": "text",
-                "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean"},
+                "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean",
+                "warned": "text"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
 }
@@ -224,7 +247,8 @@ def reference_columns(ref: Reference) -> dict[str, dict[str, list[Any]]]:
     return {
         "spans": {"release_id": [r for r, _, _ in ref.spans], "valid_from": [a for _, a, _ in ref.spans],
                   "valid_to": [b for _, _, b in ref.spans]},
-        "periods": {name: [getattr(p, name) for p in periods] for name in REFERENCE_COLUMNS["periods"]},
+        "periods": {name: [warned(p) for p in periods] if name == "warned" else [getattr(p, name) for p in periods]
+                    for name in REFERENCE_COLUMNS["periods"]},
         "firsts": {"code": list(ref.firsts), "first_release": [p.release_id for p in ref.firsts.values()],
                    "first_from": [p.valid_from for p in ref.firsts.values()]},
         "rules": {"release_id": [r for r, _, _ in ref.rules], "code": [c for _, c, _ in ref.rules],
