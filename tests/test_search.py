@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 import hcpcs
 from hcpcs.cli import cli
-from hcpcs.search.query import learn_abbreviations, synonyms, words
+from hcpcs.search.abbreviations import learn_abbreviations
+from hcpcs.search.query import synonyms, words
 
 from .conftest import LATEST
 

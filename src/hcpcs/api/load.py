@@ -27,7 +27,8 @@ from ..model.records import (
 )
 from ..readers.completeness import fewer_than_before
 from ..readers.names import ROLE_WORDS, release_named
-from ..search.query import extra_terms, learn_abbreviations, words
+from ..search.abbreviations import learn_abbreviations
+from ..search.query import extra_terms, words
 from ..validate.pair_rules import mine as mine_rules
 from .base import HandleBase
 

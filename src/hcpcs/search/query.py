@@ -24,22 +24,20 @@ import bisect
 import functools
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-_WORD = re.compile(r"[a-z0-9]+")
+WORD = re.compile(r"[a-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z0-9])")
 _LETTER_NUMBER = re.compile(r"\b([a-z]{1,8})-(\d{1,3})\b")
-MAX_WORDS = 12
-MAX_WORD_LENGTH = 40
+MAXWORDS = 12
+MAXWORD_LENGTH = 40
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9", "xi": "11",
           "xii": "12", "xiii": "13"}
 _ARABIC = {v: k for k, v in _ROMAN.items()}
-#: Minimum learnt uses of an abbreviation, and how many expansions of one abbreviation are kept.
-_MIN_USES, _MAX_EXPANSIONS = 2, 3
 #: Alternatives per word kept when filling with partial matches (the word, then its likeliest reading).
 FILL_ALTERNATIVES = 2
 _COMMON_SHARE = 40
@@ -60,7 +58,7 @@ def words(text: str) -> list[str]:
         lowered = _DOTTED.sub(lambda m: m.group(0).replace(".", ""), lowered)
     if "-" in lowered:
         lowered = _LETTER_NUMBER.sub(r"\1\2", lowered)
-    return _WORD.findall(lowered)
+    return WORD.findall(lowered)
 
 
 @functools.lru_cache(maxsize=65536)  # most codes read the same in every release
@@ -68,58 +66,14 @@ def extra_terms(long_description: str | None, short_description: str | None) -> 
     """What the index holds beside the descriptions: joined letter-number forms and Arabic numerals."""
     text = f"{long_description or ''} {short_description or ''}".lower()
     out = [a + b for a, b in _LETTER_NUMBER.findall(text)]
-    out += [_ROMAN[w] for w in _WORD.findall(text) if w in _ROMAN]
+    out += [_ROMAN[w] for w in WORD.findall(text) if w in _ROMAN]
     return " ".join(dict.fromkeys(out))
 
 
-def learn_abbreviations(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, list[tuple[str, int]]]:
-    """Abbreviation -> expansions (with counts) learnt by aligning short descriptions with long ones.
-
-    A short-description word missing from its long description is matched to the initials of 2-4
-    consecutive long-description words (``hit`` -> home infusion therapy), else to the first long word
-    that starts with its letter and contains its letters in order (``inj`` -> injection).
-    """
-    found: Counter[tuple[str, str]] = Counter()
-    for short, long in pairs:
-        if not short or not long:
-            continue
-        long_words = _WORD.findall(long.lower())
-        present = set(long_words)
-        heads = "".join(w[0] for w in long_words)  # each long word's first letter, one a word
-        for word in _WORD.findall(short.lower()):
-            if word in present or len(word) < 2 or word.isdigit():
-                continue
-            expansion = _initials(word, long_words, heads) or _contraction(word, long_words)
-            if expansion:
-                found[(word, expansion)] += 1
-    grouped: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (word, expansion), count in found.items():
-        if count >= _MIN_USES:
-            grouped[word].append((expansion, count))
-    return {w: sorted(e, key=lambda x: (-x[1], x[0]))[:_MAX_EXPANSIONS] for w, e in sorted(grouped.items())}
 
 
-def _initials(word: str, long_words: Sequence[str], heads: str) -> str | None:
-    """The first run of 2-4 long words (no numbers) whose initials spell ``word``; ``heads`` holds the
-    initials of every long word."""
-    if not 2 <= len(word) <= 4:
-        return None
-    start = heads.find(word)
-    while start != -1:
-        run = long_words[start:start + len(word)]
-        if not any(w.isdigit() for w in run):
-            return " ".join(run)
-        start = heads.find(word, start + 1)
-    return None
 
 
-def _contraction(word: str, long_words: Sequence[str]) -> str | None:
-    for candidate in long_words:
-        if candidate[0] == word[0] and len(candidate) > len(word) and not candidate.isdigit():
-            letters = iter(candidate)
-            if all(ch in letters for ch in word):
-                return candidate
-    return None
 
 
 @cache
@@ -218,7 +172,7 @@ def did_you_mean(query: str, vocabulary: Vocabulary) -> str | None:
     word near it (the most used among the nearest), or ``None`` when no word changes."""
     changed = False
     out = []
-    for word in words(query)[:MAX_WORDS]:
+    for word in words(query)[:MAXWORDS]:
         if vocabulary.has(word, prefix=True) or word in STOPWORDS or (word,) in synonyms():
             out.append(word)
             continue
@@ -329,14 +283,14 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     """The groups of a query, or ``None`` when it holds no word at all (only punctuation).
 
     The last word is also read as a prefix (still being typed) unless the query ends with a space."""
-    text = query[: MAX_WORDS * (MAX_WORD_LENGTH + 1)]
+    text = query[: MAXWORDS * (MAXWORD_LENGTH + 1)]
     typing = not text[-1:].isspace()
     wanted_doses = doses(text)
     if wanted_doses and words(_DOSE.sub(" ", text.lower())):
         text = _DOSE.sub(" ", text.lower())  # the dose ranks codes; the words find them
         typing = False
-    found = words(text)[:MAX_WORDS]
-    found = [w[:MAX_WORD_LENGTH] for w in found]
+    found = words(text)[:MAXWORDS]
+    found = [w[:MAXWORD_LENGTH] for w in found]
     if not found:
         return None
     # stop words go, but a last word of three letters or more may be a word still being typed ("for...")
