@@ -13,7 +13,7 @@ from ..model.answers import MatchReason, Release, SearchFilters, SearchHit, Sear
 from ..model.drugs import Quarter
 from ..model.identifiers import CODE_SHAPE, parse_day
 from ..search.query import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
-from ..search.rank import POOL, Candidate, Ranker
+from ..search.rank import POOL, Candidate, Described, Found, Ranker
 from ..store import SearchRow, Store, porter_stems
 from .base import HandleBase
 from .drug_files import DrugNames, drug_search
@@ -22,6 +22,8 @@ from .drug_files import DrugNames, drug_search
 _BATCHES = 2
 #: How many codes with a query's rarest group alone join the candidates.
 _RARE = 10
+#: How many query readings, and matches of a query with a description, a handle keeps (then starts afresh).
+_KEPT_PLANS, _KEPT_MATCHES = 4096, 65536
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
 MAX_OFFSET = 1_000_000
 
@@ -29,7 +31,6 @@ MAX_OFFSET = 1_000_000
 class Searching(HandleBase):
     """Ranked search, with the vocabulary learnt from the descriptions."""
 
-    _ranker: Ranker | None = None
     _state: _SearchState | None = None
 
     def vocabulary(self) -> Vocabulary:
@@ -88,7 +89,7 @@ class Searching(HandleBase):
             if drug_code not in {h.code for h in hits}:
                 hits += [self._hit(r, rel, day, "drug name", 0.0, (MatchReason(said, (), "drug name"),))
                          for r in self._store.search_codes(rel.id, drug_code, None, filters)]
-        found = plan(text, self.vocabulary())
+        found = state.plan(text)
         total = len(hits)
         wanted = offset + limit
         if found is not None:
@@ -99,7 +100,7 @@ class Searching(HandleBase):
                      for r, missing, why in ranked]
         suggestion = did_you_mean(text, self.vocabulary()) if not hits else None
         return SearchResult(text, rel, total, offset, tuple(hits[offset:wanted]),
-                            found.terms if found else (), found.corrections if found else {},
+                            found.terms if found else (), dict(found.corrections) if found else {},
                             notes=(f"NOC codes {noc_note}",) if noc_note else (), did_you_mean=suggestion)
 
     def _search_words(self, found: Plan, release_id: str, filters: SearchFilters, room: int,
@@ -109,7 +110,7 @@ class Searching(HandleBase):
         (less those the index found by a shared stem only, counted among the codes fetched)."""
         fetch = max(room, POOL)
         plain = filters == SearchFilters(active_on=filters.active_on)  # no filter but "active": the index alone
-        span = self._search_state().span(release_id) if plain else None
+        span = self._current().span(release_id) if plain else None
         # bm25 orders the codes matching every group: a measure of its own (how often, and where) that the
         # ranking keeps among codes it scores alike
         candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, room, skip)
@@ -156,7 +157,7 @@ class Searching(HandleBase):
         """The first ``want`` index rows of ``rowids`` that match the query in truth, leaving out codes in ``skip``
         and those ended before ``active_on``; rows the index found by a stem they only share ("wheels"* finds
         wheelchair) are read and left out, a few batches at most."""
-        ranker = self._ranking()
+        state = self._current()
         kept: list[Candidate] = []
         skipped = set(skip)
         step = max(want, 1)
@@ -166,9 +167,11 @@ class Searching(HandleBase):
                 if row["code"] in skipped or (active_on and end and end < active_on):
                     continue
                 row["score"] = -score.get(rowid, 0.0)
-                candidate = ranker.read(found, row)
+                candidate = state.read(found, row)
                 if candidate is not None:
                     kept.append(candidate)
+                    if len(kept) >= want:  # the rest of the batch would be cut off below
+                        return kept
             if len(kept) >= want:
                 break
         return kept[:want]
@@ -182,7 +185,8 @@ class Searching(HandleBase):
             return []
         rows, _ = self._store.search_text(release_id, group_query(found.groups[rarest]), filters, _RARE, 0, skip,
                                           rare=True)
-        return [c for c in (ranker.read(found, r) for r in rows) if c is not None]
+        state = self._current()
+        return [c for c in (state.read(found, r) for r in rows) if c is not None]
 
     def _fetch(self, found: Plan, release_id: str, expression: str, filters: SearchFilters, want: int,
                need: int, skip: list[str]) -> tuple[list[Candidate], int]:
@@ -190,23 +194,25 @@ class Searching(HandleBase):
         by a stem they only share (ambulance for ambulation: read on while fewer than ``need``, a few
         batches at most); and how many it finds (those left out counted among the codes read, and as many
         among the rest)."""
-        ranker = self._ranking()
+        state = self._current()
+        span = state.span(release_id)
         kept: list[Candidate] = []
         read = total = 0
         for _ in range(_BATCHES):
-            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip)
+            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip, span=span)
             read += len(batch)
-            kept += [c for c in (ranker.read(found, r) for r in batch) if c is not None]
+            kept += [c for c in (state.read(found, r) for r in batch) if c is not None]
             if len(kept) >= need or read >= total or not batch:
                 break
         total = len(kept) + round((total - read) * len(kept) / max(read, 1)) if read < total else len(kept)
         return kept, total
 
     def _ranking(self) -> Ranker:
-        vocabulary = self.vocabulary()
-        if self._ranker is None or self._ranker.vocabulary is not vocabulary:
-            self._ranker = Ranker(vocabulary)
-        return self._ranker
+        return self._current().ranker
+
+    def _current(self) -> _SearchState:
+        """The state of the search under way (``search`` checks it is current once, at its start)."""
+        return self._state or self._search_state()
 
     def _search_state(self) -> _SearchState:
         """What every search reads, kept while the data stays the same: the vocabulary is learnt anew after
@@ -235,17 +241,57 @@ class Searching(HandleBase):
         return SearchHit(row["code"], row["short_description"], row["long_description"] or "",
                          "Terminated" if terminated else "Actual", match, score, why)
 
+#: How a pair of descriptions matches a query's groups (``None``: not at all).
+_Match = tuple[Described, tuple[Found | None, ...]] | None
+
+
 class _SearchState:
     """A handle's search state for one vocabulary (one version of the data, every release indexed): the releases
-    read once, the span of each release's index rows, and each crosswalk quarter's drug names (by its file's
-    sha256: drug files may be loaded without a new vocabulary)."""
+    read once, the span of each release's index rows, each crosswalk quarter's drug names (by its file's
+    sha256: drug files may be loaded without a new vocabulary), and the work that depends on the words alone:
+    each query's reading, and how a description matches it (the same descriptions recur release after
+    release, and the same queries come again; both depend on the vocabulary only, so kept as long as it is)."""
 
     def __init__(self, vocabulary: Vocabulary, store: Store) -> None:
         self.vocabulary = vocabulary
+        self.ranker = Ranker(vocabulary)
         self._store = store
+        self._plans: dict[str, Plan | None] = {}
+        self._matches: dict[int, tuple[Plan, dict[tuple[str, str], _Match]]] = {}
+        self._matched = 0
         self._releases: dict[str | None, Release] = {}
         self._drugs: dict[tuple[str, str], DrugNames] = {}
         self._spans: dict[str, tuple[int, int] | None] = {}
+
+    def plan(self, text: str) -> Plan | None:
+        """The query read into groups (``search.query.plan``), once per text."""
+        if text in self._plans:
+            return self._plans[text]
+        if len(self._plans) >= _KEPT_PLANS:
+            self._plans.clear()
+        found = self._plans[text] = plan(text, self.vocabulary)
+        return found
+
+    def read(self, found: Plan, row: SearchRow) -> Candidate | None:
+        """How a row matches the query's groups (``Ranker.read``), once per reading of a query (as ``plan`` keeps
+        it) and pair of descriptions."""
+        kept = self._matches.get(id(found))
+        if kept is None or kept[0] is not found:  # the plan is held with its matches: its id is not reused
+            kept = self._matches[id(found)] = (found, {})
+        matches = kept[1]
+        key = (row["long_description"] or "", row["short_description"] or "")
+        if key in matches:
+            known = matches[key]
+            return None if known is None else Candidate(row, known[0], list(known[1]))
+        if self._matched >= _KEPT_MATCHES:
+            self._matches.clear()
+            self._matched = 0
+            kept = self._matches[id(found)] = (found, {})
+            matches = kept[1]
+        candidate = self.ranker.read(found, row)
+        matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups))
+        self._matched += 1
+        return candidate
 
     def span(self, release_id: str) -> tuple[int, int] | None:
         if release_id not in self._spans:

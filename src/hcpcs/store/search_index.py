@@ -58,17 +58,22 @@ class SearchIndex(StoreBase):
         return indexed, learnt
 
     def search_text(self, release_id: str, match: str, filters: SearchFilters, limit: int, offset: int,
-                    skip: Sequence[str] = (), *, rare: bool = False) -> tuple[list[SearchRow], int]:
+                    skip: Sequence[str] = (), *, rare: bool = False,
+                    span: tuple[int, int] | None = None) -> tuple[list[SearchRow], int]:
         """Codes whose text matches an FTS5 query, best first (bm25), and how many match in all.
 
         ``rare``: the query's words are in few records of all releases, so the index finds them in every
-        release and the release's own are kept after (faster than intersecting with the release's word)."""
+        release and the release's own are kept after (faster than intersecting with the release's word).
+        ``span``: the release's index rows (``search_span``), when the search has no filter but "active": a
+        range of rows costs the index less than the release's word (bm25 reads the same figures either way)."""
         where, parameters = self._filters(filters)
         skipping = f" AND r.code NOT IN ({', '.join('?' * len(skip))})" if skip else ""
         # the release is a word of its own column, so FTS5 intersects it with the query's words
         scoped = match if rare else f"release_id : {_release_token(release_id)} AND ({match})"
         if filters == SearchFilters(active_on=filters.active_on):
-            return self._search_index_only(scoped, filters.active_on, limit, offset, skip, release_id, rare)
+            within = span if span is not None and not rare else None
+            return self._search_index_only(match if within else scoped, filters.active_on, limit, offset, skip,
+                                           release_id, rare, within)
         sql = (f"SELECT *, count(*) OVER () AS total FROM ("
                f"SELECT {_FOUND}, {_BM25} AS score "
                f"FROM search JOIN records r ON r.release_id = search.release AND r.code = search.code "
@@ -80,7 +85,7 @@ class SearchIndex(StoreBase):
             raise StoreError(f"the search index cannot run this query ({exc})") from None
         if rows or offset == 0:
             return [_found(r, r["score"]) for r in rows], rows[0]["total"] if rows else 0
-        return [], self.search_text(release_id, match, filters, 1, 0, skip, rare=rare)[1]
+        return [], self.search_text(release_id, match, filters, 1, 0, skip, rare=rare, span=span)[1]
 
     def search_span(self, release_id: str) -> tuple[int, int] | None:
         """The first and last index row of a release when its rows are all the rows between (a release is indexed
@@ -121,14 +126,16 @@ class SearchIndex(StoreBase):
         return [(i, _found(found[i], 0.0)) for i in rowids if i in found]
 
     def _search_index_only(self, scoped: str, active_on: dt.date | None, limit: int, offset: int,
-                           skip: Sequence[str], release_id: str, rare: bool) -> tuple[list[SearchRow], int]:
-        """The common case (no filter but "active"): rank and count in the index alone, then read the page."""
-        where = " AND release = ?" if rare else ""
+                           skip: Sequence[str], release_id: str, rare: bool, span: tuple[int, int] | None = None,
+                           ) -> tuple[list[SearchRow], int]:
+        """The common case (no filter but "active"): rank and count in the index alone, then read the page;
+        ``span``: the release's rows, ``scoped`` then the query alone."""
+        where = " AND release = ?" if rare else " AND rowid BETWEEN ? AND ?" if span else ""
         where += " AND (ended IS NULL OR ended >= ?)" if active_on else ""
         if skip:
             where += f" AND code NOT IN ({', '.join('?' * len(skip))})"
-        parameters = [scoped, *([release_id] if rare else []), *([active_on.isoformat()] if active_on else []),
-                      *skip]
+        parameters = [scoped, *([release_id] if rare else span or []),
+                      *([active_on.isoformat()] if active_on else []), *skip]
         try:
             ranked = self.db.execute(
                 f"SELECT *, count(*) OVER () AS total FROM (SELECT code, {_BM25} AS score FROM search "
@@ -137,7 +144,7 @@ class SearchIndex(StoreBase):
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
         if not ranked and offset:
-            return [], self._search_index_only(scoped, active_on, 1, 0, skip, release_id, rare)[1]
+            return [], self._search_index_only(scoped, active_on, 1, 0, skip, release_id, rare, span)[1]
         total = ranked[0]["total"] if ranked else 0
         if not ranked:
             return [], total
