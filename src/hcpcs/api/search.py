@@ -143,11 +143,13 @@ class Searching(HandleBase):
             for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]), span):
                 score[rowid] = score.get(rowid, 0.0) + weights[i]
         if len(rare) < len(found.groups) and score:  # a common group counts where a rarer one is found too
-            rarer = " OR ".join(group_query(found.groups[i][:FILL_ALTERNATIVES]) for i in rare)
             for i in (i for i in range(len(found.groups)) if i not in rare):
-                expression = f"{group_query(found.groups[i][:FILL_ALTERNATIVES])} AND ({rarer})"
-                for rowid in self._store.search_rowids(release_id, expression, span):
-                    score[rowid] = score.get(rowid, 0.0) + weights[i]
+                # the rows found above are those of the rarer groups: kept here rather than asked of the index
+                # again (an OR of every rarer group, ANDed with the common one, cost it more than the rows)
+                for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]),
+                                                       span):
+                    if rowid in score:
+                        score[rowid] += weights[i]
         best = sorted(score, key=lambda r: (-score[r], r))
         kept = self._read(found, best, score, active_on, skip, want)
         return kept, max(len(score) - len(skip), len(kept))

@@ -105,14 +105,16 @@ class SearchIndex(StoreBase):
     def search_rowids(self, release_id: str, match: str, span: tuple[int, int] | None = None) -> list[int]:
         """The index rows of one release (``span``: its rows, as ``search_span`` gives) matching an FTS5 query,
         in index order, unranked (no bm25: cheap)."""
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: a common word finds thousands of rows
         try:
             if span is not None:
-                rows = self.db.execute("SELECT rowid FROM search WHERE search MATCH ? AND rowid BETWEEN ? AND ?",
-                                       (match, *span))
+                rows = cursor.execute("SELECT rowid FROM search WHERE search MATCH ? AND rowid BETWEEN ? AND ?",
+                                      (match, *span))
             else:
-                rows = self.db.execute("SELECT rowid FROM search WHERE search MATCH ?",
-                                       (f"release_id : {_release_token(release_id)} AND ({match})",))
-            return [r["rowid"] for r in rows]
+                rows = cursor.execute("SELECT rowid FROM search WHERE search MATCH ?",
+                                      (f"release_id : {_release_token(release_id)} AND ({match})",))
+            return [r[0] for r in rows]
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
 
@@ -120,10 +122,13 @@ class SearchIndex(StoreBase):
         """Index rows by rowid, in the order asked: each rowid with its code, descriptions and end date (score 0)."""
         if not rowids:
             return []
-        found = {r["rowid"]: r for r in self.db.execute(
-            f"SELECT rowid, code, long_description, short_description, ended AS termination_date FROM search "
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: the rows become search rows at once
+        found = {r[0]: r for r in cursor.execute(
+            f"SELECT rowid, code, long_description, short_description, ended FROM search "
             f"WHERE rowid IN ({', '.join('?' * len(rowids))})", list(rowids))}
-        return [(i, _found(found[i], 0.0)) for i in rowids if i in found]
+        return [(i, SearchRow(code=r[1], short_description=r[3], long_description=r[2], termination_date=day(r[4]),
+                              score=0.0)) for i in rowids if (r := found.get(i)) is not None]
 
     def _search_index_only(self, scoped: str, active_on: dt.date | None, limit: int, offset: int,
                            skip: Sequence[str], release_id: str, rare: bool, span: tuple[int, int] | None = None,
