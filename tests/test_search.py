@@ -252,6 +252,25 @@ def test_every_filter(db: hcpcs.Hcpcs, options: dict[str, object], check: object
         assert check(db.get(hit.code)), hit.code  # type: ignore[operator]
 
 
+def test_a_handle_answers_the_same_whatever_it_searched_before(all_loaded: Path) -> None:
+    # a handle keeps each query's reading and how each description matches it, from release to release: the
+    # answers (codes, order, totals, why) are those of a handle that never searched before
+    queries = ["home infusion pain", "continuous positive airway pressure device", "foley catheter two way",
+               "oxygen concentrator portable", "crutchs", "inj methylpred", "nurse visit at home"]
+
+    def answer(handle: hcpcs.Hcpcs, query: str, release: str) -> tuple[object, ...]:
+        found = handle.search(query, release=release, limit=20)
+        return found.total, tuple((h.code, h.match, h.score, h.why) for h in found.hits)
+
+    with hcpcs.open(all_loaded, readonly=True) as warm:
+        releases = [r.id for r in warm.releases()]
+        seen = {(q, r): answer(warm, q, r) for _ in range(2) for r in releases for q in queries}
+    for query in queries:
+        with hcpcs.open(all_loaded, readonly=True) as fresh:
+            for release in reversed(releases):
+                assert answer(fresh, query, release) == seen[query, release], (query, release)
+
+
 def test_terminated_codes_only_when_asked(db: hcpcs.Hcpcs) -> None:
     assert db.search("C9034", release="2020").total == 0
     found = db.search("C9034", release="2020", include_terminated=True)
