@@ -23,7 +23,7 @@ _BATCHES = 2
 #: How many codes with a query's rarest group alone join the candidates.
 _RARE = 10
 #: How many query readings, and matches of a query with a description, a handle keeps (then starts afresh).
-_KEPT_PLANS, _KEPT_MATCHES = 4096, 65536
+_KEPT_PLANS, _KEPT_MATCHES = 4096, 32768
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
 MAX_OFFSET = 1_000_000
 
