@@ -57,7 +57,10 @@ _HEAD_MARKS = ",;:("
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
 _PLAIN = STOPWORDS | _DEFAULT_WORDS | {"mg", "mcg", "ml", "gm", "g", "unit", "units", "each", "e", "not",
                                       "otherwise", "specified", "nos", "other", "than", "type", "only", "up", "s",
-                                      "use"}
+                                      "use"} | {
+    # a size or pressure range: every sibling of a family names one ("width less than 22 inches, any depth",
+    # "18-30 mmhg"), and a query naming none wants the family, the general kind first
+    "width", "depth", "height", "length", "inch", "inches", "less", "greater", "size", "sizes", "mmhg", "sq", "cm"}
 
 
 @cache
@@ -303,13 +306,16 @@ class Ranker:
         """Candidates best first (or as given), each with the number of groups it lacks and why it matched."""
         weights = [self.weight(r) for r in found.readings]
         total = sum(weights) or 1.0
+        # the words the query's groups stand for (a lay word's or an abbreviation's CMS words): a description
+        # holding them says no more than the query asked ("cpap" is "continuous positive airway pressure")
+        spelled = {_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix for w in a.words}
         scored = []
         for candidate in candidates:
             row, text, matches = candidate.row, candidate.text, candidate.groups
             score = 0.0
             missing = 0
             positions: list[tuple[int, int] | None] = []
-            asked: set[str] = set()
+            asked: set[str] = set(spelled)
             for m, weight in zip(matches, weights, strict=True):
                 if m is None:
                     missing += 1
