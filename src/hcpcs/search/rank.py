@@ -50,7 +50,7 @@ _DEFAULT = 0.03
 _DEFAULT_WORDS = frozenset({"general", "standard", "basic"})
 _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when the index holds no word it starts
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
-_HEAD_END = re.compile(r"[,;:(]| for | with | used | includ")
+_HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
