@@ -154,17 +154,31 @@ class Vocabulary:
         if len(word) < (3 if wide else 4) or word.isdigit():
             return ()
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         limit = max(1, len(word) // 3) if wide else 1 if len(word) <= 5 else 2
-        # a misspelling nearly always keeps its first letter: search those words first, then all words
+        # a misspelling nearly always keeps its first letter: search those words first, then all words; two
+        # letters swapped count as one edit (sheos: shoes)
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
-        found = process.extract(word, self.words[at:end], scorer=Levenshtein.distance, score_cutoff=limit, limit=8) \
-            or process.extract(word, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
+        found = process.extract(word, self.words[at:end], scorer=OSA.distance, score_cutoff=limit, limit=8) \
+            or process.extract(word, self.words, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not found:
             return ()
         best = min(score for _, score, _ in found)
-        return tuple(w for w, score, _ in found if score == best)[:3]
+        nearest = [w for w, score, _ in found if score == best]
+        # of words as near, those that sound nearest (morfine: morphine, not morning)
+        heard = _sounds(word)
+        sounds = {w: OSA.distance(heard, _sounds(w)) for w in nearest}
+        closest = min(sounds.values())
+        return tuple(w for w in nearest if sounds[w] == closest)[:3]
+
+
+_SOUNDS = re.compile(r"ph|ck|([a-z])\1")
+
+
+def _sounds(word: str) -> str:
+    """A word as it sounds, roughly: ``ph`` as ``f``, ``ck`` as ``k``, a doubled letter as one (commode: comode)."""
+    return _SOUNDS.sub(lambda m: m.group(1) or ("f" if m.group(0) == "ph" else "k"), word)
 
 
 def did_you_mean(query: str, vocabulary: Vocabulary) -> str | None:
