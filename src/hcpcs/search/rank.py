@@ -52,6 +52,12 @@ _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when t
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
 _HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
+#: How CMS writes a code billed only with another: an addition to an orthosis or prosthesis, a service's add-on
+#: time ("each additional 15 minutes", "list separately in addition to g0140"). A query naming neither wants the
+#: item or the service itself first (the peer support service before its additional 30 minutes).
+_ADD_ON = re.compile(r"^additions? to |\beach additional |\bin addition to |\badditional \d+ minutes")
+_ADD_ON_COST = 0.1
+_ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
@@ -98,6 +104,7 @@ class Described:
     head: int
     content: frozenset[str]  # the words that say what the code is, plural endings off
     doses: tuple[Dose, ...]
+    add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +178,8 @@ class Ranker:
         else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
             head = len(words(long[: cut.start()]))
         content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
-        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long))
+        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long),
+                         _ADD_ON.search(lowered) is not None)
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -329,6 +337,8 @@ class Ranker:
                 backward = _in_order(positions[::-1])
                 score += max(_in_order(positions), backward if found.inverted else backward / 2)
             score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
+            if text.add_on and not asked & _ADD_ON_WORDS:
+                score -= _ADD_ON_COST
             dosed = [d for d in found.doses if d in text.doses]
             if dosed:
                 score += _DOSE
