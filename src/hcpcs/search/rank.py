@@ -43,6 +43,7 @@ RARE_USES = 300
 _APART = 0.8  # a phrase whose words are all there, not side by side
 _ORDER, _NEAR, _HEAD, _DOSE = 0.04, 0.08, 0.12, 0.25
 _EXTRA, _EXTRA_MOST = 0.015, 0.2
+_LAY_ORDER = 0.01  # a lay word's later CMS words count this much less each (steroid: methylprednisolone first)
 _HEAD_WORDS = 3  # the head holds at least the first words ("Injection, naloxone hydrochloride, ...")
 _DEFAULT = 0.03
 #: Words CMS puts in the head of the plainest kind of an item ("General use wheelchair seat cushion",
@@ -52,6 +53,8 @@ _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when t
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
 _HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
+_CLAUSE = re.compile(r"[,;:()]")
+_NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
 #: How CMS writes a code billed only with another: an addition to an orthosis or prosthesis, a service's add-on
 #: time ("each additional 15 minutes", "list separately in addition to g0140"). A query naming neither wants the
 #: item or the service itself first (the peer support service before its additional 30 minutes).
@@ -104,6 +107,7 @@ class Described:
     head: int
     content: frozenset[str]  # the words that say what the code is, plural endings off
     doses: tuple[Dose, ...]
+    negated: frozenset[str]  # words found only after a "not" ("Orally administered nutrition, not by feeding tube")
     add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
 
 
@@ -179,7 +183,7 @@ class Ranker:
             head = len(words(long[: cut.start()]))
         content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
         return Described(long_words, short_words, every, at, by_stem, head, content, doses(long),
-                         _ADD_ON.search(lowered) is not None)
+                         _negated(lowered), _ADD_ON.search(lowered) is not None)
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -244,10 +248,14 @@ class Ranker:
         alternative is found there (``inj`` in the short one, ``injection`` in the long)."""
         best: Found | None = None
         placed: Found | None = None
+        lay = 0
         for alternative in reading.alternatives:
             found = self._alternative(alternative, text)
+            lay += alternative.kind == "lay"
             if found is None:
                 continue
+            if lay > 1 and alternative.kind == "lay":  # the table lists a lay word's likeliest CMS words first
+                found = Found(found.quality * (1 - _LAY_ORDER * (lay - 1)), found.words, found.how, found.at)
             if best is None or found.quality > best.quality:
                 best = found
             if found.at >= 0 and (placed is None or found.quality > placed.quality):
@@ -329,7 +337,8 @@ class Ranker:
                     missing += 1
                     positions.append(None)
                     continue
-                score += m.quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
+                quality = m.quality * _NEGATED if text.negated and text.negated.issuperset(m.words) else m.quality
+                score += quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
                 positions.append((m.at, len(m.words)) if m.at >= 0 else None)
                 asked.update(_inflected(w) for w in m.words)
             score /= total
@@ -350,6 +359,22 @@ class Ranker:
         if reorder:
             scored.sort(key=lambda s: s[:4])
         return [(s[4], s[5], s[6]) for s in scored]
+
+
+def _negated(lowered: str) -> frozenset[str]:
+    """The words of a description found only where it says what the code is not (from a "not" to the end of its
+    clause, "not otherwise specified" and "not limited to" aside)."""
+    if "not " not in lowered:
+        return frozenset()
+    denied: set[str] = set()
+    said: set[str] = set()
+    for clause in _CLAUSE.split(lowered):
+        clause_words = words(clause)
+        at = next((i for i, w in enumerate(clause_words) if w == "not" and
+                   clause_words[i + 1:i + 2] not in (["otherwise"], ["elsewhere"], ["limited"])), len(clause_words))
+        said.update(clause_words[:at])
+        denied.update(clause_words[at + 1:])
+    return frozenset(denied - said)
 
 
 def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:
