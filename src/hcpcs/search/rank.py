@@ -66,10 +66,13 @@ _ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
 _PLAIN = STOPWORDS | _DEFAULT_WORDS | {"mg", "mcg", "ml", "gm", "g", "unit", "units", "each", "e", "not",
                                       "otherwise", "specified", "nos", "other", "than", "type", "only", "up", "s",
-                                      "use"} | {
+                                      "use", "cc", "meq", "mmol", "mci", "iu"} | {
+    # whether the drug is an FDA-approved final product, which every one but a compounded one is
+    "fda", "approved", "final", "non"} | {
     # a size or pressure range: every sibling of a family names one ("width less than 22 inches, any depth",
     # "18-30 mmhg"), and a query naming none wants the family, the general kind first
-    "width", "depth", "height", "length", "inch", "inches", "less", "greater", "size", "sizes", "mmhg", "sq", "cm"}
+    "width", "depth", "height", "length", "inch", "inches", "less", "greater", "more", "size", "sizes", "mmhg", "sq",
+    "cm"}
 
 
 @cache
@@ -181,7 +184,10 @@ class Ranker:
                 head = len(words(long[: after.start()])) if after else len(long_words)
         else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
             head = len(words(long[: cut.start()]))
-        content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
+        # "non-compounded", "non-sterile": the code lacks what the word names, the plain kind of the item
+        lacks = _lacking(long_words) if "non" in long_words else set()
+        content = frozenset(keys(w)[0] for w in long_words
+                            if w not in _PLAIN and w not in lacks and len(w) > 1 and not w.isdigit())
         return Described(long_words, short_words, every, at, by_stem, head, content, doses(long),
                          _negated(lowered), _ADD_ON.search(lowered) is not None)
 
@@ -375,6 +381,12 @@ def _negated(lowered: str) -> frozenset[str]:
         said.update(clause_words[:at])
         denied.update(clause_words[at + 1:])
     return frozenset(denied - said)
+
+
+def _lacking(long_words: Sequence[str]) -> set[str]:
+    """The words of a description found only after ``non`` ("non-compounded"): what the code lacks."""
+    lacking = {b for a, b in itertools.pairwise(long_words) if a == "non"}
+    return lacking - {b for a, b in itertools.pairwise(long_words) if a != "non"}
 
 
 def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:
