@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hcpcs
 from hcpcs.search.query import synonyms
-from hcpcs.search.rank import _negated
+from hcpcs.search.wording import negated
 
 
 def codes(result: hcpcs.SearchResult) -> list[str]:
@@ -35,9 +35,9 @@ def test_the_item_or_service_before_its_add_ons(db: hcpcs.Hcpcs) -> None:
 
 
 def test_a_word_named_only_after_not_counts_half(db: hcpcs.Hcpcs) -> None:
-    assert _negated("orally administered nutrition, not by feeding tube") >= {"feeding", "tube"}
-    assert not _negated("power wheelchair, not otherwise classified")
-    assert not _negated("enteral feeding supply kit; includes but not limited to feeding/flushing syringe")
+    assert negated("orally administered nutrition, not by feeding tube") >= {"feeding", "tube"}
+    assert not negated("power wheelchair, not otherwise classified")
+    assert not negated("enteral feeding supply kit; includes but not limited to feeding/flushing syringe")
     assert codes(db.search("feeding tube", limit=1))[0].startswith("B4")  # not the modifier BO
 
 

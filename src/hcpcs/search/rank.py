@@ -11,7 +11,10 @@ The index (FTS5, bm25) finds the candidates; this module orders the best of them
   order (CMS's inverted ``Walker, folding``; fully when the query has a comma); groups found in the head
   of the long description (before its first comma, ``for`` or ``with``: ``Brake attachment for wheeled
   walker`` is a brake); a dose written in the query found in the description;
-- a small cost for each word of the long description the query did not ask for (the plainest code first).
+- a small cost for each word of the long description the query did not ask for (the plainest code first): not
+  counting a size or pressure range, units, what the code is non- (non-compounded), nor the CMS words the query's
+  lay words and abbreviations stand for; a cost for a code billed only with another (``wording.ADD_ON``) unless
+  the query asks for an addition; half the worth of a group found only after a ``not``.
 
 A new kind of match (a drug's brand name, say) is one more entry in ``QUALITY`` and a new alternative kind.
 """
@@ -32,6 +35,7 @@ from importlib import resources
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
 from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
+from .wording import ADD_ON, lacking, negated
 
 #: How much a group counts by the way it matched (a whole word counts fully).
 QUALITY: dict[str, float] = {"word": 1.0, "numeral": 1.0, "stem": 0.9, "abbreviation": 0.9, "lay": 0.85,
@@ -53,12 +57,7 @@ _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when t
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
 _HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
-_CLAUSE = re.compile(r"[,;:()]")
 _NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
-#: How CMS writes a code billed only with another: an addition to an orthosis or prosthesis, a service's add-on
-#: time ("each additional 15 minutes", "list separately in addition to g0140"). A query naming neither wants the
-#: item or the service itself first (the peer support service before its additional 30 minutes).
-_ADD_ON = re.compile(r"^additions? to |\beach additional |\bin addition to |\badditional \d+ minutes")
 _ADD_ON_COST = 0.1
 _ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
@@ -185,11 +184,11 @@ class Ranker:
         else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
             head = len(words(long[: cut.start()]))
         # "non-compounded", "non-sterile": the code lacks what the word names, the plain kind of the item
-        lacks = _lacking(long_words) if "non" in long_words else set()
+        lacks = lacking(long_words) if "non" in long_words else set()
         content = frozenset(keys(w)[0] for w in long_words
                             if w not in _PLAIN and w not in lacks and len(w) > 1 and not w.isdigit())
         return Described(long_words, short_words, every, at, by_stem, head, content, doses(long),
-                         _negated(lowered), _ADD_ON.search(lowered) is not None)
+                         negated(lowered), ADD_ON.search(lowered) is not None)
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -365,28 +364,6 @@ class Ranker:
         if reorder:
             scored.sort(key=lambda s: s[:4])
         return [(s[4], s[5], s[6]) for s in scored]
-
-
-def _negated(lowered: str) -> frozenset[str]:
-    """The words of a description found only where it says what the code is not (from a "not" to the end of its
-    clause, "not otherwise specified" and "not limited to" aside)."""
-    if "not " not in lowered:
-        return frozenset()
-    denied: set[str] = set()
-    said: set[str] = set()
-    for clause in _CLAUSE.split(lowered):
-        clause_words = words(clause)
-        at = next((i for i, w in enumerate(clause_words) if w == "not" and
-                   clause_words[i + 1:i + 2] not in (["otherwise"], ["elsewhere"], ["limited"])), len(clause_words))
-        said.update(clause_words[:at])
-        denied.update(clause_words[at + 1:])
-    return frozenset(denied - said)
-
-
-def _lacking(long_words: Sequence[str]) -> set[str]:
-    """The words of a description found only after ``non`` ("non-compounded"): what the code lacks."""
-    lacking = {b for a, b in itertools.pairwise(long_words) if a == "non"}
-    return lacking - {b for a, b in itertools.pairwise(long_words) if a != "non"}
 
 
 def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:
