@@ -62,3 +62,12 @@ def test_a_route_word_beside_a_lay_drug_category_picks_the_form(db: hcpcs.Hcpcs)
     assert all("injection" in h.long_description.lower() for h in shot)
     assert codes(db.search("steroid shot", limit=1)) == ["J1010"]  # methylprednisolone, listed first
     assert all("oral" in h.long_description.lower() for h in db.search("steroid pill", limit=2).hits)
+
+
+def test_words_written_joined_or_apart(db: hcpcs.Hcpcs) -> None:
+    apart = db.search("tape, nonwaterproof", limit=1)
+    assert codes(apart) == ["A4450"] and apart.corrections["nonwaterproof"] == ("non waterproof",)
+    together = db.search("bed side drainage bag", limit=1)
+    assert codes(together) == ["A4357"] and together.corrections["bed side"] == ("bedside",)
+    # a misspelling near an indexed word is corrected, not split ("compres" + "ion")
+    assert db.search("compresion stockings", limit=1).corrections["compresion"] == ("compression",)
