@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 _SOUNDS = re.compile(r"ph|ck|([a-z])\1")
 #: A word made of two is read as them (or two as one) only when that spelling is used at least this often
 _JOINED_USES = 3
+#: The short first parts a word is split after (longer ones need only be indexed words)
+_PREFIXES = frozenset({"non", "pre", "sub", "bi", "tri", "low", "air"})
 
 
 def sounds(word: str) -> str:
@@ -21,6 +23,8 @@ def split(word: str, uses: Mapping[str, int]) -> tuple[str, str] | None:
     best: tuple[int, tuple[str, str]] | None = None
     for at in range(3, len(word) - 2):
         head, tail = word[:at], word[at:]
+        if len(head) < 4 and head not in _PREFIXES:  # "procrit" is no pro crit, "nonsterile" is non sterile
+            continue
         found = min(uses.get(head, 0), uses.get(tail, 0))
         if found >= _JOINED_USES and (best is None or found > best[0]):
             best = (found, (head, tail))
