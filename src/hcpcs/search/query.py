@@ -11,7 +11,8 @@ A query's words are read in groups. Each group matches if any of its alternative
   therapy), and its abbreviations when it is a full word (``injection`` -> inj);
 - Roman and Arabic numerals (``viii`` / ``8``), and letter-number forms (``b12`` / ``b-12`` / ``b 12``);
 - the CMS words for a lay word or phrase (``shot`` -> injection), from ``data/synonyms.json``;
-- for a word found nowhere in the index, the nearest indexed words by edit distance.
+- for a word found nowhere in the index, the nearest indexed words by edit distance (``spelling.py``: those that
+  sound nearest), else the two indexed words it joins; two words CMS writes as one also read as that word.
 
 Doses in the query (``2.5 mg``, ``per 10 mg``) are read apart: they rank codes (``_rank.py``) rather than
 filter them. Each alternative keeps its kind (``word``, ``prefix``, ``abbreviation``, ``numeral``, ``lay``,
@@ -29,6 +30,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+
+from . import spelling
 
 WORD = re.compile(r"[a-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z0-9])")
@@ -68,12 +71,6 @@ def extra_terms(long_description: str | None, short_description: str | None) -> 
     out = [a + b for a, b in _LETTER_NUMBER.findall(text)]
     out += [_ROMAN[w] for w in WORD.findall(text) if w in _ROMAN]
     return " ".join(dict.fromkeys(out))
-
-
-
-
-
-
 
 
 @cache
@@ -154,17 +151,23 @@ class Vocabulary:
         if len(word) < (3 if wide else 4) or word.isdigit():
             return ()
         from rapidfuzz import process
-        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.distance import OSA
 
         limit = max(1, len(word) // 3) if wide else 1 if len(word) <= 5 else 2
-        # a misspelling nearly always keeps its first letter: search those words first, then all words
+        # a misspelling nearly always keeps its first letter: search those words first, then all words; two
+        # letters swapped count as one edit (sheos: shoes)
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
-        found = process.extract(word, self.words[at:end], scorer=Levenshtein.distance, score_cutoff=limit, limit=8) \
-            or process.extract(word, self.words, scorer=Levenshtein.distance, score_cutoff=limit, limit=8)
+        found = process.extract(word, self.words[at:end], scorer=OSA.distance, score_cutoff=limit, limit=8) \
+            or process.extract(word, self.words, scorer=OSA.distance, score_cutoff=limit, limit=8)
         if not found:
             return ()
         best = min(score for _, score, _ in found)
-        return tuple(w for w, score, _ in found if score == best)[:3]
+        nearest = [w for w, score, _ in found if score == best]
+        # of words as near, those that sound nearest (morfine: morphine, not morning)
+        heard = spelling.sounds(word)
+        sounds = {w: OSA.distance(heard, spelling.sounds(w)) for w in nearest}
+        closest = min(sounds.values())
+        return tuple(w for w in nearest if sounds[w] == closest)[:3]
 
 
 def did_you_mean(query: str, vocabulary: Vocabulary) -> str | None:
@@ -314,10 +317,15 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
                 break
         else:
             size, key = 1, (found[at],)
+            one = spelling.joined(found[at:at + 2], vocabulary.uses)
+            if one and found[at] not in STOPWORDS:  # "bed side": CMS's bedside, as a correction
+                size, key = 2, tuple(found[at:at + 2])
+                corrections[" ".join(key)] = (one,)
         last = at + size == len(found) and typing
         alternatives: list[Alternative] = []
         if size > 1:
             alternatives.append(Alternative(key, "word"))
+            alternatives += [Alternative(tuple(c.split()), "correction") for c in corrections.get(" ".join(key), ())]
         else:
             alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections,
                                                final=at + size == len(found))
@@ -379,8 +387,10 @@ def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: lis
     known = vocabulary.has(word, prefix=prefix) or any(vocabulary.has(w) for r in related for w in words(r))
     if not known and (word,) not in synonyms():
         nearest = vocabulary.nearest(word)
+        parts = None if nearest or len(word) < 6 else spelling.split(word, vocabulary.uses)  # nonwaterproof
+        nearest = (" ".join(parts),) if parts else nearest
         if nearest:
             corrections[word] = nearest
-            out += [Alternative((n,), "correction") for n in nearest]
-            terms += nearest
+            out += [Alternative(tuple(n.split()), "correction") for n in nearest]
+            terms += [w for n in nearest for w in n.split()]
     return out

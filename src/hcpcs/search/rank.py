@@ -11,7 +11,10 @@ The index (FTS5, bm25) finds the candidates; this module orders the best of them
   order (CMS's inverted ``Walker, folding``; fully when the query has a comma); groups found in the head
   of the long description (before its first comma, ``for`` or ``with``: ``Brake attachment for wheeled
   walker`` is a brake); a dose written in the query found in the description;
-- a small cost for each word of the long description the query did not ask for (the plainest code first).
+- a small cost for each word of the long description the query did not ask for (the plainest code first): not
+  counting a size or pressure range, units, what the code is non- (non-compounded), nor the CMS words the query's
+  lay words and abbreviations stand for; a cost for a code billed only with another (``wording.ADD_ON``) unless
+  the query asks for an addition; half the worth of a group found only after a ``not``.
 
 A new kind of match (a drug's brand name, say) is one more entry in ``QUALITY`` and a new alternative kind.
 """
@@ -32,6 +35,7 @@ from importlib import resources
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
 from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
+from .wording import ADD_ON, lacking, negated
 
 #: How much a group counts by the way it matched (a whole word counts fully).
 QUALITY: dict[str, float] = {"word": 1.0, "numeral": 1.0, "stem": 0.9, "abbreviation": 0.9, "lay": 0.85,
@@ -43,6 +47,7 @@ RARE_USES = 300
 _APART = 0.8  # a phrase whose words are all there, not side by side
 _ORDER, _NEAR, _HEAD, _DOSE = 0.04, 0.08, 0.12, 0.25
 _EXTRA, _EXTRA_MOST = 0.015, 0.2
+_LAY_ORDER = 0.01  # a lay word's later CMS words count this much less each (steroid: methylprednisolone first)
 _HEAD_WORDS = 3  # the head holds at least the first words ("Injection, naloxone hydrochloride, ...")
 _DEFAULT = 0.03
 #: Words CMS puts in the head of the plainest kind of an item ("General use wheelchair seat cushion",
@@ -50,14 +55,23 @@ _DEFAULT = 0.03
 _DEFAULT_WORDS = frozenset({"general", "standard", "basic"})
 _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when the index holds no word it starts
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
-_HEAD_END = re.compile(r"[,;:(]| for | with | used | includ")
+_HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
+_NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
+_ADD_ON_COST = 0.1
+_ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
 _PLAIN = STOPWORDS | _DEFAULT_WORDS | {"mg", "mcg", "ml", "gm", "g", "unit", "units", "each", "e", "not",
                                       "otherwise", "specified", "nos", "other", "than", "type", "only", "up", "s",
-                                      "use"}
+                                      "use", "cc", "meq", "mmol", "mci", "iu"} | {
+    # whether the drug is an FDA-approved final product, which every one but a compounded one is
+    "fda", "approved", "final", "non"} | {
+    # a size or pressure range: every sibling of a family names one ("width less than 22 inches, any depth",
+    # "18-30 mmhg"), and a query naming none wants the family, the general kind first
+    "width", "depth", "height", "length", "inch", "inches", "less", "greater", "more", "size", "sizes", "mmhg", "sq",
+    "cm"}
 
 
 @cache
@@ -95,6 +109,8 @@ class Described:
     head: int
     content: frozenset[str]  # the words that say what the code is, plural endings off
     doses: tuple[Dose, ...]
+    negated: frozenset[str]  # words found only after a "not" ("Orally administered nutrition, not by feeding tube")
+    add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +183,12 @@ class Ranker:
                 head = len(words(long[: after.start()])) if after else len(long_words)
         else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
             head = len(words(long[: cut.start()]))
-        content = frozenset(keys(w)[0] for w in long_words if w not in _PLAIN and len(w) > 1 and not w.isdigit())
-        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long))
+        # "non-compounded", "non-sterile": the code lacks what the word names, the plain kind of the item
+        lacks = lacking(long_words) if "non" in long_words else set()
+        content = frozenset(keys(w)[0] for w in long_words
+                            if w not in _PLAIN and w not in lacks and len(w) > 1 and not w.isdigit())
+        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long),
+                         negated(lowered), ADD_ON.search(lowered) is not None)
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -233,10 +253,14 @@ class Ranker:
         alternative is found there (``inj`` in the short one, ``injection`` in the long)."""
         best: Found | None = None
         placed: Found | None = None
+        lay = 0
         for alternative in reading.alternatives:
             found = self._alternative(alternative, text)
+            lay += alternative.kind == "lay"
             if found is None:
                 continue
+            if lay > 1 and alternative.kind == "lay":  # the table lists a lay word's likeliest CMS words first
+                found = Found(found.quality * (1 - _LAY_ORDER * (lay - 1)), found.words, found.how, found.at)
             if best is None or found.quality > best.quality:
                 best = found
             if found.at >= 0 and (placed is None or found.quality > placed.quality):
@@ -303,19 +327,23 @@ class Ranker:
         """Candidates best first (or as given), each with the number of groups it lacks and why it matched."""
         weights = [self.weight(r) for r in found.readings]
         total = sum(weights) or 1.0
+        # the words the query's groups stand for (a lay word's or an abbreviation's CMS words): a description
+        # holding them says no more than the query asked ("cpap" is "continuous positive airway pressure")
+        spelled = {_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix for w in a.words}
         scored = []
         for candidate in candidates:
             row, text, matches = candidate.row, candidate.text, candidate.groups
             score = 0.0
             missing = 0
             positions: list[tuple[int, int] | None] = []
-            asked: set[str] = set()
+            asked: set[str] = set(spelled)
             for m, weight in zip(matches, weights, strict=True):
                 if m is None:
                     missing += 1
                     positions.append(None)
                     continue
-                score += m.quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
+                quality = m.quality * _NEGATED if text.negated and text.negated.issuperset(m.words) else m.quality
+                score += quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
                 positions.append((m.at, len(m.words)) if m.at >= 0 else None)
                 asked.update(_inflected(w) for w in m.words)
             score /= total
@@ -323,6 +351,8 @@ class Ranker:
                 backward = _in_order(positions[::-1])
                 score += max(_in_order(positions), backward if found.inverted else backward / 2)
             score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
+            if text.add_on and not asked & _ADD_ON_WORDS:
+                score -= _ADD_ON_COST
             dosed = [d for d in found.doses if d in text.doses]
             if dosed:
                 score += _DOSE

@@ -1,0 +1,39 @@
+"""Spelling helpers for reading a query: how a word sounds, and words written joined or apart."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+_SOUNDS = re.compile(r"ph|ck|([a-z])\1")
+#: A word made of two is read as them (or two as one) only when that spelling is used at least this often
+_JOINED_USES = 3
+#: The short first parts a word is split after (longer ones need only be indexed words)
+_PREFIXES = frozenset({"non", "pre", "sub", "bi", "tri", "low", "air"})
+
+
+def sounds(word: str) -> str:
+    """A word as it sounds, roughly: ``ph`` as ``f``, ``ck`` as ``k``, a doubled letter as one (commode: comode)."""
+    return _SOUNDS.sub(lambda m: m.group(1) or ("f" if m.group(0) == "ph" else "k"), word)
+
+
+def split(word: str, uses: Mapping[str, int]) -> tuple[str, str] | None:
+    """A word the index lacks read as two it holds (``nonwaterproof``: non waterproof), the split whose rarer part
+    is the most used; ``None`` when no split has both parts used often enough."""
+    best: tuple[int, tuple[str, str]] | None = None
+    for at in range(3, len(word) - 2):
+        head, tail = word[:at], word[at:]
+        if len(head) < 4 and head not in _PREFIXES:  # "procrit" is no pro crit, "nonsterile" is non sterile
+            continue
+        found = min(uses.get(head, 0), uses.get(tail, 0))
+        if found >= _JOINED_USES and (best is None or found > best[0]):
+            best = (found, (head, tail))
+    return best[1] if best else None
+
+
+def joined(pair: Sequence[str], uses: Mapping[str, int]) -> str | None:
+    """Two query words CMS writes as one (``bed side``: bedside, ``eye glass``: eyeglass), or ``None``."""
+    if len(pair) != 2 or min(len(pair[0]), len(pair[1])) < 2 or pair[0].isdigit() or pair[1].isdigit():
+        return None
+    word = pair[0] + pair[1]
+    return word if uses.get(word, 0) >= _JOINED_USES else None

@@ -1,0 +1,37 @@
+"""How CMS words what a code is not, or is billed with: read from a description once, for ranking."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+
+from .query import words
+
+CLAUSE = re.compile(r"[,;:()]")
+#: How CMS writes a code billed only with another: an addition to an orthosis or prosthesis, a service's add-on
+#: time ("each additional 15 minutes", "list separately in addition to g0140"). A query naming neither wants the
+#: item or the service itself first (the peer support service before its additional 30 minutes).
+ADD_ON = re.compile(r"^additions? to |\beach additional |\bin addition to |\badditional \d+ minutes")
+
+
+def negated(lowered: str) -> frozenset[str]:
+    """The words of a description found only where it says what the code is not (from a "not" to the end of its
+    clause, "not otherwise specified" and "not limited to" aside)."""
+    if "not " not in lowered:
+        return frozenset()
+    denied: set[str] = set()
+    said: set[str] = set()
+    for clause in CLAUSE.split(lowered):
+        clause_words = words(clause)
+        at = next((i for i, w in enumerate(clause_words) if w == "not" and
+                   clause_words[i + 1:i + 2] not in (["otherwise"], ["elsewhere"], ["limited"])), len(clause_words))
+        said.update(clause_words[:at])
+        denied.update(clause_words[at + 1:])
+    return frozenset(denied - said)
+
+
+def lacking(long_words: Sequence[str]) -> set[str]:
+    """The words of a description found only after ``non`` ("non-compounded"): what the code lacks."""
+    after_non = {b for a, b in itertools.pairwise(long_words) if a == "non"}
+    return after_non - {b for a, b in itertools.pairwise(long_words) if a != "non"}

@@ -1,0 +1,73 @@
+"""Search ranking rules on the real releases: the general code of a family first, add-ons after the item,
+negated words, misspellings by sound and swapped letters, and lay words for categories."""
+
+from __future__ import annotations
+
+import hcpcs
+from hcpcs.search.query import synonyms
+from hcpcs.search.wording import negated
+
+
+def codes(result: hcpcs.SearchResult) -> list[str]:
+    return [h.code for h in result.hits]
+
+
+def test_a_size_range_does_not_make_a_code_more_specific(db: hcpcs.Hcpcs) -> None:
+    # every general-use cushion names a width; the powered cushion is a kind of its own
+    for query in ("wheelchair cushion", "wc cushion", "wheelch cush"):
+        assert codes(db.search(query, limit=2)) == ["E2601", "E2602"], query
+
+
+def test_the_words_an_abbreviation_stands_for_are_not_extra(db: hcpcs.Hcpcs) -> None:
+    # E0601 spells out continuous positive airway pressure, all of which cpap means
+    assert codes(db.search("c.p.a.p.", limit=1)) == ["E0601"]
+    assert codes(db.search("cpap machine", limit=1)) == ["E0601"]
+
+
+def test_an_aside_in_parentheses_stays_in_the_head(db: hcpcs.Hcpcs) -> None:
+    assert codes(db.search("wheelchair, hemi", limit=1)) == ["K0002"]  # Standard hemi (low seat) wheelchair
+
+
+def test_the_item_or_service_before_its_add_ons(db: hcpcs.Hcpcs) -> None:
+    top = codes(db.search("peer support", limit=3))
+    assert top.index("G0140") < top.index("G0146")  # G0146: additional 30 minutes, in addition to G0140
+    assert "G0146" in codes(db.search("peer support additional", limit=1))
+
+
+def test_a_word_named_only_after_not_counts_half(db: hcpcs.Hcpcs) -> None:
+    assert negated("orally administered nutrition, not by feeding tube") >= {"feeding", "tube"}
+    assert not negated("power wheelchair, not otherwise classified")
+    assert not negated("enteral feeding supply kit; includes but not limited to feeding/flushing syringe")
+    assert codes(db.search("feeding tube", limit=1))[0].startswith("B4")  # not the modifier BO
+
+
+def test_misspellings_by_sound_and_by_swapped_letters(db: hcpcs.Hcpcs) -> None:
+    morphine = db.search("morfine", limit=3)
+    assert morphine.corrections["morfine"] == ("morphine",) and codes(morphine)[0] == "J2270"
+    assert db.search("diabetic sheos", limit=1).corrections["sheos"][0].startswith("shoe")
+    assert db.search("comode", limit=1).corrections["comode"] == ("commode",)
+
+
+def test_lay_words_for_over_the_counter_remedies_and_machines(db: hcpcs.Hcpcs) -> None:
+    for query in ("glucose tablets", "stool softener", "otc", "laxative"):
+        assert codes(db.search(query, limit=1)) == ["A9150"], query
+    assert codes(db.search("sleep apnea machine", limit=1)) == ["E0601"]
+    assert codes(db.search("oxygen tank", limit=1))[0] in {"E0424", "E0430", "E0431"}
+    assert {"J7296", "J7297", "J7298"} & set(codes(db.search("hormonal iud", limit=3)))
+
+
+def test_a_route_word_beside_a_lay_drug_category_picks_the_form(db: hcpcs.Hcpcs) -> None:
+    assert ("steroid",) in synonyms() and ("steroid", "shot") not in synonyms()
+    shot = db.search("steroid shot", limit=3).hits
+    assert all("injection" in h.long_description.lower() for h in shot)
+    assert codes(db.search("steroid shot", limit=1)) == ["J1010"]  # methylprednisolone, listed first
+    assert all("oral" in h.long_description.lower() for h in db.search("steroid pill", limit=2).hits)
+
+
+def test_words_written_joined_or_apart(db: hcpcs.Hcpcs) -> None:
+    apart = db.search("tape, nonwaterproof", limit=1)
+    assert codes(apart) == ["A4450"] and apart.corrections["nonwaterproof"] == ("non waterproof",)
+    together = db.search("bed side drainage bag", limit=1)
+    assert codes(together) == ["A4357"] and together.corrections["bed side"] == ("bedside",)
+    # a misspelling near an indexed word is corrected, not split ("compres" + "ion")
+    assert db.search("compresion stockings", limit=1).corrections["compresion"] == ("compression",)
