@@ -283,14 +283,11 @@ def load_drug_keys(con: Any, ref: Reference, spellings: dict[str, tuple[dt.date,
     the results' ndc column is then written from the dictionary, not string by string."""
     width = ndc_width(ref)
     table = drug_keys(ref, spellings)
-    types = {"text": "VARCHAR", "double": "DOUBLE"}
+    types = {"text": "VARCHAR", "double": "DOUBLE", "integer": "INTEGER"}
     kinds = drug_key_columns(width)
     picks = ", ".join(f"unnest(${n}::{types[kinds[name]]}[]) AS {name}" for n, name in enumerate(table, 1))
     con.execute(f"CREATE TEMP TABLE drug_spellings AS SELECT {picks}", list(table.values()))
     con.execute("CREATE TYPE ndc_text AS ENUM (SELECT DISTINCT ndc FROM drug_spellings)")
-    # the spellings too: the lines' join to drug_keys is then on a small integer, not on text
-    con.execute("CREATE TEMP TABLE every_spelling AS SELECT unnest($1::VARCHAR[]) AS raw", [list(spellings)])
-    con.execute("CREATE TYPE ndc_spelling AS ENUM (SELECT DISTINCT raw FROM every_spelling)")
     con.execute("CREATE TEMP TABLE drug_keys AS SELECT * REPLACE (CAST(ndc AS ndc_text) AS ndc) FROM drug_spellings")
 
 
