@@ -122,6 +122,7 @@ EXAMPLES = {
     "/api/ndc/{ndc}": ["/api/ndc/55513-0078-01"],
     "/api/search": ["/api/search?q=hydrochloride+injection", "/api/search?q=imlygic", "/api/search?q=zzqqxx"],
     "/api/releases": ["/api/releases"],
+    "/api/quarters": ["/api/quarters"],
     "/api/diff": ["/api/diff?from=2019&to=2020&limit=500"],
     "/api/diff/report": ["/api/diff/report?from=2019&to=2020"],
     "/api/fields": ["/api/fields"],

@@ -1,5 +1,5 @@
-"""Commands that read the database: ``releases``, ``show``, ``ndc``, ``history``, ``diff``, ``corrections``,
-``rules``, ``search``."""
+"""Commands that read the database: ``releases``, ``quarters``, ``show``, ``ndc``, ``history``, ``diff``,
+``corrections``, ``rules``, ``search``."""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ from .group import _LOADED_REPORT, _open, cli, emit, handles_errors, output_opti
 @click.pass_context
 @handles_errors
 def releases(ctx: click.Context, fmt: str) -> None:
-    """List the loaded releases, with their source files."""
+    """List the loaded releases, with their source files (as text, the drug files' quarters after them)."""
     from ..render.serialize import to_json
 
     with _open(ctx, readonly=True) as db:
         found = db.releases()
+        quarters = db.drug_quarters() if fmt == "table" else []
 
     def code_file(r: Any) -> Any:
         return next((f for f in r.files if f.role == "codes"), None) or next(
@@ -47,10 +48,42 @@ def releases(ctx: click.Context, fmt: str) -> None:
             out.add_row(r.id, r.effective_date.isoformat(), f"{r.procedure_count:,}", f"{r.modifier_count:,}",
                         main.display if main else "", main.sha256[:12] if main else "")
         Console().print(out)
+        if quarters:
+            click.echo("\nDrug files (hcpcs quarters):\n" + _quarters_text(quarters))
 
     from ..render.forms import csv_text
 
     emit(fmt, lambda: [to_json(r) for r in found], table=table, csv=lambda: csv_text(rows()))
+
+
+@cli.command()
+@output_options()
+@click.pass_context
+@handles_errors
+def quarters(ctx: click.Context, fmt: str) -> None:
+    """List the loaded quarters of CMS's drug files (NDC crosswalk, payment limits): effective period, source
+    file, sha256 and rows."""
+    from ..render.serialize import to_json
+
+    with _open(ctx, readonly=True) as db:
+        found = db.drug_quarters()
+
+    def table() -> None:
+        click.echo(_quarters_text(found) if found else "no drug files loaded: load CMS's ASP NDC-HCPCS crosswalk "
+                   "and pricing files with hcpcs load PATH")
+
+    emit(fmt, lambda: [to_json(q) for q in found], table=table)
+
+
+#: A drug file's kind in words.
+KIND_WORDS = {"ndc_crosswalk": "NDC crosswalk", "payment_limits": "payment limits"}
+
+
+def _quarters_text(found: list[Any]) -> str:
+    """Drug quarters as text within 80 columns: a line each (kind, quarter, effective period, rows, the start of
+    its sha256), its source file on the next, indented (CMS's file names are long)."""
+    return "\n".join(f"{KIND_WORDS.get(q.kind, q.kind):<15} {q.quarter:<8} {q.period:<25} {q.rows:>7,} rows  "
+                     f"{q.sha256[:12]}\n  {q.source}" for q in found)
 
 
 @cli.command()

@@ -108,11 +108,15 @@ class MatchReasonOut(BaseModel):
 
 
 class DrugQuarterOut(BaseModel):
+    #: ndc_crosswalk (CMS's ASP NDC-HCPCS crosswalk) or payment_limits (its ASP pricing file)
+    kind: str
     quarter: str
     effective_from: str
     effective_to: str | None
     source: str
     sha256: str
+    #: the rows the file holds
+    rows: int
 
 
 class NdcOut(BaseModel):

@@ -246,8 +246,11 @@ def _search_result(result: SearchResult) -> Json:
 
 @to_json.register
 def _quarter(quarter: Quarter) -> Json:
-    return {"quarter": quarter.quarter, "effective_from": quarter.effective_from.isoformat(),
-            "effective_to": iso(quarter.effective_to), "source": quarter.source, "sha256": quarter.sha256}
+    """A quarter of a drug file: its kind (ndc_crosswalk, payment_limits), effective period, source file, sha256
+    and how many rows it holds."""
+    return {"kind": quarter.kind, "quarter": quarter.quarter, "effective_from": quarter.effective_from.isoformat(),
+            "effective_to": iso(quarter.effective_to), "source": quarter.source, "sha256": quarter.sha256,
+            "rows": quarter.rows}
 
 
 @to_json.register

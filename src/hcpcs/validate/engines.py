@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import re
 import tempfile
 import threading
@@ -21,16 +20,17 @@ from typing import Any
 
 from .._errors import InputError, UsageError
 from .lines import MODIFIERS, Reference
-from .sql import (
-    REFERENCE_COLUMNS,
-    core_sql,
-    drug_key_columns,
-    drug_keys,
-    ndc_width,
-    reference_columns,
-    ruled_codes,
-    ruled_sql,
+from .passes import (
+    gather_both,
+    gather_rule_lines,
+    listed,
+    load_drug_keys,
+    load_ruled,
+    quoted,
+    spellings_of,
+    sql_text,
 )
+from .sql import REFERENCE_COLUMNS, core_sql, ndc_width, reference_columns, ruled_codes
 
 Progress = Callable[[float], None]
 
@@ -122,14 +122,19 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
             query = f"SELECT line, status, reasons, messages, warnings{extra} FROM ({query}) results"
         query += " ORDER BY line" if ordered else ""  # the joins do not keep the order
         # The input is read once by the main query, which parses each date once (a date that is none stops
-        # it; only then is the file read again, to name the line). Before it, two passes over a column or
-        # three: the distinct NDC spellings, and the few lines whose code is in a pair rule (``ruled``).
+        # it; only then is the file read again, to name the line). Before it, passes over a column or three:
+        # the distinct NDC spellings, and the few lines whose code is in a pair rule (``ruled``); a CSV file,
+        # whose every pass parses every line, gives both in one pass.
         types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE src)").fetchall())
         try:
-            if drugs:
-                load_drug_keys(con, ref, _spellings(con, columns.ndc))
             named = ruled_codes(ref)
-            _load_ruled(con, ref, columns, named)
+            if drugs and kind == "csv":
+                load_drug_keys(con, ref, gather_both(con, columns, named))
+            else:
+                if drugs:
+                    load_drug_keys(con, ref, spellings_of(con, columns.ndc))
+                gather_rule_lines(con, columns, named)
+            load_ruled(con, ref)
             con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind, present, types, named)}")
             _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
         except duckdb.Error as exc:
@@ -148,10 +153,6 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
-
-
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _first_line(exc: BaseException) -> str:
@@ -197,13 +198,9 @@ def csv_reader(source: Path) -> str:
     """A strict reading of a CSV of claim lines: every column text, the header's columns and no guessing,
     so that a row with more or fewer fields than the header is an error naming its line."""
     delimiter, names = csv_header(source)
-    spec = ", ".join(f"{_string(name)}: 'VARCHAR'" for name in names)
-    return (f"read_csv({_literal(source)}, delim = {_string(delimiter)}, quote = '\"', escape = '\"', "
+    spec = ", ".join(f"{sql_text(name)}: 'VARCHAR'" for name in names)
+    return (f"read_csv({_literal(source)}, delim = {sql_text(delimiter)}, quote = '\"', escape = '\"', "
             f"header = true, auto_detect = false, columns = {{{spec}}}, max_line_size = {MAX_LINE_BYTES})")
-
-
-def _string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _input_error(source: Path, kind: str, exc: BaseException) -> InputError:
@@ -238,33 +235,9 @@ def _explained(con: Any, source: Path, columns: Columns, kind: str, exc: BaseExc
     return _input_error(source, kind, exc)
 
 
-def _spellings(con: Any, ndc: str) -> dict[str, tuple[dt.date, dt.date]]:
-    """Each distinct NDC spelling of the input, under every crosswalk (``drug_keys`` takes the dates each is
-    written on; all of time here, so that the dates are parsed once, by the main query)."""
-    rows = con.execute(f"SELECT DISTINCT CAST({_quoted(ndc)} AS VARCHAR) FROM src").fetchall()
-    return {raw: (dt.date.min, dt.date.max) for (raw,) in rows if raw is not None}
-
-
-def _load_ruled(con: Any, ref: Reference, columns: Columns, named: list[str]) -> None:
-    """The table ``ruled`` (``ruled_sql``): first the input's lines whose code a pair rule names (a pass over
-    the code column, the claim and date read only for the lines kept), then their claim and release."""
-    code = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
-    claim = _quoted(columns.claim) if columns.claim else "NULL"
-    con.execute(f"CREATE TEMP TABLE rule_lines AS SELECT {claim} AS claim, {code} AS code, "
-                f"{_quoted(columns.date)} AS date FROM src WHERE {code} IN ({_listed(named)})")
-    source = ("(SELECT NULLIF(trim(CAST(claim AS VARCHAR)), '') AS claim_id, code, "
-              "TRY_CAST(CAST(date AS VARCHAR) AS DATE) AS day FROM rule_lines)")
-    con.execute(f"CREATE TEMP TABLE ruled AS {ruled_sql(ref.spans, source)}")
-
-
-def _listed(codes: list[str]) -> str:
-    """Codes as an SQL list; one that matches nothing where there are none."""
-    return ", ".join(_string(c) for c in codes) or "NULL"
-
-
 def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
     """Every date of service readable, else an input error naming the first bad one."""
-    date = _quoted(columns.date)
+    date = quoted(columns.date)
     day = f"TRY_CAST(CAST({date} AS VARCHAR) AS DATE)"
     (count,) = con.execute(f"SELECT count(*) FROM src WHERE {day} IS NULL").fetchone()
     if not count:
@@ -276,22 +249,6 @@ def _check_dates(con: Any, source: Path, columns: Columns, kind: str) -> None:
     shown = "missing" if value is None or not str(value).strip() else f"{cut_value(value)} is not a date (YYYY-MM-DD)"
     raise InputError(source.name, f"{columns.date} {shown}; {count:,} such rows in all", field=columns.date,
                      **where)
-
-
-def load_drug_keys(con: Any, ref: Reference, spellings: dict[str, tuple[dt.date, dt.date]]) -> None:
-    """The table ``drug_keys`` (``_validate.drug_keys``) of the input's NDC spellings. Its NDCs are an ENUM:
-    the results' ndc column is then written from the dictionary, not string by string."""
-    width = ndc_width(ref)
-    table = drug_keys(ref, spellings)
-    types = {"text": "VARCHAR", "double": "DOUBLE"}
-    kinds = drug_key_columns(width)
-    picks = ", ".join(f"unnest(${n}::{types[kinds[name]]}[]) AS {name}" for n, name in enumerate(table, 1))
-    con.execute(f"CREATE TEMP TABLE drug_spellings AS SELECT {picks}", list(table.values()))
-    con.execute("CREATE TYPE ndc_text AS ENUM (SELECT DISTINCT ndc FROM drug_spellings)")
-    # the spellings too: the lines' join to drug_keys is then on a small integer, not on text
-    con.execute("CREATE TEMP TABLE every_spelling AS SELECT unnest($1::VARCHAR[]) AS raw", [list(spellings)])
-    con.execute("CREATE TYPE ndc_spelling AS ENUM (SELECT DISTINCT raw FROM every_spelling)")
-    con.execute("CREATE TEMP TABLE drug_keys AS SELECT * REPLACE (CAST(ndc AS ndc_text) AS ndc) FROM drug_spellings")
 
 
 def cut_value(value: object) -> str:
@@ -307,7 +264,7 @@ def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str], ty
 
     Parquet gives each row's number as it reads (in parallel); a CSV's rows are numbered as they stream.
     """
-    mods = ", ".join(f"CAST({_quoted(m)} AS VARCHAR)" for m in columns.modifiers) or "''"
+    mods = ", ".join(f"CAST({quoted(m)} AS VARCHAR)" for m in columns.modifiers) or "''"
     given = f"concat_ws(' ', {mods})"
     # most cells hold no modifier or one: those without the regex that splits at white space and commas
     split = (f"CASE WHEN {given} = '' THEN CAST([] AS VARCHAR[]) WHEN regexp_full_match({given}, '[A-Z0-9]+') "
@@ -317,23 +274,23 @@ def _lines_sql(columns: Columns, source: Path, kind: str, present: list[str], ty
     else:  # the physical line of the file: its header is line 1
         numbered, origin = "row_number() OVER () + 1", "src"
     picks = ", ".join(f"NULLIF(mods[{n}], '') AS m{n}" for n in range(1, MODIFIERS + 1))
-    raw = _quoted(columns.claim) if columns.claim else "NULL"
+    raw = quoted(columns.claim) if columns.claim else "NULL"
     claim = "NULLIF(trim(CAST(claim_raw AS VARCHAR)), '')"
-    whole = f"upper(trim(CAST({_quoted(columns.code)} AS VARCHAR)))"
+    whole = f"upper(trim(CAST({quoted(columns.code)} AS VARCHAR)))"
     # (a code longer than any is echoed and named in messages cut: a results line need not repeat a huge cell)
     code = f"CASE WHEN length({whole}) > {SHOWN_CHARS} THEN left({whole}, {SHOWN_CHARS}) || '...' ELSE {whole} END"
     drug, drug_columns = "", ""
     if columns.ndc in present:  # the NDC as written: drug_keys reads each spelling once
-        units = f"TRY_CAST({_quoted(columns.units)} AS DOUBLE)" if columns.units in present else "CAST(NULL AS DOUBLE)"
-        drug = f", CAST({_quoted(columns.ndc)} AS VARCHAR) AS ndc_raw, {units} AS units"
+        units = f"TRY_CAST({quoted(columns.units)} AS DOUBLE)" if columns.units in present else "CAST(NULL AS DOUBLE)"
+        drug = f", CAST({quoted(columns.ndc)} AS VARCHAR) AS ndc_raw, {units} AS units"
         drug_columns = ", ndc_raw, units"
-    date = _quoted(columns.date)
+    date = quoted(columns.date)
     # strict: a date that is none (or missing) stops the query, and _check_dates names it
     day = (f"CASE WHEN {date} IS NULL THEN error('date missing') ELSE {date} END" if types.get(columns.date) == "DATE"
            else f"CAST(coalesce(CAST({date} AS VARCHAR), '') AS DATE)")
     # claim_key, for the join to the pair rules' clashes: the claim id only where a rule names the code (the
     # claim_id of every line is read only where the results repeat it)
-    key = f"CASE WHEN code IN ({_listed(named)}) THEN {claim} END"
+    key = f"CASE WHEN code IN ({listed(named)}) THEN {claim} END"
     return (f"SELECT line, {claim} AS claim_id, {key} AS claim_key, code, day, "
             f"regexp_full_match(code, '[A-CE-Z][0-9]{{4}}') AS code_ok, {picks}{drug_columns} "
             f"FROM (SELECT {numbered} AS line, {raw} AS claim_raw, coalesce({code}, '') AS code, "

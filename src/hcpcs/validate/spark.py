@@ -18,7 +18,7 @@ from .engines import SHOWN_CHARS, Columns, Summary, check_columns, cut_value, fi
 from .lines import MODIFIERS, Reference
 from .sql import REFERENCE_COLUMNS, core_sql, drug_key_columns, drug_keys, ndc_width, reference_rows, ruled_sql
 
-_SPARK_TYPES = {"text": "string", "date": "date", "boolean": "boolean", "double": "double"}
+_SPARK_TYPES = {"text": "string", "date": "date", "boolean": "boolean", "double": "double", "integer": "int"}
 
 
 def session() -> Any:

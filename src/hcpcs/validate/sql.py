@@ -18,7 +18,7 @@ def ndc_width(ref: Reference) -> int:
 
 def drug_key_columns(width: int) -> dict[str, str]:
     """The columns of ``drug_keys`` and their kinds (as ``REFERENCE_COLUMNS``)."""
-    columns = {"crosswalk": "text", "ndc_raw": "text", "ndc": "text", "mismatch": "text"}
+    columns = {"crosswalk": "integer", "ndc_raw": "text", "ndc": "text", "mismatch": "text"}
     for n in range(1, width + 1):
         columns |= {f"code{n}": "text", f"per_package{n}": "double"}
     return columns
@@ -28,10 +28,12 @@ def drug_keys(ref: Reference, spellings: Mapping[str, tuple[dt.date, dt.date]]) 
     """The table ``drug_keys`` column by column, from the input's NDC spellings (each as written, with the first
     and last date of service it is written on): each spelling under each crosswalk those dates reach.
 
-    A row holds the NDC in 5-4-2 (``''`` where the spelling is no NDC); where the crosswalk lists it, the
-    message of ``ndc_mismatch`` up to the line's code and the NDC's codes with their billing units per package
-    (else NULL: ``ndc_unknown``). Blank spellings have no row: their lines give no NDC. With no crosswalk
-    loaded, every spelling has one row under the crosswalk ``''``. The lines' crosswalk comes from
+    A row's crosswalk is the quarter's place among the crosswalks, oldest first (0 where none is loaded): the
+    lines join on a small integer, not on the quarter's name. It holds the NDC in 5-4-2 (``''`` where the
+    spelling is no NDC); where the crosswalk lists it, the message of ``ndc_mismatch`` up to the line's code
+    and the NDC's codes with their billing units per package (else NULL: ``ndc_unknown``). Blank spellings
+    have no row: their lines give no NDC. With no crosswalk loaded, every spelling has one row under the
+    crosswalk 0. The lines' crosswalk comes from
     ``core_sql``'s CASE, by the same rule as ``Reference.crosswalk_on``.
     """
     from ..model.identifiers import ndc_or_none
@@ -49,11 +51,12 @@ def drug_keys(ref: Reference, spellings: Mapping[str, tuple[dt.date, dt.date]]) 
         if not raw.strip():
             continue
         ndc = ndc_or_none(raw)
-        for quarter in quarters[index_on(first):index_on(last) + 1]:
+        for place in range(index_on(first), index_on(last) + 1):
+            quarter = quarters[place]
             codes = ref.ndc_map.get((quarter, ndc), {}) if ndc is not None else {}
             listed: list[tuple[str | None, float | None]] = [*sorted(codes.items())]
             listed += [(None, None)] * (width - len(listed))
-            row: list[Any] = [quarter, raw, ndc or "", mismatch_message(ndc or "", codes, quarter) if codes else None]
+            row: list[Any] = [place, raw, ndc or "", mismatch_message(ndc or "", codes, quarter) if codes else None]
             row += [value for pair in listed for value in pair]
             for column, value in zip(table.values(), row, strict=True):
                 column.append(value)
@@ -64,6 +67,13 @@ def drug_keys(ref: Reference, spellings: Mapping[str, tuple[dt.date, dt.date]]) 
 CORE_SQL = """
 WITH lined AS (
   SELECT l.*, {in_effect} AS in_effect{crosswalk} FROM lines l
+),
+coded AS (  -- every code under every release, with its record there if any and where it first appears: the
+  -- lines find both in one join on (release, code)
+  SELECT s.release_id, f.code, p.code AS listed, p.added_date, p.termination_date, p.replacements, p.warned,
+    p.later_termination, p.re_added_on, f.first_release, f.first_from
+  FROM (SELECT DISTINCT release_id FROM spans) s CROSS JOIN firsts f
+  LEFT JOIN periods p ON p.release_id = s.release_id AND p.code = f.code AND p.kind = 'procedure'
 ),
 clashes AS (  -- over "ruled" (RULED_SQL), built before: the lines are read once here. A line's claim_key is its
   -- claim_id where its code is in a pair rule (else it may be NULL: the engine need not read every claim id)
@@ -78,9 +88,9 @@ judged AS (
     CASE
       WHEN NOT l.code_ok THEN concat_ws('', l.code, ' is not a Level II procedure code')
       WHEN l.in_effect IS NULL THEN concat_ws('', 'no loaded release is in effect on ', CAST(l.day AS @TEXT@))
-      WHEN p.code IS NULL AND f.first_from > l.day THEN concat_ws('', l.code, ' is not yet in effect on ',
-        CAST(l.day AS @TEXT@), ': first in release ', f.first_release)
-      WHEN p.code IS NULL THEN concat_ws('', l.code, ' is not in release ', l.in_effect)
+      WHEN p.listed IS NULL AND p.first_from > l.day THEN concat_ws('', l.code, ' is not yet in effect on ',
+        CAST(l.day AS @TEXT@), ': first in release ', p.first_release)
+      WHEN p.listed IS NULL THEN concat_ws('', l.code, ' is not in release ', l.in_effect)
       WHEN p.added_date > l.day THEN concat_ws('', l.code, ' is not yet in effect on ', CAST(l.day AS @TEXT@),
         ': added ', CAST(p.added_date AS @TEXT@))
       WHEN p.termination_date < l.day THEN concat_ws('', l.code, ' was terminated on ',
@@ -90,8 +100,8 @@ judged AS (
     CASE
       WHEN NOT l.code_ok THEN 'malformed_code'
       WHEN l.in_effect IS NULL THEN 'no_release'
-      WHEN p.code IS NULL AND f.first_from > l.day THEN 'not_yet_effective'
-      WHEN p.code IS NULL THEN 'unknown_code'
+      WHEN p.listed IS NULL AND p.first_from > l.day THEN 'not_yet_effective'
+      WHEN p.listed IS NULL THEN 'unknown_code'
       WHEN p.added_date > l.day THEN 'not_yet_effective'
       WHEN p.termination_date < l.day THEN 'terminated'
     END AS code_reason,
@@ -104,8 +114,7 @@ judged AS (
       CASE WHEN p.re_added_on <= l.day THEN 're_added' END,
       CASE WHEN {before_first} THEN 'before_first_release' END{ndc_warning}) AS warnings
   FROM lined l
-  LEFT JOIN periods p ON p.release_id = l.in_effect AND p.code = l.code AND p.kind = 'procedure'
-  LEFT JOIN firsts f ON f.code = l.code
+  LEFT JOIN coded p ON p.release_id = l.in_effect AND p.code = l.code
   {modifier_joins}
   LEFT JOIN clashes x ON x.claim_id = l.claim_key AND x.code = l.code AND x.in_effect = l.in_effect{ndc_joins}
 )
@@ -204,7 +213,8 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
     The release in effect on a line's date is a CASE over the releases' start dates (a handful), so
     every join after it is on equal keys: no range join, and the lines keep their order. Before the first
     release took effect, the first one answers (with the warning before_first_release). The crosswalk of a
-    line's date is a CASE the same way ('' where none is loaded, as in ``drug_keys``).
+    line's date is a CASE the same way, as its place among the crosswalks (0 where none is loaded, as in
+    ``drug_keys``).
     """
     in_effect = _in_effect(spans)
     first = min(spans, key=lambda s: s[1], default=None)
@@ -213,9 +223,10 @@ def core_sql(spans: Sequence[tuple[str, dt.date, dt.date]], text: str = "VARCHAR
     crosswalk = ""
     if crosswalks is not None:
         ndc = _ndc_sql(ndc_width)
-        latest = sorted(crosswalks, key=lambda c: c[1], reverse=True)
-        steps = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN '{quarter}'" for quarter, start in latest)
-        crosswalk = f", CASE {steps} ELSE '{latest[-1][0]}' END AS crosswalk" if latest else ", '' AS crosswalk"
+        # each crosswalk by its place, oldest first, as in drug_keys (of two that start the same day, the later)
+        latest = [*reversed(list(enumerate(sorted(start for _, start in crosswalks))))]
+        steps = " ".join(f"WHEN l.day >= DATE '{start.isoformat()}' THEN {place}" for place, start in latest)
+        crosswalk = f", CASE {steps} ELSE 0 END AS crosswalk" if latest else ", 0 AS crosswalk"
     return CORE_SQL.format(**_modifier_sql(), **ndc, in_effect=in_effect, before_first=before_first,
                            crosswalk=crosswalk).replace("@TEXT@", text)
 

@@ -28,6 +28,7 @@ from ..model.layout import FIELDS
 from ..render.schemas import (
     CodeOut,
     DiffOut,
+    DrugQuarterOut,
     ErrorEnvelope,
     FieldOut,
     HistoryOut,
@@ -203,6 +204,11 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     async def api_releases(request: Request) -> Response:
         """Every loaded release, oldest first, with its source files and their sha256."""
         return await cached(request, ("releases",), lambda: [to_json(r) for r in handles.get().releases()])
+
+    @app.get("/api/quarters", response_model=list[DrugQuarterOut], tags=["drugs"])
+    async def api_quarters(request: Request) -> Response:
+        """Every loaded quarter of CMS's drug files (NDC crosswalk, payment limits): period, source file, sha256."""
+        return await cached(request, ("quarters",), lambda: [to_json(q) for q in handles.get().drug_quarters()])
 
     @app.get("/api/diff", response_model=DiffOut, tags=["releases"])
     async def api_diff(
