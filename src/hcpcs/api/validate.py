@@ -8,8 +8,9 @@ from pathlib import Path
 
 from .._errors import UsageError
 from ..model.identifiers import parse_day
+from ..model.periods import Period
 from ..validate.engines import Columns, Summary, validate_duckdb
-from ..validate.lines import END_OF_TIME, Period, Reference, Verdict, check_line, normalise_code
+from ..validate.lines import END_OF_TIME, Reference, Verdict, check_line, normalise_code
 from .base import HandleBase
 from .drug_files import quarters
 

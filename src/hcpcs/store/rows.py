@@ -3,12 +3,72 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple, TypedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, NamedTuple, TypedDict, cast
 
-#: A stored record: every column of CMS's record layout by name (``_layout.COLUMNS``: dates as ``date``, numbers
-#: as ``int``, text as ``str``, blanks as ``None``), with ``release_id``, ``kind`` and ``source_line``. A mapping,
-#: not a class: its columns are the layout's data, read by name (``FIELDS_BY_NAME[...].columns``).
-RecordRow = dict[str, Any]
+from ..model.layout import COLUMNS, FIELDS, FIELDS_BY_NAME
+from ..model.records import Value
+
+#: What each record column holds, by the layout: text, date or number.
+_KINDS = {column: f.kind for f in FIELDS for column in f.columns}
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """A stored record of one release: the columns the facade reads by themselves, typed, and every column of
+    CMS's record layout in ``values``.
+
+    ``values`` maps each name of ``layout.COLUMNS`` to its value (dates as ``date``, numbers as ``int``, text as
+    ``str``, blanks as ``None``): the layout is data, so its fields are read by name (``field``).
+    """
+
+    release_id: str
+    code: str
+    kind: Literal["procedure", "modifier"]
+    source_line: int
+    short_description: str | None
+    long_description: str | None
+    added_date: dt.date | None
+    termination_date: dt.date | None
+    action_effective_date: dt.date | None
+    values: Mapping[str, Value]
+
+    @classmethod
+    def of(cls, values: Mapping[str, Value], release_id: str = "",
+           kind: Literal["procedure", "modifier"] = "procedure", source_line: int = 0) -> RecordRow:
+        """A record from layout columns by name (dates as dates); a column not given is blank."""
+        full: dict[str, Any] = dict.fromkeys(COLUMNS)
+        full.update(values)
+        return cls(release_id, full["code"], kind, source_line, full["short_description"],
+                   full["long_description"], full["added_date"], full["termination_date"],
+                   full["action_effective_date"], full)
+
+    def __getitem__(self, column: str) -> Value:
+        """One layout column's value (``None`` where blank); ``KeyError`` for a name not in the layout."""
+        return self.values[column]
+
+    def text(self, column: str) -> str | None:
+        """A text column's value; ``TypeError`` for a column the layout does not make text."""
+        return cast("str | None", self._of_kind(column, "text"))
+
+    def date(self, column: str) -> dt.date | None:
+        """A date column's value; ``TypeError`` for a column the layout does not make a date."""
+        return cast("dt.date | None", self._of_kind(column, "date"))
+
+    def number(self, column: str) -> int | None:
+        """A number column's value; ``TypeError`` for a column the layout does not make a number."""
+        return cast("int | None", self._of_kind(column, "number"))
+
+    def _of_kind(self, column: str, kind: str) -> Value:
+        if _KINDS[column] != kind:
+            raise TypeError(f"record column {column} holds {_KINDS[column]}, not {kind}")
+        return self.values[column]
+
+    def field(self, name: str) -> tuple[str, ...]:
+        """The values given in a layout field's columns (``cross_reference``: every code named), in order."""
+        values = self.values
+        return tuple(str(v) for c in FIELDS_BY_NAME[name].columns if (v := values[c]))
 
 
 class SearchRow(TypedDict):
