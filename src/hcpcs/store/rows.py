@@ -116,20 +116,6 @@ class PairRule(NamedTuple):
     clause: str
 
 
-class RecordSpan(NamedTuple):
-    """A record over the span its release was in effect (``valid_to``: the next release's start, exclusive)."""
-
-    code: str
-    kind: str
-    release_id: str
-    valid_from: dt.date
-    valid_to: dt.date
-    added_date: dt.date | None
-    termination_date: dt.date | None
-    coverage: str | None
-    cross_references: tuple[str, ...]
-
-
 class NdcCode(NamedTuple):
     """An NDC and a code it bills under, in one quarter's crosswalk."""
 
