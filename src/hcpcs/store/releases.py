@@ -13,17 +13,16 @@ from ..model.records import Disagreement, ReleaseData, Repair, Value
 from ._base import Row, StoreBase, _source_file, day, iso_date, now
 from .rows import CodeLine, CrosswalkLine, RecordRow
 
-_DATE_COLUMNS = frozenset(c for f in FIELDS if f.kind == "date" for c in f.columns)
+_DATE_COLUMNS = tuple(c for f in FIELDS if f.kind == "date" for c in f.columns)
 _RECORD_COLUMNS = ", ".join(COLUMNS)
 _RECORD_COLUMN_SET = frozenset(COLUMNS)
 #: The positions of the date columns in a record's row (the other values go to SQL as they are).
 _DATE_POSITIONS = tuple(i for i, column in enumerate(COLUMNS) if column in _DATE_COLUMNS)
 _CROSS_REFERENCES = FIELDS_BY_NAME["cross_reference"].columns
 #: What a record's queries select, in the order ``_record`` reads it (bare, and for the aliases ``a`` and ``r``).
-_SELECT = f"release_id, kind, source_line, {_RECORD_COLUMNS}"
-_SELECT_A = ", ".join(f"a.{c}" for c in ("release_id", "kind", "source_line", *COLUMNS))
-_SELECT_R = ", ".join(f"r.{c}" for c in ("release_id", "kind", "source_line", *COLUMNS))
-
+_SELECT = f"{_RECORD_COLUMNS}, release_id, kind, source_line"
+_SELECT_A = ", ".join(f"a.{c}" for c in (*COLUMNS, "release_id", "kind", "source_line"))
+_SELECT_R = ", ".join(f"r.{c}" for c in (*COLUMNS, "release_id", "kind", "source_line"))
 
 class Releases(StoreBase):
     """Releases, their files and their records."""
@@ -211,16 +210,13 @@ def _release(row: Row, files: Iterable[Row]) -> Release:
 
 
 def _record(row: tuple[Any, ...]) -> RecordRow:
-    """A row of ``_SELECT`` as a typed record: dates as dates, every layout column by name."""
-    values = list(row[3:])
-    for at in _DATE_POSITIONS:
-        text = values[at]
+    """A row of ``_SELECT`` as a typed record: every layout column by name, dates as dates."""
+    values = dict(zip(COLUMNS, row, strict=False))  # the layout's columns; release, kind and line follow
+    for column in _DATE_COLUMNS:
+        text = values[column]
         if text:
-            values[at] = iso_date(text)
-    by_name = dict(zip(COLUMNS, values, strict=True))
-    return RecordRow(row[0], by_name["code"], row[1], row[2], by_name["short_description"],
-                     by_name["long_description"], by_name["added_date"], by_name["termination_date"],
-                     by_name["action_effective_date"], by_name)
+            values[column] = iso_date(text)
+    return RecordRow(row[-3], row[-2], row[-1], values)
 
 
 def _sql_row(row: tuple[Value, ...]) -> list[Value]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, TypedDict, cast
+from typing import Literal, NamedTuple, TypedDict, cast
 
 from ..model.layout import COLUMNS, FIELDS, FIELDS_BY_NAME
 from ..model.records import Value
@@ -16,33 +16,51 @@ _KINDS = {column: f.kind for f in FIELDS for column in f.columns}
 
 @dataclass(frozen=True, slots=True)
 class RecordRow:
-    """A stored record of one release: the columns the facade reads by themselves, typed, and every column of
-    CMS's record layout in ``values``.
+    """A stored record of one release: where it stands (release, kind, line in CMS's file), every column of
+    CMS's record layout in ``values``, and the columns the facade reads by themselves as typed attributes.
 
     ``values`` maps each name of ``layout.COLUMNS`` to its value (dates as ``date``, numbers as ``int``, text as
-    ``str``, blanks as ``None``): the layout is data, so its fields are read by name (``field``).
+    ``str``, blanks as ``None``): the layout is data, so its fields are read by name (``field``, ``text``,
+    ``date``, ``number``). Built once per row; the typed attributes read ``values`` (a release has thousands of
+    records, and most are only compared, never read field by field).
     """
 
     release_id: str
-    code: str
     kind: Literal["procedure", "modifier"]
     source_line: int
-    short_description: str | None
-    long_description: str | None
-    added_date: dt.date | None
-    termination_date: dt.date | None
-    action_effective_date: dt.date | None
     values: Mapping[str, Value]
 
     @classmethod
     def of(cls, values: Mapping[str, Value], release_id: str = "",
            kind: Literal["procedure", "modifier"] = "procedure", source_line: int = 0) -> RecordRow:
         """A record from layout columns by name (dates as dates); a column not given is blank."""
-        full: dict[str, Any] = dict.fromkeys(COLUMNS)
+        full: dict[str, Value] = dict.fromkeys(COLUMNS)
         full.update(values)
-        return cls(release_id, full["code"], kind, source_line, full["short_description"],
-                   full["long_description"], full["added_date"], full["termination_date"],
-                   full["action_effective_date"], full)
+        return cls(release_id, kind, source_line, full)
+
+    @property
+    def code(self) -> str:
+        return cast(str, self.values["code"])
+
+    @property
+    def short_description(self) -> str | None:
+        return cast("str | None", self.values["short_description"])
+
+    @property
+    def long_description(self) -> str | None:
+        return cast("str | None", self.values["long_description"])
+
+    @property
+    def added_date(self) -> dt.date | None:
+        return cast("dt.date | None", self.values["added_date"])
+
+    @property
+    def termination_date(self) -> dt.date | None:
+        return cast("dt.date | None", self.values["termination_date"])
+
+    @property
+    def action_effective_date(self) -> dt.date | None:
+        return cast("dt.date | None", self.values["action_effective_date"])
 
     def __getitem__(self, column: str) -> Value:
         """One layout column's value (``None`` where blank); ``KeyError`` for a name not in the layout."""
