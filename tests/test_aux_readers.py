@@ -21,6 +21,7 @@ from hcpcs.model.records import LoadWarning, NocEntry
 from hcpcs.readers.corrections import read_corrections
 from hcpcs.readers.notes import read_noc_spreadsheet, read_noc_text, read_processing_notes
 from hcpcs.readers.transactions import action_of, read_report
+from hcpcs.store import RecordRow
 
 from .conftest import CMS
 
@@ -483,7 +484,7 @@ def test_an_unread_type_of_change_against_our_diff() -> None:
     ours = CodeChange("G0001", "C", ("C",), (), "Short", "Long, now")
     report = read_report(b"HCPCS\tType of Change\r\nG0001\tPainted Blue\r\nG0002\tRepainted\r\nG0003\tNo change\r\n",
                          "odd.txt", warnings=[])
-    records = {code: {"code": code} for code in ("G0001", "G0002", "G0003")}
+    records = {code: RecordRow.of({"code": code}) for code in ("G0001", "G0002", "G0003")}
     found = compare_report(Diff(old, new, (ours,), ()), report, records, records)
     assert found.agreed == {"N": 1}
     assert [(d.code, d.ours, d.theirs, d.reason) for d in found.differences] == [

@@ -257,10 +257,8 @@ def create_server(handle: Callable[[], Hcpcs], *, http: bool = False) -> FastMCP
                 in_effect: str | None = db.release_on(day).id
             except NotFound:
                 in_effect = known[0].id if known else None
-            out.append({"code": line.code.strip().upper(), "date": day.isoformat(), "modifiers": line.modifiers,
-                        "claim_id": line.claim_id, "release": in_effect, **to_json(verdict),
-                        "ndc": (verdict.ndc or "") if verdict.ndc_given else None,
-                        "billing_units": verdict.billing_units})
+            out.append(LineVerdict(code=line.code.strip().upper(), date=day.isoformat(), modifiers=line.modifiers,
+                                   claim_id=line.claim_id, release=in_effect, **to_json(verdict)).model_dump())
             text.append(f"{line.code.strip().upper()} {day.isoformat()} (release {in_effect}): {verdict.status}")
             text += [f"  {r}: {m}" for r, m in zip(verdict.reasons, verdict.messages, strict=True)]
             text += [f"  warning: {w}" for w in verdict.warnings]

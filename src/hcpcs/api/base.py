@@ -14,6 +14,7 @@ from ..model.code_tables import BUILTIN_YEAR, CodeTables, Decoder, builtin, pref
 from ..model.drugs import CodeDrugs
 from ..model.identifiers import check_release_id, codes_named_in, parse_code, parse_day
 from ..model.layout import FIELDS, FIELDS_BY_NAME
+from ..model.periods import hindsight
 from ..search.query import Vocabulary
 from ..store import RecordRow, Store
 from ..validate.lines import Reference
@@ -166,26 +167,26 @@ class HandleBase:
         records = self._store.code_records(code)
         row = records.get(rel.id)
         by_id = {r.id: r for r in self.releases()}
-        if row is not None and (row["added_date"] is None or row["added_date"] <= day):
-            later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
-            return dataclasses.replace(self._code(row, rel, as_of=day), hindsight=_hindsight(row, later, day),
-                                       as_of_note=early)
-        if row is not None:  # in the release, but added after the day
+        earlier = [r for r in records.values() if by_id[r.release_id].effective_date < rel.effective_date]
+        later = [r for r in records.values() if by_id[r.release_id].effective_date > rel.effective_date]
+        if row is not None:
+            if row.added_date is None or row.added_date <= day:
+                return dataclasses.replace(self._code(row, rel, as_of=day), hindsight=_hindsight(row, later, day),
+                                           as_of_note=early)
+            # in the release, but added after the day
             raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: added "
-                           f"{row['added_date'].isoformat()} (release {rel.id})" + (f"; {early}" if early else ""))
-        earlier = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date < rel.effective_date]
-        later = [(rid, r) for rid, r in records.items() if by_id[rid].effective_date > rel.effective_date]
+                           f"{row.added_date.isoformat()} (release {rel.id})" + (f"; {early}" if early else ""))
         if earlier:
-            rid, last = earlier[-1]
-            if last["termination_date"] is not None and last["termination_date"] < day:
-                return self._code(last, by_id[rid], as_of=day)
-            back = f"; it is back in release {later[0][0]}" if later else ""
-            raise NotFound(f"{code} left CMS's files after release {rid}, without a termination date; "
+            last = earlier[-1]
+            if last.termination_date is not None and last.termination_date < day:
+                return self._code(last, by_id[last.release_id], as_of=day)
+            back = f"; it is back in release {later[0].release_id}" if later else ""
+            raise NotFound(f"{code} left CMS's files after release {last.release_id}, without a termination date; "
                            f"it is not in release {rel.id}, in effect on {day.isoformat()}{back}")
         if later:
-            rid, first = later[0]
-            added = f"added {first['added_date'].isoformat()}" if first["added_date"] else "added later"
-            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {added} (release {rid})"
+            first = later[0]
+            added = f"added {first.added_date.isoformat()}" if first.added_date else "added later"
+            raise NotFound(f"{code} was not yet in effect on {day.isoformat()}: {added} (release {first.release_id})"
                            + (f"; {early}" if early else ""))
         raise self._not_in(code, rel)
 
@@ -209,56 +210,56 @@ class HandleBase:
 
     def _code(self, row: RecordRow, release: Release, *, as_of: dt.date | None = None) -> Code:
         store = self._store
-        note_number = row["processing_note"]
+        note_number = row.text("processing_note")
         note = store.processing_note(note_number, release.id) if note_number else None
         noc_year, noc_note = self._noc_list(release.year)
         decoder = self._decoder(release)
-        crossrefs = field_values(row, "cross_reference")
+        crossrefs = row.field("cross_reference")
         related_order: list[tuple[str, Any]] = [(c, "cross reference") for c in crossrefs]
-        related_order += [(c, "description") for c in codes_named_in(row["long_description"])]
+        related_order += [(c, "description") for c in codes_named_in(row.long_description)]
         related_order += [(c, "processing note") for c in codes_named_in(note[1] if note else None)]
         seen: dict[str, Any] = {}
         for other, why in related_order:
-            if other != row["code"] and other not in seen:
+            if other != row.code and other not in seen:
                 seen[other] = why
         shorts = store.short_descriptions(seen, release.id)
         return Code(
-            code=row["code"],
-            kind=row["kind"],
+            code=row.code,
+            kind=row.kind,
             release=release,
-            long_description=row["long_description"] or "",
-            short_description=row["short_description"],
+            long_description=row.long_description or "",
+            short_description=row.short_description,
             pricing_indicators=_coded_all(row, "pricing_indicator", decoder),
             multiple_pricing_indicator=_coded(row, "multiple_pricing_indicator", decoder),
-            cim_references=field_values(row, "cim_reference"),
-            mcm_references=field_values(row, "mcm_reference"),
-            statute=row["statute"],
+            cim_references=row.field("cim_reference"),
+            mcm_references=row.field("mcm_reference"),
+            statute=row.text("statute"),
             lab_certifications=_coded_all(row, "lab_certification", decoder),
             cross_references=crossrefs,
             coverage=_coded(row, "coverage", decoder),
             asc_group=_coded(row, "asc_group", decoder),
-            asc_effective_date=row["asc_effective_date"],
+            asc_effective_date=row.date("asc_effective_date"),
             mog_payment_group=_coded(row, "mog_payment_group", decoder),
             mog_payment_policy=_coded(row, "mog_payment_policy", decoder),
-            mog_effective_date=row["mog_effective_date"],
+            mog_effective_date=row.date("mog_effective_date"),
             processing_note=note_number,
             processing_note_text=note[1] if note else None,
             betos=_coded(row, "betos", decoder),
             types_of_service=_coded_all(row, "type_of_service", decoder),
-            anesthesia_base_units=row["anesthesia_base_units"],
-            added_date=row["added_date"],
-            action_effective_date=row["action_effective_date"],
-            termination_date=row["termination_date"],
+            anesthesia_base_units=row.number("anesthesia_base_units"),
+            added_date=row.added_date,
+            action_effective_date=row.action_effective_date,
+            termination_date=row.termination_date,
             action=_coded(row, "action_code", decoder),
-            noc=store.in_noc_list(row["code"], noc_year) if noc_year is not None else None,
+            noc=store.in_noc_list(row.code, noc_year) if noc_year is not None else None,
             noc_list_year=noc_year,
             noc_note=noc_note,
             related=tuple(RelatedCode(c, why, shorts.get(c)) for c, why in seen.items()),
-            corrections=tuple(store.corrections(code=row["code"], year=release.year)),
-            transaction_report=store.report_entry(row["code"], release.id),
-            values={k: v for k, v in row.items() if k not in ("release_id", "kind", "source_line")},
+            corrections=tuple(store.corrections(code=row.code, year=release.year)),
+            transaction_report=store.report_entry(row.code, release.id),
+            values=dict(row.values),
             source=_code_source(release),
-            line=row["source_line"],
+            line=row.source_line,
             as_of=as_of,
             layout_year=decoder.tables.year,
             layout_source=decoder.tables.source + (", built into hcpcs" if decoder.tables.builtin else ""),
@@ -266,7 +267,7 @@ class HandleBase:
             meanings={column: found for f in _CODED for column in f.columns
                       if row[column] and (found := decoder.meaning(f.code_table, str(row[column])))},
             definitions=decoder.definitions(),
-            drugs=_drugs(store, row["code"], as_of or release.effective_date),
+            drugs=_drugs(store, row.code, as_of or release.effective_date),
         )
 
 
@@ -275,22 +276,22 @@ def _drugs(store: Store, code: str, day: dt.date) -> CodeDrugs | None:
     return None if found.empty else found
 
 
-def _hindsight(row: RecordRow, later: list[tuple[str, RecordRow]], day: dt.date) -> tuple[str, ...]:
-    """What releases published after the one in effect say about the day: a termination dated before it,
-    or the code re-added (reused) before it. CMS sets both after the fact."""
-    facts: dict[str, str] = {}  # each fact once, from the first later release that gives it
-    for rid, other in later:
-        ended, added = other["termination_date"], other["added_date"]
-        if ended is not None and ended < day and row["termination_date"] != ended:
-            facts.setdefault(f"gives a termination date of {ended.isoformat()}, before this date", rid)
-        if added is not None and row["added_date"] is not None and row["added_date"] < added <= day:
-            meaning = " with a new meaning" if other["long_description"] != row["long_description"] else ""
-            facts.setdefault(f"says the code was re-added on {added.isoformat()}{meaning}", rid)
+def _hindsight(row: RecordRow, later: list[RecordRow], day: dt.date) -> tuple[str, ...]:
+    """What releases published after the one in effect say about the day (``hindsight``), in words: each fact
+    once, from the first later release that gives it."""
+    said = hindsight(row, later).on(day)
+    facts: dict[str, str] = {}
+    for other in later:
+        if other in said.ended:
+            assert other.termination_date is not None
+            facts.setdefault(f"gives a termination date of {other.termination_date.isoformat()}, before this date",
+                             other.release_id)
+        if other in said.re_added:
+            assert other.added_date is not None
+            meaning = " with a new meaning" if other.long_description != row.long_description else ""
+            facts.setdefault(f"says the code was re-added on {other.added_date.isoformat()}{meaning}",
+                             other.release_id)
     return tuple(f"from release {rid} on, CMS {fact}" for fact, rid in facts.items())
-
-
-def field_values(row: RecordRow, name: str) -> tuple[str, ...]:
-    return tuple(row[c] for c in FIELDS_BY_NAME[name].columns if row[c])
 
 
 #: The fields CMS's code tables decode.
@@ -299,13 +300,13 @@ _CODED = tuple(f for f in FIELDS if f.code_table)
 
 def _coded(row: RecordRow, name: str, decoder: Decoder) -> Coded | None:
     field_ = FIELDS_BY_NAME[name]
-    value = row[field_.name]
+    value = row.text(field_.name)
     return Coded(value, decoder.meaning(field_.code_table, value)) if value else None
 
 
 def _coded_all(row: RecordRow, name: str, decoder: Decoder) -> tuple[Coded, ...]:
     field_ = FIELDS_BY_NAME[name]
-    return tuple(Coded(v, decoder.meaning(field_.code_table, v)) for v in field_values(row, name))
+    return tuple(Coded(v, decoder.meaning(field_.code_table, v)) for v in row.field(name))
 
 
 def _code_source(release: Release) -> str:

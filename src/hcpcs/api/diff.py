@@ -1,7 +1,7 @@
 """What changed between two releases, classified the way CMS's transaction reports classify it.
 
-Pure functions over records as the store returns them (one dict per code, keyed by column); nothing
-here touches the database. CMS's action codes (from the record layout):
+Pure functions over records as the store returns them (typed rows, every layout column by name in
+``values``); nothing here touches the database. CMS's action codes (from the record layout):
 
     A  added (or re-added: a code whose added date moved on, possibly reused with a new meaning)
     D  discontinued (a termination date appeared, or the code left the file)
@@ -28,8 +28,7 @@ from ..model import code_tables as _codetables
 from ..model.answers import CodeChange, FieldChange
 from ..model.layout import FIELDS, FIELDS_BY_NAME, Field
 from ..model.records import PRECEDENCE, ActionCode, Value
-
-Row = Mapping[str, Any]
+from ..store import RecordRow as Row
 
 _RANK = {action: rank for rank, action in enumerate(PRECEDENCE)}
 
@@ -97,19 +96,19 @@ def compare(code: str, old: Row | None, new: Row | None, new_effective: dt.date,
         return None
     if old is None:
         assert new is not None
-        end = new.get("termination_date")
+        end = new.termination_date
         if end is not None and end < new_effective:
             return _change(code, ["D"], (), new, note="added and discontinued between the two releases")
         if earlier is not None:
-            back = f"back in the file after leaving it (last seen in release {earlier['release_id']})"
-            if normalise(earlier.get("long_description")) == normalise(new.get("long_description")):
+            back = f"back in the file after leaving it (last seen in release {earlier.release_id})"
+            if normalise(earlier.long_description) == normalise(new.long_description):
                 return _change(code, ["R"], tuple(c for _, c in _field_changes(earlier, new, fields, meanings)), new,
                                note=back)
             return _change(code, ["A"], tuple(c for _, c in _field_changes(earlier, new, fields, meanings)), new,
                            note=back + " with a new meaning (reused code)", reused=True)
         return _change(code, ["A"], (), new)
     if new is None:
-        end = old.get("termination_date")
+        end = old.termination_date
         note: str | None = (f"dropped from the file (terminated {end.isoformat()})" if end is not None
                 else "left the file without a termination date")
         return _change(code, ["D"], (), old, note=note, replacements=_crossrefs(old))
@@ -118,11 +117,11 @@ def compare(code: str, old: Row | None, new: Row | None, new_effective: dt.date,
     actions: list[ActionCode] = []
     note = None
     reused = False
-    old_end, new_end = old.get("termination_date"), new.get("termination_date")
-    old_added, new_added = old.get("added_date"), new.get("added_date")
+    old_end, new_end = old.termination_date, new.termination_date
+    old_added, new_added = old.added_date, new.added_date
     if old_added is not None and new_added is not None and new_added > old_added:
         actions.append("A")
-        reused = normalise(old.get("long_description")) != normalise(new.get("long_description"))
+        reused = normalise(old.long_description) != normalise(new.long_description)
         note = (f"re-added on {new_added.isoformat()} with a new meaning (reused code)" if reused
                 else f"re-added on {new_added.isoformat()}")
     if new_end is not None and old_end is None:
@@ -149,16 +148,18 @@ def _change(code: str, actions: list[ActionCode], changes: tuple[FieldChange, ..
     ordered = tuple(sorted(dict.fromkeys(actions), key=_RANK.__getitem__))
     return CodeChange(
         code=code, action=ordered[0], actions=ordered, changes=changes,
-        short_description=row.get("short_description"), long_description=row.get("long_description"),
-        termination_date=row.get("termination_date"), replacements=replacements or (
+        short_description=row.short_description, long_description=row.long_description,
+        termination_date=row.termination_date, replacements=replacements or (
             _crossrefs(row) if ordered[0] == "D" else ()),
         reused=reused, note=note,
     )
 
 
 @functools.cache
-def _slots(fields: tuple[Field, ...]) -> tuple[Callable[[Row], tuple[Any, ...]], tuple[tuple[Field, str, str], ...]]:
-    """For a choice of fields: a getter of all their columns at once, and each (field, column, label)."""
+def _slots(fields: tuple[Field, ...]) -> tuple[Callable[[Mapping[str, Value]], tuple[Any, ...]],
+                                               tuple[tuple[Field, str, str], ...]]:
+    """For a choice of fields: a getter of all their columns at once (from a record's ``values``), and each
+    (field, column, label)."""
     slots = tuple((f, column, label) for f in fields for column, label in zip(f.columns, f.labels, strict=True))
     getter = operator.itemgetter(*(column for _, column, _ in slots))
     return (getter if len(slots) > 1 else lambda row: (getter(row),)), slots
@@ -167,7 +168,7 @@ def _slots(fields: tuple[Field, ...]) -> tuple[Callable[[Row], tuple[Any, ...]],
 def _field_changes(old: Row, new: Row, fields: tuple[Field, ...],
                    meanings: Meanings) -> Iterable[tuple[Field, FieldChange]]:
     getter, slots = _slots(fields)
-    before_all, after_all = getter(old), getter(new)
+    before_all, after_all = getter(old.values), getter(new.values)
     if before_all == after_all:  # most codes: nothing changed, decided in one C-level comparison
         return
     for (field, column, label), before, after in zip(slots, before_all, after_all, strict=True):
@@ -184,7 +185,7 @@ def _meaning(field: Field, value: Value, meaning: Meaning) -> str | None:
 
 
 def _crossrefs(row: Row) -> tuple[str, ...]:
-    return tuple(row[c] for c in FIELDS_BY_NAME["cross_reference"].columns if row.get(c))
+    return row.field("cross_reference")
 
 
 def diff_records(old: Mapping[str, Row], new: Mapping[str, Row], new_effective: dt.date,

@@ -29,10 +29,11 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from ..model.answers import CodeChange, Diff
 from ..model.records import ReportEntry, TransactionReport
+from ..store import RecordRow
 
 Reason = Literal["left-file", "not-in-report", "between", "retroactive", "missing-from-old", "encoding", "case",
                  "report-misses", "report-only", "other"]
@@ -74,8 +75,8 @@ def groups_of(ours: str, theirs: str | None) -> tuple[Group, ...]:
     return tuple(out)
 
 
-def compare_report(diff: Diff, report: TransactionReport, old_records: Mapping[str, Mapping[str, Any]],
-                   new_records: Mapping[str, Mapping[str, Any]]) -> ReportComparison:
+def compare_report(diff: Diff, report: TransactionReport, old_records: Mapping[str, RecordRow],
+                   new_records: Mapping[str, RecordRow]) -> ReportComparison:
     ours = diff.by_code()
     theirs = report.by_code()
     agreed: dict[str, int] = {}
@@ -95,19 +96,20 @@ def compare_report(diff: Diff, report: TransactionReport, old_records: Mapping[s
 
 
 def _explain(code: str, change: CodeChange | None, entry: ReportEntry | None, diff: Diff,
-             old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> tuple[Reason, str]:
+             old: RecordRow | None, new: RecordRow | None) -> tuple[Reason, str]:
     start, end = diff.old.effective_date, diff.new.effective_date
     fields = "; ".join(f"{c.field} {_short(c.old, c.new)} -> {_short(c.new, c.old)}"
                        for c in change.changes) if change else ""
     if entry is None:
         if new is None:
             return "left-file", f"in {diff.old.id}, not in {diff.new.id}"
-        return "not-in-report", f"in {diff.new.id}'s file (line {new.get('source_line')}), not in the report"
+        return "not-in-report", f"in {diff.new.id}'s file (line {new.source_line}), not in the report"
     if entry.action == "?":
         return "other", f"report: {entry.change!r}, a type of change hcpcs cannot read; files: {fields or 'no change'}"
-    record = new or old or {}
-    dates = {"added": record.get("added_date"), "action effective": record.get("action_effective_date")}
-    ended = record.get("termination_date")
+    record = new or old
+    dates = {"added": record.added_date if record else None,
+             "action effective": record.action_effective_date if record else None}
+    ended = record.termination_date if record else None
     if ended is not None:
         dates["terminated after"] = ended + dt.timedelta(days=1)
     for name, day in dates.items():
@@ -115,14 +117,15 @@ def _explain(code: str, change: CodeChange | None, entry: ReportEntry | None, di
             return "between", f"{name} {day.isoformat()}, between {start.isoformat()} and {end.isoformat()}"
     if change is not None and change.action == "D" and ended is not None and ended < start and old is not None:
         return "retroactive", f"termination date {ended.isoformat()} set in {diff.new.id}, before {diff.old.id}"
-    added = record.get("added_date")
+    added = dates["added"]
     if change is not None and change.action == "A" and old is None and added is not None and added <= start:
         return "missing-from-old", f"added {added.isoformat()}, yet not in {diff.old.id}'s file"
     if change is not None and change.changes and all(_only_encoding(c.old, c.new) for c in change.changes):
         return "encoding", fields
     if change is not None and _descriptions_only_in_case(change, entry.action):
         return "case", fields
-    acted, acted_before = (new or {}).get("action_effective_date"), (old or {}).get("action_effective_date")
+    acted = new.action_effective_date if new else None
+    acted_before = old.action_effective_date if old else None
     if (change is not None and old is not None and new is not None and acted is not None and acted < start
             and (acted_before is None or acted > acted_before)):
         was = acted_before.isoformat() if acted_before else "none"

@@ -10,7 +10,7 @@ from ..model.answers import CodeChange, Diff, History, HistoryEvent, Release
 from ..model.identifiers import parse_code
 from ..model.records import LoadWarning, TransactionReport
 from ..store import RecordRow
-from .base import HandleBase, field_values
+from .base import HandleBase
 from .diff import choose_fields, compare, diff_records
 from .drug_files import limit_history
 from .report import ReportComparison, compare_report
@@ -51,7 +51,7 @@ class TimeTravel(HandleBase):
             row = records.get(rel.id)
             if last_seen is None:
                 if row is not None:
-                    added = row["added_date"]
+                    added = row.added_date
                     note = f"first loaded release with this code; CMS added it on {added.isoformat()}" if added \
                         else "first loaded release with this code"
                     events.append(HistoryEvent(rel, _first_change(wanted, row, note), first=True))
@@ -69,8 +69,8 @@ class TimeTravel(HandleBase):
         ids = tuple(records)
         return History(
             code=wanted, releases=ids, events=tuple(events), first_release=ids[0], last_release=ids[-1],
-            termination_date=last_seen["termination_date"],
-            replacements=field_values(last_seen, "cross_reference") if last_seen["termination_date"] else (),
+            termination_date=last_seen.termination_date,
+            replacements=last_seen.field("cross_reference") if last_seen.termination_date else (),
             reactivated=any("R" in e.change.actions for e in events),
             reused=any(e.change.reused for e in events),
             payment_limits=limit_history(self._store, wanted),
@@ -124,6 +124,6 @@ def read_transaction_report(path: Path) -> TransactionReport:
 
 
 def _first_change(code: str, row: RecordRow, note: str) -> CodeChange:
-    return CodeChange(code, "A", ("A",), (), row["short_description"], row["long_description"],
-                      row["termination_date"], note=note)
+    return CodeChange(code, "A", ("A",), (), row.short_description, row.long_description,
+                      row.termination_date, note=note)
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .._errors import UsageError
 from ..model.identifiers import parse_day
 from ..validate.engines import Columns, Summary, validate_duckdb
-from ..validate.lines import END_OF_TIME, Period, Reference, Verdict, check_line, normalise_code
+from ..validate.lines import END_OF_TIME, Reference, Verdict, check_line, normalise_code
 from .base import HandleBase
 from .drug_files import quarters
 
@@ -40,14 +41,11 @@ class Validating(HandleBase):
         # each release's NOC list: that of its year (noc), else the nearest one, which only infers (noc_inferred)
         noc_lists = {r.id: self._noc_list(r.year) for r in known}
         nocs = {year: self._store.noc_codes(year) for year, _ in noc_lists.values() if year is not None}
-        periods = []
-        for row in self._store.periods(codes):
-            year, inferred = noc_lists[row.release_id]
-            noc = year is not None and row.code in nocs[year]
-            periods.append(Period(
-                row.code, row.kind, row.release_id, row.valid_from, row.valid_to, row.added_date,
-                row.termination_date, row.coverage, ", ".join(row.cross_references), noc and inferred is None,
-                noc_inferred=noc and inferred is not None))
+        periods = self._store.periods(codes)
+        for at, period in enumerate(periods):
+            year, inferred = noc_lists[period.release_id]
+            if year is not None and period.code in nocs[year]:  # a few hundred a release: the rest stay as read
+                periods[at] = replace(period, noc=inferred is None, noc_inferred=inferred is not None)
         rules = [(r.release_id, r.code, r.other) for r in self._store.rules()]
         crosswalks = [(q.quarter, q.effective_from) for q in quarters(self._store) if q.kind == "ndc_crosswalk"]
         ndcs = [(r.quarter, r.ndc, r.code, _units(r.billing_units_per_package))

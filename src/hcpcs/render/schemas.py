@@ -6,9 +6,13 @@ removed. A breaking change would be served under ``/api/v2/`` beside the old one
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import dataclasses
+import typing
+from typing import Any
 
-from ..model.drugs import DrugProduct
+from pydantic import BaseModel, Field, create_model
+
+from ..model.drugs import DrugProduct, PaymentLimit
 from ..model.records import Correction
 
 
@@ -85,18 +89,18 @@ class SourceLineOut(BaseModel):
     line: int | None
 
 
-class PaymentLimitOut(BaseModel):
-    code: str
-    dosage: str
-    limit: str | None
-    coinsurance: str | None
-    vaccine_awp: str | None
-    vaccine_limit: str | None
-    blood_awp: str | None
-    blood_limit: str | None
-    clotting_factor: str | None
-    notes: str | None
-    line: int
+def _fields_of(model: type) -> dict[str, Any]:
+    """A library model's fields (a dataclass), in order, as the required fields of a response shape."""
+    hints = typing.get_type_hints(model)
+    return {f.name: (hints[f.name], ...) for f in dataclasses.fields(model)}
+
+
+if typing.TYPE_CHECKING:
+    PaymentLimitOut = BaseModel
+else:
+    #: a row of the payment limit file, made from the library's model (``hcpcs.model.drugs.PaymentLimit``) so
+    #: that the two cannot drift; the quarter's shapes below add to it
+    PaymentLimitOut = create_model("PaymentLimitOut", **_fields_of(PaymentLimit))
 
 
 class MatchReasonOut(BaseModel):

@@ -298,12 +298,13 @@ def _layout_field(f: Field) -> Json:
 @to_json.register
 def _verdict(verdict: Verdict) -> Json:
     """A claim line's result as one flat row (the form of the results file: lists joined, the NDC columns only
-    where the line gave an NDC)."""
-    found = {"status": verdict.status, "reasons": ";".join(verdict.reasons), "messages": " | ".join(verdict.messages),
-             "warnings": ";".join(verdict.warnings)}
+    where the line gave an NDC: the NDC in 5-4-2, ``""`` where it is none, and the billing units, a number or
+    ``None``)."""
+    found: Json = {"status": verdict.status, "reasons": ";".join(verdict.reasons),
+                   "messages": " | ".join(verdict.messages), "warnings": ";".join(verdict.warnings)}
     if verdict.ndc_given:
         found["ndc"] = verdict.ndc or ""
-        found["billing_units"] = "" if verdict.billing_units is None else repr(verdict.billing_units)
+        found["billing_units"] = verdict.billing_units
     return found
 
 

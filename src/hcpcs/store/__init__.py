@@ -24,7 +24,6 @@ from .rows import (
     NdcCode,
     PairRule,
     RecordRow,
-    RecordSpan,
     SearchRow,
 )
 from .search_index import SearchIndex, porter_stems
@@ -36,4 +35,4 @@ class Store(Releases, SearchIndex, Drugs, AuxiliaryFiles):
 
 
 __all__ = ["SCHEMA_VERSION", "CodeLine", "CrosswalkLine", "Described", "DrugName", "NdcCode", "PairRule",
-           "RecordRow", "RecordSpan", "SearchRow", "Store", "file_schema", "porter_stems"]
+           "RecordRow", "SearchRow", "Store", "file_schema", "porter_stems"]

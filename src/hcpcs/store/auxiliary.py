@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..model.layout import FIELDS_BY_NAME
+from ..model.periods import Period
 from ..model.records import (
     Correction,
     CorrectionList,
@@ -18,7 +19,7 @@ from ..model.records import (
     SourceFile,
 )
 from ._base import StoreBase, day, iso_date, now, sql_value
-from .rows import PairRule, RecordSpan
+from .rows import PairRule
 
 _CROSS_REFERENCES = FIELDS_BY_NAME["cross_reference"].columns
 
@@ -175,9 +176,9 @@ class AuxiliaryFiles(StoreBase):
             f"SELECT release_id, code, other, clause FROM pair_rules {where} ORDER BY release_id, code, other",
             parameters)]
 
-    def periods(self, codes: Sequence[str] | None = None) -> list[RecordSpan]:
+    def periods(self, codes: Sequence[str] | None = None) -> list[Period]:
         """Each record (of ``codes``, or all) with the span of dates its release was in effect (to the next
-        release's start)."""
+        release's start); the NOC flags and hindsight are the facade's and validation's to set."""
         where, parameters = (f"WHERE r.code IN ({', '.join('?' * len(codes))})", tuple(codes)) \
             if codes is not None else ("", ())
         xrefs = ", ".join(f"r.{c}" for c in _CROSS_REFERENCES)
@@ -188,9 +189,9 @@ class AuxiliaryFiles(StoreBase):
             f"r.coverage, {xrefs} "
             f"FROM records r JOIN spans s ON s.id = r.release_id {where} ORDER BY r.code, s.valid_from",
             parameters)
-        return [RecordSpan(r["code"], r["kind"], r["release_id"], iso_date(r["valid_from"]), iso_date(r["valid_to"]),
-                           day(r["added_date"]), day(r["termination_date"]), r["coverage"],
-                           tuple(r[c] for c in _CROSS_REFERENCES if r[c])) for r in rows]
+        return [Period(r["code"], r["kind"], r["release_id"], iso_date(r["valid_from"]), iso_date(r["valid_to"]),
+                       day(r["added_date"]), day(r["termination_date"]), r["coverage"],
+                       ", ".join(r[c] for c in _CROSS_REFERENCES if r[c])) for r in rows]
 
 
 def _entry(row: dict[str, Any]) -> ReportEntry:

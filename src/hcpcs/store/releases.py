@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from .._errors import StoreError
 from ..model.answers import Release
@@ -12,13 +13,16 @@ from ..model.records import Disagreement, ReleaseData, Repair, Value
 from ._base import Row, StoreBase, _source_file, day, iso_date, now
 from .rows import CodeLine, CrosswalkLine, RecordRow
 
-_DATE_COLUMNS = frozenset(c for f in FIELDS if f.kind == "date" for c in f.columns)
+_DATE_COLUMNS = tuple(c for f in FIELDS if f.kind == "date" for c in f.columns)
 _RECORD_COLUMNS = ", ".join(COLUMNS)
 _RECORD_COLUMN_SET = frozenset(COLUMNS)
 #: The positions of the date columns in a record's row (the other values go to SQL as they are).
 _DATE_POSITIONS = tuple(i for i, column in enumerate(COLUMNS) if column in _DATE_COLUMNS)
 _CROSS_REFERENCES = FIELDS_BY_NAME["cross_reference"].columns
-
+#: What a record's queries select, in the order ``_record`` reads it (bare, and for the aliases ``a`` and ``r``).
+_SELECT = f"{_RECORD_COLUMNS}, release_id, kind, source_line"
+_SELECT_A = ", ".join(f"a.{c}" for c in (*COLUMNS, "release_id", "kind", "source_line"))
+_SELECT_R = ", ".join(f"r.{c}" for c in (*COLUMNS, "release_id", "kind", "source_line"))
 
 class Releases(StoreBase):
     """Releases, their files and their records."""
@@ -85,21 +89,20 @@ class Releases(StoreBase):
     # -- records -----------------------------------------------------------------------------------
 
     def record(self, code: str, release_id: str) -> RecordRow | None:
-        row: Row | None = self.db.execute(
-            "SELECT * FROM records WHERE release_id = ? AND code = ?", (release_id, code)
-        ).fetchone()
-        return _typed(row) if row else None
+        found = list(self._records(f"SELECT {_SELECT} FROM records WHERE release_id = ? AND code = ?",
+                                   (release_id, code)))
+        return found[0] if found else None
 
     def release_records(self, release_id: str) -> dict[str, RecordRow]:
         """Every record of a release, by code."""
-        return self._records_by_code("SELECT * FROM records WHERE release_id = ?", (release_id,))
+        return {r.code: r for r in self._records(f"SELECT {_SELECT} FROM records WHERE release_id = ?",
+                                                 (release_id,))}
 
-    def _records_by_code(self, sql: str, parameters: tuple[str, ...]) -> dict[str, RecordRow]:
+    def _records(self, sql: str, parameters: tuple[str, ...]) -> Iterator[RecordRow]:
         cursor = self.db.cursor()
-        cursor.row_factory = None  # plain tuples, zipped with the names once: twice as fast as dict rows
+        cursor.row_factory = None  # plain tuples, typed once by position: twice as fast as dict rows
         cursor.execute(sql, parameters)
-        names = [d[0] for d in cursor.description]
-        return {row["code"]: _typed(row) for row in (dict(zip(names, values, strict=True)) for values in cursor)}
+        return map(_record, cursor)
 
     def differing_records(self, old_id: str, new_id: str,
                           columns: Iterable[str]) -> tuple[dict[str, RecordRow], dict[str, RecordRow]]:
@@ -112,16 +115,16 @@ class Releases(StoreBase):
             if name not in _RECORD_COLUMN_SET:
                 raise StoreError(f"not a record column: {name!r}")
         differs = " OR ".join(f"a.{c} IS NOT b.{c}" for c in names) or "0"
-        sql = (f"SELECT a.* FROM records a LEFT JOIN records b ON b.release_id = ? AND b.code = a.code "
+        sql = (f"SELECT {_SELECT_A} FROM records a LEFT JOIN records b ON b.release_id = ? AND b.code = a.code "
                f"WHERE a.release_id = ? AND (b.code IS NULL OR {differs})")
-        return self._records_by_code(sql, (new_id, old_id)), self._records_by_code(sql, (old_id, new_id))
+        return ({r.code: r for r in self._records(sql, (new_id, old_id))},
+                {r.code: r for r in self._records(sql, (old_id, new_id))})
 
     def code_records(self, code: str) -> dict[str, RecordRow]:
         """The records of one code, by release id, in the order the releases took effect."""
-        rows = self.db.execute(
-            "SELECT r.* FROM records r JOIN releases ON releases.id = r.release_id WHERE r.code = ? "
-            "ORDER BY releases.effective_date", (code,))
-        return {row["release_id"]: _typed(row) for row in rows}
+        return {r.release_id: r for r in self._records(
+            f"SELECT {_SELECT_R} FROM records r JOIN releases ON releases.id = r.release_id WHERE r.code = ? "
+            "ORDER BY releases.effective_date", (code,))}
 
     def last_records_before(self, codes: Iterable[str], release_id: str) -> dict[str, RecordRow]:
         """For each code, its record in the latest release that took effect before ``release_id``."""
@@ -130,12 +133,11 @@ class Releases(StoreBase):
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             marks = ", ".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT r.* FROM records r JOIN releases rel ON rel.id = r.release_id "
+            out.update((r.code, r) for r in self._records(
+                f"SELECT {_SELECT_R} FROM records r JOIN releases rel ON rel.id = r.release_id "
                 f"WHERE r.code IN ({marks}) AND rel.effective_date < "
                 f"(SELECT effective_date FROM releases WHERE id = ?) ORDER BY rel.effective_date",
-                (*chunk, release_id))
-            out.update((row["code"], _typed(row)) for row in rows)
+                (*chunk, release_id)))
         return out
 
     def code_list(self, release_id: str, active_on: dt.date | None = None) -> list[CodeLine]:
@@ -207,12 +209,14 @@ def _release(row: Row, files: Iterable[Row]) -> Release:
                    row["modifier_count"], row["disagreement_count"], tuple(map(_source_file, files)))
 
 
-def _typed(row: Row) -> RecordRow:
+def _record(row: tuple[Any, ...]) -> RecordRow:
+    """A row of ``_SELECT`` as a typed record: every layout column by name, dates as dates."""
+    values = dict(zip(COLUMNS, row, strict=False))  # the layout's columns; release, kind and line follow
     for column in _DATE_COLUMNS:
-        value = row[column]
-        if value:
-            row[column] = iso_date(value)
-    return row
+        text = values[column]
+        if text:
+            values[column] = iso_date(text)
+    return RecordRow(row[-3], row[-2], row[-1], values)
 
 
 def _sql_row(row: tuple[Value, ...]) -> list[Value]:

@@ -43,6 +43,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 
 from ..model import code_tables
+from ..model.periods import Period, hindsight
 
 REASONS = ("malformed_code", "no_release", "not_yet_effective", "unknown_code", "terminated", "unknown_modifier",
            "terminated_modifier", "pair_conflict", "ndc_mismatch")
@@ -67,28 +68,9 @@ BY_STATUTE = code_tables.not_payable(by_statute=True)
 END_OF_TIME = dt.date(9999, 12, 31)
 
 
-@dataclass(frozen=True, slots=True)
-class Period:
-    code: str
-    kind: str
-    release_id: str
-    valid_from: dt.date
-    valid_to: dt.date
-    added_date: dt.date | None
-    termination_date: dt.date | None
-    coverage: str | None
-    replacements: str
-    noc: bool
-    #: The earliest termination date a later release gives the code, where it differs from this record's.
-    later_termination: dt.date | None = None
-    #: The earliest added date a later release gives the code after this record's own: the code re-added.
-    re_added_on: dt.date | None = None
-    #: NOC by the nearest year's list, where no list of the release's year is loaded (``noc`` is then false)
-    noc_inferred: bool = False
-
-
 def with_hindsight(periods: Sequence[Period]) -> list[Period]:
-    """Each period with what the later releases of its code say (``later_termination``, ``re_added_on``)."""
+    """Each period with what the later releases of its code say (``later_termination``, ``re_added_on``): the
+    earliest dates of ``hindsight``; a line's date is held against them by ``check_line`` and the SQL."""
     by_code: dict[str, list[Period]] = {}
     for period in periods:
         by_code.setdefault(period.code, []).append(period)
@@ -96,14 +78,10 @@ def with_hindsight(periods: Sequence[Period]) -> list[Period]:
     for same in by_code.values():
         same.sort(key=lambda p: p.valid_from)
         for index, period in enumerate(same):
-            later = same[index + 1:]
-            ended = [p.termination_date for p in later
-                     if p.termination_date is not None and p.termination_date != period.termination_date]
-            added = [p.added_date for p in later if p.added_date is not None and period.added_date is not None
-                     and p.added_date > period.added_date]
+            said = hindsight(period, same[index + 1:])
             # most records have nothing later to add: keep them as they are (replace costs ~8 us each)
-            found.append(replace(period, later_termination=min(ended, default=None),
-                                 re_added_on=min(added, default=None)) if ended or added else period)
+            found.append(replace(period, later_termination=said.earliest_end(),
+                                 re_added_on=said.earliest_re_added()) if said else period)
     return found
 
 

@@ -8,7 +8,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .lines import BY_STATUTE, MODIFIERS, NOT_PAYABLE, Period, Reference, mismatch_message
+from ..model.periods import Period
+from .lines import BY_STATUTE, MODIFIERS, NOT_PAYABLE, Reference, mismatch_message
 
 
 def ndc_width(ref: Reference) -> int:
