@@ -296,6 +296,10 @@ def test_expand_over_the_limit_is_too_costly(call: Call) -> None:
 
 @pytest.mark.parametrize(("path", "params", "status", "issue"), [
     ("ValueSet/$expand", {"url": "http://loinc.org/vs"}, 404, "not-found"),
+    # an implicit value set narrower than every code is not ours to expand as every code, nor to validate against
+    ("ValueSet/$expand", {"url": SYSTEM + "?fhir_vs=isa/E0601"}, 404, "not-found"),
+    ("ValueSet/$validate-code", {"url": SYSTEM + "?fhir_vs=isa/E0601", "code": "S9328", "system": SYSTEM}, 404,
+     "not-found"),
     ("ValueSet/$expand", {"count": "-1"}, 400, "invalid"),
     ("ValueSet/$expand", {"count": "many"}, 400, "invalid"),
     ("ValueSet/$expand", {"count": 5, "property": "colour"}, 400, "invalid"),

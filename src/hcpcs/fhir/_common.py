@@ -59,6 +59,16 @@ def canonical(text: str) -> tuple[str, str | None]:
     return url, (version or None) if bar else None
 
 
+def our_value_set(text: str) -> str | None:
+    """The version an ``url|version`` of our value set (every code: ``VALUE_SET``, or the code system's own url)
+    names; any other value set is a 404."""
+    url, version = canonical(text)
+    if url not in (VALUE_SET, *SYSTEMS):
+        raise FhirError(f"unknown value set {url!r}: this server has {VALUE_SET} ({VALUE_SET_ID})",
+                        issue="not-found", status=404)
+    return version
+
+
 def day(text: str, name: str = "date") -> dt.date:
     try:
         return parse_day(text[:10], name)

@@ -15,14 +15,13 @@ from ..model.identifiers import parse_code
 from ._codes import _INDEXES, _version, find
 from ._common import (
     SYSTEM,
-    SYSTEMS,
     VALUE_SET,
-    VALUE_SET_ID,
     FhirError,
     Inputs,
     canonical,
     issue,
     known_system,
+    our_value_set,
     release,
 )
 
@@ -152,10 +151,7 @@ def validate_code(db: Hcpcs, inputs: Inputs, *, value_set: bool = False, url: st
     code (``code`` with ``system``/``url``, ``coding``, or a ``codeableConcept``, valid when any coding is)."""
     given_url = url or inputs.text("url")
     if value_set:
-        set_url, set_version = canonical(given_url or VALUE_SET)
-        if set_url not in (VALUE_SET, *SYSTEMS):
-            raise FhirError(f"unknown value set {set_url!r}: this server has {VALUE_SET} ({VALUE_SET_ID})",
-                            issue="not-found", status=404)
+        set_version = our_value_set(given_url or VALUE_SET)
         system = inputs.text("system")
         default_version = inputs.text("systemVersion") or inputs.text("valueSetVersion") or set_version
     else:

@@ -11,13 +11,12 @@ from ._codes import PROPERTY_CODES, designation, facts, find, value_key
 from ._common import (
     MAX_EXPANSION,
     SYSTEM,
-    SYSTEMS,
     VALUE_SET,
     VALUE_SET_ID,
     FhirError,
     Inputs,
-    canonical,
     day,
+    our_value_set,
     release,
 )
 
@@ -41,17 +40,6 @@ def value_set(db: Hcpcs, *, version: str | None = None) -> dict[str, Any]:
     }
 
 
-def check_value_set(url: str | None) -> str | None:
-    """The version an ``url|version`` of our value set names; any other value set is a 404."""
-    if url is None:
-        return None
-    found, version = canonical(url)
-    if found.split("?")[0] not in SYSTEMS:
-        raise FhirError(f"unknown value set {found!r}: this server expands {VALUE_SET} ({VALUE_SET_ID})",
-                        issue="not-found", status=404)
-    return version
-
-
 def expand(db: Hcpcs, inputs: Inputs, *, url: str | None = None) -> dict[str, Any]:
     """``ValueSet/$expand``: ``filter``, ``count``/``offset`` (at most ``MAX_EXPANSION`` codes in one answer:
     more is an OperationOutcome ``too-costly``), ``activeOnly``, ``date``, ``includeDesignations`` and
@@ -59,7 +47,8 @@ def expand(db: Hcpcs, inputs: Inputs, *, url: str | None = None) -> dict[str, An
     if inputs.all("valueSet"):
         raise FhirError("this server expands only its own value set (url); a valueSet resource cannot be given",
                         issue="not-supported")
-    version = check_value_set(url or inputs.text("url"))
+    given = url or inputs.text("url")
+    version = None if given is None else our_value_set(given)
     version = (inputs.system_version("force-system-version") or inputs.text("valueSetVersion") or version
                or inputs.text("version") or inputs.system_version("system-version"))
     count = inputs.number("count", 0, 10**9)
