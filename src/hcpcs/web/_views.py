@@ -22,6 +22,7 @@ from .._errors import HcpcsError, NotFound, UsageError
 from ..api.handle import MAX_OFFSET, Hcpcs
 from ..model.identifiers import CODE_PATTERN, RELEASE_PATTERN, check_release_id, parse_code, parse_day, parse_ndc
 from ._cache import CACHE_HEADER, Responses, keepable
+from ._error_pages import prefers_json
 from ._pool import Handles
 
 P = TypeVar("P", bound=Hashable)
@@ -85,17 +86,6 @@ def _problem(error: dict[str, Any]) -> str:
         except HcpcsError as exc:
             return str(exc)
     return str(error["msg"])
-
-
-def prefers_json(request: Request) -> bool:
-    """Whether the request's ``Accept`` header asks for JSON before HTML (a browser's never does)."""
-    accept = request.headers.get("accept", "")
-    if "json" not in accept:
-        return False
-    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
-    first_json = next(i for i, k in enumerate(kinds) if k.endswith("json"))
-    first_html = next((i for i, k in enumerate(kinds) if k in ("text/html", "application/xhtml+xml")), len(kinds))
-    return first_json < first_html
 
 
 # -- views ----------------------------------------------------------------------------------------------------------
