@@ -31,10 +31,10 @@ def wants_page(request: Request) -> bool:
     the request's ``Accept`` prefers JSON (a page's view answers in JSON then, errors too)."""
     path = request.url.path
     return not path.startswith(("/api/", "/fhir", "/mcp", "/openapi.json")) and path != "/api" \
-        and not prefers_json(request)
+        and not json_preferred(request)
 
 
-def prefers_json(request: Request) -> bool:
+def json_preferred(request: Request) -> bool:
     """Whether the request's ``Accept`` header asks for JSON before HTML (a browser's never does)."""
     accept = request.headers.get("accept", "")
     if "json" not in accept:

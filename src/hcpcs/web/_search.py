@@ -22,7 +22,7 @@ from ..model.answers import SearchResult
 from ..render.schemas import SearchOut
 from ..render.serialize import to_json
 from . import _search_page
-from ._error_pages import prefers_json, status_of
+from ._error_pages import json_preferred, status_of
 from ._views import Offset, ReleaseQuery, Site, View, given, in_effect, problem
 
 #: a value of one of CMS's code tables, to filter search on
@@ -136,7 +136,7 @@ class _FormRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                if prefers_json(request):
+                if json_preferred(request):
                     raise
                 site: Site = request.app.state.site
                 page = _search_page.page(site.handles.get().releases(), form, None, problem(exc))

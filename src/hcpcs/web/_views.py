@@ -22,7 +22,7 @@ from .._errors import HcpcsError, NotFound, UsageError
 from ..api.handle import MAX_OFFSET, Hcpcs
 from ..model.identifiers import CODE_PATTERN, RELEASE_PATTERN, check_release_id, parse_code, parse_day, parse_ndc
 from ._cache import CACHE_HEADER, Responses, keepable
-from ._error_pages import prefers_json
+from ._error_pages import json_preferred
 from ._pool import Handles
 
 P = TypeVar("P", bound=Hashable)
@@ -130,7 +130,7 @@ class Site:
 
     async def html(self, request: Request, view: View[P, T], params: P) -> Response:
         """The view's page (or its JSON answer, when ``Accept`` prefers JSON)."""
-        if view.page is None or (view.data is not None and prefers_json(request)):
+        if view.page is None or (view.data is not None and json_preferred(request)):
             return await self.json(request, view, params)
         render = view.page
 
