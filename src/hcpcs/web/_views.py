@@ -57,19 +57,17 @@ def in_effect(db: Hcpcs, release: str | None, as_of: dt.date | None) -> str | No
     return None
 
 
-#: the parameters read by one of hcpcs's parsers, for its message when FastAPI refuses them
-_PARSERS: dict[tuple[str, ...], Callable[[str], object]] = {
-    ("path", "code"): parse_code, ("query", "code"): parse_code, ("path", "ndc"): parse_ndc,
-    ("query", "release"): check_release_id, ("query", "from"): check_release_id, ("query", "to"): check_release_id,
-    ("query", "as_of"): lambda text: parse_day(text, "as-of date"),
-}
-
-
 def _code_filter(text: str) -> None:
+    """The message of a code filter its pattern refused (the facade's own check says the same)."""
     raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
 
 
-_PARSERS["query", "codes"] = _code_filter
+#: the parameters read by one of hcpcs's parsers, for its message when FastAPI refuses them
+_PARSERS: dict[tuple[str, ...], Callable[[str], object]] = {
+    ("path", "code"): parse_code, ("path", "ndc"): parse_ndc, ("query", "codes"): _code_filter,
+    ("query", "release"): check_release_id, ("query", "from"): check_release_id, ("query", "to"): check_release_id,
+    ("query", "as_of"): lambda text: parse_day(text, "as-of date"),
+}
 
 
 def problem(exc: RequestValidationError) -> str:
