@@ -70,9 +70,9 @@ def test_search_filters_live_in_the_url(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize(("params", "status", "message"), [
-    ({"q": "pump", "as_of": "2020-13-01"}, 400, "as-of date"),
+    ({"q": "pump", "as_of": "2020-13-01"}, 422, "query.as_of: as-of date '2020-13-01' is not a date"),
     ({"q": "pump", "release": "2031"}, 404, "2031-01 is not loaded"),
-    ({"q": "pump", "codes": "E0100-"}, 400, "E0100-"),
+    ({"q": "pump", "codes": "E0100-"}, 422, "code filter 'E0100-'"),
 ])
 def test_search_with_a_bad_filter_says_so_on_the_page(client: TestClient, params: dict[str, str], status: int,
                                                       message: str) -> None:
@@ -112,7 +112,7 @@ def test_history_shows_the_added_date_and_diff_keeps_its_choices(client: TestCli
 
 @pytest.mark.parametrize(("path", "status", "text"), [
     ("/codes/S9998", 404, '<a href="/codes/S9992">S9992</a>'),
-    ("/codes/99213", 400, "CPT"),
+    ("/codes/99213", 422, "CPT"),
     ("/no/such/page", 404, "There is no page at /no/such/page."),
     ("/codes/S9328?release=2031", 404, "release 2031-01 is not loaded"),
     ("/diff?offset=-1", 422, "offset"),

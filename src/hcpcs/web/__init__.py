@@ -2,7 +2,9 @@
 
 ``create_app(db)`` builds the ASGI app over a pool of read-only database handles; ``hcpcs serve`` runs it
 on uvicorn, with the request limits of ``_limits``. Every route calls the library facade; nothing here
-speaks SQL.
+speaks SQL. Routes live in modules by area (``_codes``, ``_search``, ``_releases``, ``_drugs``, ``_assets``,
+``_fhir_routes``); each page and its JSON twin come from one view (``_views``), the pages' HTML from
+``_pages``, ``_search_page`` and ``_drug_page``.
 """
 
 from ._app import create_app

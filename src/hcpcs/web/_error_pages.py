@@ -27,9 +27,22 @@ def status_of(exc: HcpcsError) -> tuple[int, str]:
 
 
 def wants_page(request: Request) -> bool:
-    """A route of the pages (not the JSON API, FHIR, MCP or the OpenAPI document) answers errors as a page."""
+    """A route of the pages (not the JSON API, FHIR, MCP or the OpenAPI document) answers errors as a page, unless
+    the request's ``Accept`` prefers JSON (a page's view answers in JSON then, errors too)."""
     path = request.url.path
-    return not path.startswith(("/api/", "/fhir", "/mcp", "/openapi.json")) and path != "/api"
+    return not path.startswith(("/api/", "/fhir", "/mcp", "/openapi.json")) and path != "/api" \
+        and not json_preferred(request)
+
+
+def json_preferred(request: Request) -> bool:
+    """Whether the request's ``Accept`` header asks for JSON before HTML (a browser's never does)."""
+    accept = request.headers.get("accept", "")
+    if "json" not in accept:
+        return False
+    kinds = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    first_json = next(i for i, k in enumerate(kinds) if k.endswith("json"))
+    first_html = next((i for i, k in enumerate(kinds) if k in ("text/html", "application/xhtml+xml")), len(kinds))
+    return first_json < first_html
 
 
 def error_page(status: int, message: str, suggestions: tuple[str, ...] = ()) -> str:

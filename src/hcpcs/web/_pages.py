@@ -210,8 +210,9 @@ def _payment_limits(found: History) -> str:
 </tbody></table>"""
 
 
-def diff(found: Diff, offset: int, releases: list[str]) -> str:
-    page = found.changes[offset:offset + DIFF_PAGE]
+def diff(found: Diff, offset: int, releases: list[str], size: int = DIFF_PAGE, fields: tuple[str, ...] = ()) -> str:
+    """A page of ``size`` changes from ``offset``; ``fields`` the fields compared (all when empty)."""
+    page = found.changes[offset:offset + size]
     rows = "\n".join(
         f'<tr><th scope="row"><a href="/codes/{quote(c.code)}?release={e(found.new.id)}">{e(c.code)}</a></th>'
         f'<td data-label="Action">{e(c.action)}</td><td data-label="Short description">{e(c.short_description or "")}'
@@ -222,13 +223,16 @@ def diff(found: Diff, offset: int, releases: list[str]) -> str:
     def options(chosen: str) -> str:
         return "".join(f'<option{" selected" if r == chosen else ""}>{e(r)}</option>' for r in releases)
 
+    def at(start: int) -> str:
+        query = [("from", found.old.id), ("to", found.new.id), *(("fields", f) for f in fields)]
+        query += [("limit", str(size))] if size != DIFF_PAGE else []
+        return "/diff?" + urlencode([*query, ("offset", str(start))])
+
     nav = []
     if offset > 0:
-        nav.append(f'<a href="/diff?from={e(found.old.id)}&amp;to={e(found.new.id)}&amp;offset='
-                   f'{max(0, offset - DIFF_PAGE)}">Previous {DIFF_PAGE}</a>')
-    if offset + DIFF_PAGE < len(found.changes):
-        nav.append(f'<a href="/diff?from={e(found.old.id)}&amp;to={e(found.new.id)}&amp;offset='
-                   f'{offset + DIFF_PAGE}">Next {DIFF_PAGE}</a>')
+        nav.append(f'<a href="{e(at(max(0, offset - size)))}">Previous {size}</a>')
+    if offset + size < len(found.changes):
+        nav.append(f'<a href="{e(at(offset + size))}">Next {size}</a>')
     body = f"""<h1>Changes from {e(found.old.id)} to {e(found.new.id)}</h1>
 <form class="compare" action="/diff" method="get">
 <span><label for="from">From release</label> <select id="from" name="from">{options(found.old.id)}</select></span>

@@ -4,17 +4,19 @@ rendered here, and a page works with JavaScript off; search.js only swaps in thi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from html import escape as e
 from urllib.parse import quote, urlencode
 
-from .._errors import HcpcsError
-from ..api.handle import Hcpcs
 from ..model.answers import Release, SearchHit, SearchResult
-from ._error_pages import status_of
 from ._pages import layout
 
 PAGE_SIZE = 20
+#: the most results one page shows (a page stays light); /api/search gives up to 1,000
+PAGE_MAX = 100
+#: the search filters beside the form's own fields, carried in the page's links and form as they came
+FILTERS = ("coverage", "betos", "pricing", "tos", "noc", "labeler")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,30 +29,40 @@ class SearchForm:
     codes: str = ""
     include_terminated: bool = False
     offset: int = 0
+    limit: int = PAGE_SIZE
+    #: the other filters (``FILTERS``) as name and value pairs
+    filters: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def typed(cls, query: Iterable[tuple[str, str]]) -> SearchForm:
+        """The form as the query string has it, read leniently (to show it again, with what is wrong)."""
+        pairs = list(query)
+        values = dict(pairs)
+
+        def number(name: str, default: int) -> int:
+            text = values.get(name, "").strip()
+            return int(text) if text.isdigit() and len(text) < 9 else default
+
+        return cls(values.get("q", ""), values.get("release", ""), values.get("as_of", ""), values.get("codes", ""),
+                   values.get("include_terminated", "").strip().lower() in ("1", "true", "on", "yes"),
+                   number("offset", 0), number("limit", PAGE_SIZE),
+                   tuple((k, v) for k, v in pairs if k in FILTERS and v.strip()))
 
     def url(self, **changes: object) -> str:
         """This search's URL with ``changes`` applied, naming only the parameters that are set."""
         form = replace(self, **changes)  # type: ignore[arg-type]
-        params = {name: value for name, value in (
+        params = [(name, value) for name, value in (
             ("q", form.q), ("release", form.release), ("as_of", form.as_of), ("codes", form.codes),
             ("include_terminated", "1" if form.include_terminated else ""), ("offset", form.offset or ""),
-        ) if value}
+            ("limit", form.limit if form.limit != PAGE_SIZE else ""),
+        ) if value]
+        params += form.filters
         return "/?" + urlencode(params) if params else "/"
 
 
-def page(db: Hcpcs, form: SearchForm) -> tuple[str, int]:
-    """The search page for ``form`` and its HTTP status (400 or 404 with the message for a bad filter)."""
-    releases = db.releases()
-    result: SearchResult | None = None
-    problem, status = "", 200
-    if form.q.strip():
-        try:
-            result = db.search(form.q, release=form.release.strip() or None, as_of=form.as_of.strip() or None,
-                               codes=form.codes.strip() or None, include_terminated=form.include_terminated,
-                               limit=PAGE_SIZE, offset=form.offset)
-        except HcpcsError as exc:
-            status = status_of(exc)[0]
-            problem = f'<p class="problem" role="alert">{e(str(exc))}</p>'
+def page(releases: list[Release], form: SearchForm, result: SearchResult | None, problem: str = "") -> str:
+    """The search page for ``form``: its results, or the ``problem`` with a search (a bad filter) above them."""
+    alert = f'<p class="problem" role="alert">{e(problem)}</p>' if problem else ""
     latest = releases[-1] if releases else None
     intro = (f"<p>Release {e(latest.id)}, {latest.procedure_count:,} codes and {latest.modifier_count} modifiers. "
              "Type words, abbreviations or a code.</p>" if latest else "<p>No release is loaded yet.</p>")
@@ -58,17 +70,19 @@ def page(db: Hcpcs, form: SearchForm) -> tuple[str, int]:
 {intro}
 {_form(form, releases)}
 <section id="found" aria-live="polite" aria-label="Search results">
-{problem}{_results(form, result) if result else ""}
+{alert}{_results(form, result) if result else ""}
 </section>"""
     title = f"{form.q.strip()} - HCPCS search" if form.q.strip() else "HCPCS Level II search"
     twin = "/api/search?" + urlencode({"q": form.q.strip()})
-    return layout(title, body, twin, scripts=("search.js",)), status
+    return layout(title, body, twin, scripts=("search.js",))
 
 
 def _form(form: SearchForm, releases: list[Release]) -> str:
     options = "".join(f'<option value="{e(r.id)}"{" selected" if r.id == form.release.strip() else ""}>'
                       f"{e(r.id)}</option>" for r in reversed(releases))
     checked = " checked" if form.include_terminated else ""
+    kept = [*form.filters, *([("limit", str(form.limit))] if form.limit != PAGE_SIZE else [])]
+    hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">\n' for k, v in kept)
     return f"""<form id="search" action="/" method="get" role="search">
 <label for="q">Search codes and descriptions</label>
 <div class="searchbar"><input id="q" name="q" type="search" value="{e(form.q)}" autocomplete="off"
@@ -85,7 +99,7 @@ def _form(form: SearchForm, releases: list[Release]) -> str:
 <span class="check"><input id="include_terminated" name="include_terminated" type="checkbox" value="1"{checked}>
 <label for="include_terminated">Include terminated codes</label></span>
 </fieldset>
-</form>"""
+{hidden}</form>"""
 
 
 def _results(form: SearchForm, result: SearchResult) -> str:
@@ -133,12 +147,12 @@ def _release_query(form: SearchForm) -> str:
 
 def _pager(form: SearchForm, result: SearchResult) -> str:
     links = []
+    size = form.limit
     if result.offset > 0:
-        links.append(f'<a rel="prev" href="{e(form.url(offset=max(0, result.offset - PAGE_SIZE)))}">'
-                     f"Previous {PAGE_SIZE}</a>")
-    if result.offset + PAGE_SIZE < result.total:
-        links.append(f'<a rel="next" href="{e(form.url(offset=result.offset + PAGE_SIZE))}">Next '
-                     f"{min(PAGE_SIZE, result.total - result.offset - PAGE_SIZE)}</a>")
+        links.append(f'<a rel="prev" href="{e(form.url(offset=max(0, result.offset - size)))}">Previous {size}</a>')
+    if result.offset + size < result.total:
+        links.append(f'<a rel="next" href="{e(form.url(offset=result.offset + size))}">Next '
+                     f"{min(size, result.total - result.offset - size)}</a>")
     return f'<nav class="pager" aria-label="Result pages">{" · ".join(links)}</nav>' if links else ""
 
 
