@@ -22,7 +22,7 @@ from hcpcs.cli import cli
 from hcpcs.search.abbreviations import learn_abbreviations
 from hcpcs.search.query import synonyms, words
 
-from .conftest import LATEST
+from .conftest import LATEST, SHARED
 
 
 def codes(result: hcpcs.SearchResult) -> list[str]:
@@ -296,6 +296,17 @@ def test_answers_and_reasons_are_the_same_under_any_hash_seed(all_loaded: Path) 
     assert answers["0"] == answers["1"] == answers["2"]
     heating = json.loads(answers["0"].splitlines()[0])[1]
     assert ["heating", ["heated"], "word"] in next(why for code, _, why in heating if code == "E1405")
+
+
+def test_drug_files_a_handle_loads_after_searching_are_searched(all_loaded: Path, tmp_path: Path) -> None:
+    # the drug files loaded are kept between searches: read again once this handle has written
+    path = tmp_path / "drugs.sqlite"
+    shutil.copy(all_loaded, path)
+    with hcpcs.open(path) as handle:
+        assert "drug name" not in {h.match for h in handle.search("imlygic", release="2025-10").hits}
+        handle.load([SHARED / "cms-asp"])
+        assert [(h.code, h.match) for h in handle.search("imlygic", release="2025-10").hits][:1] == [
+            ("J9325", "drug name")]
 
 
 def test_terminated_codes_only_when_asked(db: hcpcs.Hcpcs) -> None:
