@@ -58,11 +58,13 @@ class DrugSearch:
 
 
 def drug_search(store: Store, query: str, day: dt.date, labeler: str | None,
-                names: Callable[[Quarter], DrugNames] | None = None) -> DrugSearch:
+                names: Callable[[Quarter], DrugNames] | None = None,
+                loaded: Sequence[Quarter] | None = None) -> DrugSearch:
     """The codes a drug name as sold finds: its name whole (``Keytruda``), or begun (``keytr``, as typed).
 
-    ``names``: a quarter's names read once (a cache kept by the caller), used unless a labeler is given."""
-    crosswalks = [q for q in quarters(store) if q.kind == "ndc_crosswalk"]
+    ``names``: a quarter's names read once (a cache kept by the caller), used unless a labeler is given;
+    ``loaded``: the drug files loaded (``quarters``), when the caller keeps them."""
+    crosswalks = [q for q in (quarters(store) if loaded is None else loaded) if q.kind == "ndc_crosswalk"]
     if not crosswalks:
         return DrugSearch(None)
     chosen = quarter_on(crosswalks, day)[0]

@@ -74,7 +74,7 @@ class Searching(HandleBase):
             noc_year=noc_year,
             active_on=None if include_terminated else (day or rel.effective_date),
         )
-        drugs = drug_search(self._store, text, day or rel.effective_date, labeler, state.drug_names)
+        drugs = drug_search(self._store, text, day or rel.effective_date, labeler, state.drug_names, state.quarters())
         if labeler is not None:
             filters = dataclasses.replace(filters, labeler=labeler.strip(), labeler_quarter=drugs.quarter)
         stripped = text.strip().upper()
@@ -264,6 +264,7 @@ class _SearchState:
         self._releases: dict[str | None, Release] = {}
         self._drugs: dict[tuple[str, str], DrugNames] = {}
         self._spans: dict[str, tuple[int, int] | None] = {}
+        self._quarters: tuple[int, list[Quarter]] | None = None  # with the rows written when read (``quarters``)
 
     def plan(self, text: str) -> Plan | None:
         """The query read into groups (``search.query.plan``), once per text."""
@@ -305,6 +306,13 @@ class _SearchState:
         if found is None:
             found = self._releases[wanted] = read(wanted)
         return found
+
+    def quarters(self) -> list[Quarter]:
+        """The drug files loaded, read again only after this handle wrote (another's load makes a new state)."""
+        changes = self._store.changes()
+        if self._quarters is None or self._quarters[0] != changes:
+            self._quarters = (changes, self._store.quarters())
+        return self._quarters[1]
 
     def drug_names(self, quarter: Quarter) -> DrugNames:
         key = (quarter.quarter, quarter.sha256)

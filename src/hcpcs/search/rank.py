@@ -34,7 +34,7 @@ from importlib import resources
 
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
-from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
+from .query import STOPWORDS, WORD, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
 from .wording import ADD_ON, lacking, negated
 
 #: How much a group counts by the way it matched (a whole word counts fully).
@@ -57,6 +57,7 @@ _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when t
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
 _HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
+_DIGIT = re.compile(r"\d")  # a dose needs a number, an add-on the word "addition": patterns only where they may match
 _NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
 _ADD_ON_COST = 0.1
 _ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
@@ -105,7 +106,6 @@ class Described:
     short: tuple[str, ...]
     every: frozenset[str]
     at: dict[str, int]  # where a word (plural endings off) first is in the long description
-    by_stem: dict[str, list[str]]
     head: int
     content: frozenset[str]  # the words that say what the code is, plural endings off
     doses: tuple[Dose, ...]
@@ -145,6 +145,8 @@ class Ranker:
             self._stem_uses[stem] = self._stem_uses.get(stem, 0) + vocabulary.uses.get(word, 0)
             self._stem_words.setdefault(stem, []).append(word)
         self.word_uses = functools.lru_cache(maxsize=65536)(self._word_uses)
+        self._seen: dict[str, tuple[str, bool]] = {}  # each word read in a description (``_see``)
+        self._by_key: dict[str, list[str]] = {}  # those words by key (``keys``)
         self.describe = functools.lru_cache(maxsize=32768)(self._describe)
 
     def stem(self, word: str) -> str:
@@ -162,33 +164,38 @@ class Ranker:
         return found
 
     def _describe(self, long: str, short: str) -> Described:
+        """Descriptions read once; what each word is (``_see``) kept per word: a new one costs a look-up a word."""
         long_words, short_words = tuple(words(long)), tuple(words(short))
-        keys = self.keys
+        seen = self._seen
         at: dict[str, int] = {}
-        for i, w in enumerate(long_words):
-            at.setdefault(keys(w)[0], i)
-        by_stem: dict[str, list[str]] = {}
-        every = frozenset(long_words + short_words)
-        for w in every:
-            for key in keys(w):  # the plural ending off, and the index's stem
-                by_stem.setdefault(key, []).append(w)
-        lowered = long.lower()
-        cut = _HEAD_END.search(lowered)
-        if cut is None:
-            head = len(long_words)
-        elif cut.group(0)[0] in _HEAD_MARKS:
-            head = len(words(long[: cut.start()]))
-            if head < 2:  # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
-                after = _HEAD_END.search(lowered, cut.end())
-                head = len(words(long[: after.start()])) if after else len(long_words)
-        else:  # "Assessment for hearing aid" is an assessment, "Brake attachment for ..." a brake
-            head = len(words(long[: cut.start()]))
+        content: set[str] = set()
         # "non-compounded", "non-sterile": the code lacks what the word names, the plain kind of the item
-        lacks = lacking(long_words) if "non" in long_words else set()
-        content = frozenset(keys(w)[0] for w in long_words
-                            if w not in _PLAIN and w not in lacks and len(w) > 1 and not w.isdigit())
-        return Described(long_words, short_words, every, at, by_stem, head, content, doses(long),
-                         negated(lowered), ADD_ON.search(lowered) is not None)
+        lacks = lacking(long_words) if "non" in long_words else ()
+        for i, w in enumerate(long_words):
+            light, says = seen.get(w) or self._see(w)
+            at.setdefault(light, i)
+            if says and w not in lacks:
+                content.add(light)
+        for w in (w for w in short_words if w not in seen):
+            self._see(w)
+        lowered = long.lower()
+        cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
+        head = len(long_words) if cut is None else _before(long, lowered, cut.start())
+        if cut is not None and head < 2 and cut.group(0)[0] in _HEAD_MARKS:
+            # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
+            after = _HEAD_END.search(lowered, cut.end())
+            head = _before(long, lowered, after.start()) if after else len(long_words)
+        return Described(long_words, short_words, frozenset(long_words + short_words), at, head, frozenset(content),
+                         doses(long) if _DIGIT.search(long) else (), negated(lowered),
+                         "addition" in lowered and ADD_ON.search(lowered) is not None)
+
+    def _see(self, word: str) -> tuple[str, bool]:
+        """A word's plural ending off and whether it says what a code is; the word listed by its keys for ``_word``."""
+        keys = self.keys(word)
+        for key in keys:
+            self._by_key.setdefault(key, []).append(word)
+        found = self._seen[word] = (keys[0], word not in _PLAIN and len(word) > 1 and not word.isdigit())
+        return found
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -204,10 +211,10 @@ class Ranker:
     def _word(self, asked: str, text: Described) -> str | None:
         if asked in text.every:
             return asked
-        for key in self.keys(asked):
-            for written in text.by_stem.get(key, ()):
-                if self.same(asked, written):
-                    return written
+        for key in self.keys(asked):  # the plural ending off first, then the index's stem
+            found = [w for w in self._by_key.get(key, ()) if w in text.every and self.same(asked, w)]
+            if found:  # the first written (the long description first), whatever the hash seed
+                return found[0] if len(found) == 1 else min(found, key=(text.long + text.short).index)
         return None
 
     def _alternative(self, alternative: Alternative, text: Described) -> Found | None:
@@ -364,6 +371,13 @@ class Ranker:
         if reorder:
             scored.sort(key=lambda s: s[:4])
         return [(s[4], s[5], s[6]) for s in scored]
+
+
+def _before(long: str, lowered: str, end: int) -> int:
+    """The words of a description before a place, counted in its lowered text where ``words`` reads it alike."""
+    if lowered.isascii() and "." not in lowered and "-" not in lowered:
+        return len(WORD.findall(lowered, 0, end))
+    return len(words(long[:end]))
 
 
 def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:

@@ -96,6 +96,10 @@ class StoreBase:
         value: int = self.db.execute("PRAGMA data_version").fetchone()["data_version"]
         return value
 
+    def changes(self) -> int:
+        """The rows this connection has written since it opened: with ``data_version``, whether anything changed."""
+        return self.db.total_changes
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         self.db.execute("BEGIN IMMEDIATE")
