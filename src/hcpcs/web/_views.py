@@ -18,9 +18,17 @@ from fastapi import Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from .._errors import HcpcsError, NotFound, UsageError
+from .._errors import HcpcsError, NotFound
 from ..api.handle import MAX_OFFSET, Hcpcs
-from ..model.identifiers import CODE_PATTERN, RELEASE_PATTERN, check_release_id, parse_code, parse_day, parse_ndc
+from ..model.identifiers import (
+    CODE_PATTERN,
+    RELEASE_PATTERN,
+    check_release_id,
+    parse_code,
+    parse_code_filter,
+    parse_day,
+    parse_ndc,
+)
 from ._cache import CACHE_HEADER, Responses, keepable
 from ._error_pages import json_preferred
 from ._pool import Handles
@@ -57,14 +65,9 @@ def in_effect(db: Hcpcs, release: str | None, as_of: dt.date | None) -> str | No
     return None
 
 
-def _code_filter(text: str) -> None:
-    """The message of a code filter its pattern refused (the facade's own check says the same)."""
-    raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
-
-
 #: the parameters read by one of hcpcs's parsers, for its message when FastAPI refuses them
 _PARSERS: dict[tuple[str, ...], Callable[[str], object]] = {
-    ("path", "code"): parse_code, ("path", "ndc"): parse_ndc, ("query", "codes"): _code_filter,
+    ("path", "code"): parse_code, ("path", "ndc"): parse_ndc, ("query", "codes"): parse_code_filter,
     ("query", "release"): check_release_id, ("query", "from"): check_release_id, ("query", "to"): check_release_id,
     ("query", "as_of"): lambda text: parse_day(text, "as-of date"),
 }
