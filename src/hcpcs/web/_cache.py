@@ -152,8 +152,9 @@ class Cache:
                 return None
         if method == "GET" and length not in (None, b"0"):
             return None  # (a POST's length ``Kept`` has checked: ``_small_post``)
+        version = scope[_VERSION] = self._version()  # the request's one reading (``version``)
         return ("sent", method, scope["path"], scope["query_string"], host, accept, kind, body,
-                scope["scheme"], scope.get("root_path", ""), self.version(scope))
+                scope["scheme"], scope.get("root_path", ""), version)
 
 
 #: The scope keys under which a request's data version is held, and whether its response may be kept whole.
@@ -179,7 +180,8 @@ class Kept:
 
     def __init__(self, app: ASGIApp, cache: Cache) -> None:
         self.app = app
-        self.cache = cache
+        self.key = cache.sent_key
+        self.responses = cache.responses
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"] if scope["type"] == "http" else ""
@@ -192,10 +194,10 @@ class Kept:
             read = await read_whole(receive)
             assert read is not None  # no limit: never None
             body, receive = read
-        key = self.cache.sent_key(scope, body)
+        key = self.key(scope, body)
         if key is None:
             return await self.app(scope, receive, send)
-        found = self.cache.responses.sent(key)
+        found = self.responses.sent(key)
         if found is not None:
             await send({"type": "http.response.start", "status": found[1], "headers": found[2]})
             await send({"type": "http.response.body", "body": found[0]})
@@ -220,4 +222,4 @@ class Kept:
         await self.app(scope, receive, capture)
         if kept and start is not None and whole and len(parts) == 1 and len(parts[0]) <= MAX_KEPT_RESPONSE:
             headers = [(name, b"hit" if name == b"x-cache" else value) for name, value in start.get("headers", [])]
-            self.cache.responses.put(key, (parts[0], start["status"], headers))
+            self.responses.put(key, (parts[0], start["status"], headers))
