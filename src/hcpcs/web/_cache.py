@@ -1,6 +1,8 @@
-"""The web app's one response cache: answers kept by request and data version, each computed once however
-many identical requests arrive while it is being computed; and ``Kept``, the middleware that answers a request
-seen before straight from that cache, without routing, parameter parsing or the handler."""
+"""The web app's one response cache and its one way in, ``Cache``: the only place that decides what is kept,
+under which key and until when (the data version). Answers are kept by view and parameters, each computed once
+however many identical requests arrive while it is being computed, and whole responses by request, which
+``Kept``, the middleware, sends again straight from the cache, without routing, parameter parsing or the
+handler."""
 
 from __future__ import annotations
 
