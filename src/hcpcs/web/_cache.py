@@ -106,9 +106,9 @@ class Cache:
     together share one computation), and a whole response as sent (``Kept``: keyed by the request as written,
     so a repeat is answered before routing). A handler says its response may be kept whole by ``keep``."""
 
-    def __init__(self, version: Callable[[], int], responses: Responses | None = None) -> None:
+    def __init__(self, version: Callable[[], int]) -> None:
         self._version = version
-        self.responses = responses or Responses()
+        self.responses = Responses()
 
     def version(self, scope: Scope) -> int:
         """The data version this request is answered at: read once, when first asked (by ``Kept`` before the
