@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -18,7 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hcpcs
+from hcpcs import UsageError
 from hcpcs.cli import cli
+from hcpcs.model.identifiers import CODE_FILTER_PATTERN, parse_code_filter
 from hcpcs.search.abbreviations import learn_abbreviations
 from hcpcs.search.query import synonyms, words
 
@@ -478,3 +481,18 @@ def test_lay_words_for_equipment_categories(db: hcpcs.Hcpcs) -> None:
     assert codes(db.search("walking frame", limit=1))[0] in {"E0130", "E0135"}
     assert codes(db.search("knee scooter", limit=1)) == ["E0118"]
     assert codes(db.search("bed alarm for bedwetting", limit=1)) == ["S8270"]
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("E", "E"), (" j93 ", "J93"), ("e0100-e0200", "E0100-E0200"), ("E0100 - E0200", "E0100-E0200"), ("", None),
+    (None, None), ("E01-", UsageError), ("E0100-", UsageError), ("E01-E0200", UsageError), ("93", UsageError),
+])
+def test_a_code_filter_is_read_by_one_parser_and_its_pattern_agrees(text: str | None,
+                                                                    read: str | type[Exception] | None) -> None:
+    if isinstance(read, type):
+        with pytest.raises(read, match=f"code filter {text!r}: write a letter"):
+            parse_code_filter(text)
+    else:
+        assert parse_code_filter(text) == read
+    if text is not None and " - " not in text:  # the documents' pattern: the same forms, but no blank inside
+        assert (re.fullmatch(CODE_FILTER_PATTERN, text) is not None) == (read is not UsageError)

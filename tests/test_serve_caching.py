@@ -11,8 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 import hcpcs
+from hcpcs.web import create_app
 
 from .conftest import CMS, serving
 
@@ -86,3 +88,19 @@ def test_a_request_seen_before_gets_the_same_answer_and_the_same_checks(all_load
         code["valueCode"] = "S9998"
         other = httpx.post(post, json=validate, headers={"content-type": "application/fhir+json"})
         assert other.status_code == 200 and other.content != answers[0].content
+
+
+def test_one_cache_keeps_answers_by_meaning_and_responses_by_request(all_loaded: Path) -> None:
+    # in process: the view's answer is kept by its parameters as read, so a request written another way that
+    # means the same is not worked out again; each written form is then answered whole, ahead of routing
+    with TestClient(create_app(all_loaded)) as client:
+        first = client.get("/api/search", params={"q": "infusion pain"})
+        assert first.headers["x-cache"] == "miss"
+        same = client.get("/api/search", params={"q": "infusion pain", "offset": "0", "limit": "20"})
+        assert same.headers["x-cache"] == "hit" and same.content == first.content
+        again = client.get("/api/search", params={"q": "infusion pain", "offset": "0", "limit": "20"})
+        assert again.headers["x-cache"] == "hit" and again.headers == same.headers
+        # an error is never kept: the same bad request is worked out (and refused) again
+        for _ in range(2):
+            bad = client.get("/api/search", params={"q": "pump", "codes": "E0100-"})
+            assert bad.status_code == 422 and "x-cache" not in bad.headers

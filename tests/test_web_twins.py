@@ -108,3 +108,18 @@ def test_the_search_page_and_diff_page_carry_every_filter_to_the_next_page(clien
     diff = client.get("/diff", params={"from": "2020-01", "to": "2020-04", "limit": 10}).text
     assert '/diff?from=2020-01&amp;to=2020-04&amp;limit=10&amp;offset=10">Next 10</a>' in diff
     assert client.get("/diff", params={"from": "2020-01", "to": "2020-04"}).text.count("<tr><th scope=\"row\">") == 35
+
+
+def test_the_diff_pages_release_picker_keeps_the_fields_and_page_size(client: TestClient) -> None:
+    html = client.get("/diff", params={"from": "2020-01", "to": "2020-04", "fields": "long_description",
+                                       "limit": 5}).text
+    form = re.search(r'<form class="compare".*?</form>', html, re.S)
+    assert form is not None
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(0))
+    assert hidden == [("fields", "long_description"), ("limit", "5")]
+    # submitted with another pair chosen, as a browser sends the form: the same fields, the same page size
+    submitted = client.get("/diff", params=[("from", "2020-04"), ("to", "2020-10"), *hidden])
+    api = client.get("/api/diff", params={"from": "2020-04", "to": "2020-10", "fields": "long_description"}).json()
+    shown = re.findall(r'<tr><th scope="row"><a href="/codes/[^"]+">([^<]+)</a>', submitted.text)
+    assert shown == [c["code"] for c in api["changes"]][:5] and len(shown) == 5
+    assert 'limit=5&amp;offset=5">Next 5</a>' in submitted.text

@@ -11,7 +11,7 @@ from typing import Any
 from .._errors import NotFound, StoreError, UsageError
 from ..model.answers import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ..model.drugs import Quarter
-from ..model.identifiers import CODE_SHAPE, parse_day
+from ..model.identifiers import CODE_SHAPE, parse_code_filter, parse_day
 from ..search.query import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
 from ..search.rank import POOL, Candidate, Described, Found, Ranker
 from ..store import SearchRow, Store, porter_stems
@@ -69,7 +69,7 @@ class Searching(HandleBase):
         rel = self.release_on(day) if day is not None else state.release(release, self.release)
         noc_year, noc_note = self._noc_year(rel) if noc_only else (None, None)
         filters = SearchFilters(
-            codes=_code_filter(codes), coverage=_upper(coverage), betos=_upper(betos),
+            codes=parse_code_filter(codes), coverage=_upper(coverage), betos=_upper(betos),
             pricing_indicator=tuple(pricing_indicator), type_of_service=_upper(type_of_service),
             noc_year=noc_year,
             active_on=None if include_terminated else (day or rel.effective_date),
@@ -324,19 +324,6 @@ class _SearchState:
 
 
 _CODE_PREFIX = re.compile(r"[A-Z]\d{1,3}")
-
-_CODE_RANGE = re.compile(r"([A-Z]\d{0,4})(?:-([A-Z]\d{4}))?")
-
-
-def _code_filter(text: str | None) -> str | None:
-    if text is None or not text.strip():
-        return None
-    wanted = text.strip().upper().replace(" ", "")
-    match = _CODE_RANGE.fullmatch(wanted)
-    if not match or (match.group(2) and len(match.group(1)) != 5):
-        raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
-    return wanted
-
 
 def _upper(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(v.strip().upper() for v in values if v.strip())

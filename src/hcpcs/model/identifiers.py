@@ -56,6 +56,23 @@ def codes_named_in(text: str | None) -> list[str]:
 #: describe inputs (OpenAPI); the others get its message
 CODE_PATTERN = r"^([A-CE-Za-ce-z][0-9]{4}|[A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])$"
 
+#: a filter on codes: a letter (E), a prefix (J93) or a range of whole codes (E0100-E0200)
+_CODE_RANGE = re.compile(r"([A-Z]\d{0,4})(?:-([A-Z]\d{4}))?")
+#: the filters ``parse_code_filter`` takes, as a pattern for documents that describe inputs (OpenAPI)
+CODE_FILTER_PATTERN = r"^\s*([A-Za-z][0-9]{0,4}|[A-Za-z][0-9]{4}-[A-Za-z][0-9]{4})?\s*$"
+
+
+def parse_code_filter(text: str | None) -> str | None:
+    """A code filter as users type it (any case, blanks anywhere) in its one form (``E0100-E0200``), or ``None``
+    when none is given; ``UsageError`` naming the forms accepted when malformed."""
+    if text is None or not text.strip():
+        return None
+    wanted = text.strip().upper().replace(" ", "")
+    match = _CODE_RANGE.fullmatch(wanted)
+    if not match or (match.group(2) and len(match.group(1)) != 5):
+        raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
+    return wanted
+
 
 # -- NDCs -------------------------------------------------------------------------------------------------------
 

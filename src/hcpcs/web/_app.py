@@ -20,7 +20,7 @@ from .. import fhir, mcp_server
 from .._errors import HcpcsError, NotFound
 from ..render.schemas import ErrorEnvelope
 from . import _assets, _codes, _drugs, _releases, _search
-from ._cache import Kept, Responses
+from ._cache import Cache, Kept
 from ._error_pages import error_page, status_of, wants_page
 from ._fhir_routes import FHIR_MEDIA, FhirEndpoint, fhir_router
 from ._headers import SecurityHeaders
@@ -44,7 +44,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
     """The app over the database at ``db`` (default: ``$HCPCS_DB`` or the user data folder), with the
     ``Host`` check, body limit and ``HEAD`` of ``limits`` (default: no ``Host`` check)."""
     handles = Handles(FilePath(db) if db is not None else None)
-    responses = Responses()
+    cache = Cache(handles.version)  # every answer kept, by one rule: see Cache
     mcp = mcp_server.create_server(handles.get, http=True)
     mcp_app = mcp.streamable_http_app()  # its one route, /mcp; its session manager runs in the app's lifespan
 
@@ -66,7 +66,7 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
         docs_url=None, redoc_url=None,  # /docs is served below from the installed assets, not a CDN
     )
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(Kept, responses=responses, version=handles.version)  # a request seen before: its answer
+    app.add_middleware(Kept, cache=cache)  # a request seen before: its answer
     app.add_middleware(Guard, limits=limits)
     app.router.routes.extend(mcp_app.routes)  # MCP over streamable HTTP at /mcp (stateless, JSON answers)
 
@@ -110,12 +110,12 @@ def create_app(db: str | FilePath | None = None, *, limits: Limits | None = None
             return HTMLResponse(error_page(500, f"{type(exc).__name__}: {exc}"), status_code=500)
         return _error(500, "server_error", f"{type(exc).__name__}: {exc}")
 
-    site = app.state.site = Site(handles, responses)
+    site = app.state.site = Site(handles, cache)
     for area in (_codes.routes(site), _search.routes(site), _releases.routes(site), _drugs.routes(site),
                  _assets.routes()):
         app.include_router(area)
 
-    fhir_endpoint = FhirEndpoint(handles.get, handles.version)
+    fhir_endpoint = FhirEndpoint(handles.get, cache)
     app.router.routes.insert(0, Mount("/fhir", app=fhir_endpoint))  # FHIR's fast path, ahead of every route
     app.include_router(fhir_router(fhir_endpoint))  # the same answers, as OpenAPI documents them; POST /fhir
 

@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from .. import fhir
 from ..api.handle import Hcpcs
-from ._cache import keepable
+from ._cache import Cache
 
 FHIR_JSON = "application/fhir+json"
 FHIR_MEDIA = FHIR_JSON + "; charset=utf-8"
@@ -101,12 +101,12 @@ def fhir_json(resource: dict[str, Any], status: int = 200, headers: dict[str, st
 class FhirEndpoint:
     """Answers every FHIR request: as the endpoint of the documented routes, and as an ASGI app mounted at
     ``/fhir`` ahead of the app's route table (no walk through every route, no dependency solving). Its answers
-    (but those of the server's own faults) are said ``keepable``: the same request again, until the data
-    version changes, is answered from the app's one response cache before it gets here."""
+    (but those of the server's own faults) may be kept whole (``Cache.keep``): the same request again, until
+    the data version changes, is answered from the app's one response cache before it gets here."""
 
-    def __init__(self, database: Callable[[], Hcpcs], version: Callable[[], int]) -> None:
+    def __init__(self, database: Callable[[], Hcpcs], cache: Cache) -> None:
         self.database = database
-        self.version = version
+        self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.answer(Request(scope, receive))
@@ -127,7 +127,6 @@ class FhirEndpoint:
     async def answer(self, request: Request) -> Response:
         path = request.scope["path"].removeprefix("/fhir").strip("/")  # as sent: url.path drops a newline
         base = str(request.base_url).rstrip("/") + "/fhir"
-        version = self.version()
         try:
             _check_format(request)
             inputs, body = await _inputs(request)
@@ -140,7 +139,7 @@ class FhirEndpoint:
         except fhir.FhirError as exc:
             return fhir_json(fhir.outcome(str(exc), exc.issue), exc.status)
         if status < 500 and path not in ("", "metadata"):  # (metadata says today's date)
-            keepable(request.scope, version)
+            self.cache.keep(request.scope)
         return Response(content, status_code=status, media_type=FHIR_MEDIA,
                         headers={"Allow": _allowed(path)} if status == 405 else None)
 

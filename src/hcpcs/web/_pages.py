@@ -223,9 +223,11 @@ def diff(found: Diff, offset: int, releases: list[str], size: int = DIFF_PAGE, f
     def options(chosen: str) -> str:
         return "".join(f'<option{" selected" if r == chosen else ""}>{e(r)}</option>' for r in releases)
 
+    kept = [*(("fields", f) for f in fields), *([("limit", str(size))] if size != DIFF_PAGE else [])]
+    hidden = "".join(f'<input type="hidden" name="{e(k)}" value="{e(v)}">\n' for k, v in kept)  # as its pager
+
     def at(start: int) -> str:
-        query = [("from", found.old.id), ("to", found.new.id), *(("fields", f) for f in fields)]
-        query += [("limit", str(size))] if size != DIFF_PAGE else []
+        query = [("from", found.old.id), ("to", found.new.id), *kept]
         return "/diff?" + urlencode([*query, ("offset", str(start))])
 
     nav = []
@@ -237,7 +239,8 @@ def diff(found: Diff, offset: int, releases: list[str], size: int = DIFF_PAGE, f
 <form class="compare" action="/diff" method="get">
 <span><label for="from">From release</label> <select id="from" name="from">{options(found.old.id)}</select></span>
 <span><label for="to">To release</label> <select id="to" name="to">{options(found.new.id)}</select></span>
-<button type="submit">Compare</button></form>
+<button type="submit">Compare</button>
+{hidden}</form>
 <p>{len(found.changes)} codes changed ({e(counts)}); showing {offset + 1 if page else 0}–{offset + len(page)}.
 {" · ".join(nav)}</p>
 <table class="wide"><caption>Codes changed, with CMS's action code</caption>

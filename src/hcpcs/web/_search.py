@@ -19,6 +19,7 @@ from pydantic import StringConstraints
 from .._errors import HcpcsError
 from ..api.handle import Hcpcs
 from ..model.answers import SearchResult
+from ..model.identifiers import CODE_FILTER_PATTERN
 from ..render.schemas import SearchOut
 from ..render.serialize import to_json
 from . import _search_page
@@ -54,7 +55,7 @@ def filters(
     release: ReleaseQuery = None,
     as_of: Annotated[dt.date | None, Query(description="Search the release in effect on this date")] = None,
     codes: Annotated[str | None, Query(description="A letter, prefix or range: E, J93, E0100-E0200",
-                                       pattern=r"^\s*([A-Za-z][0-9]{0,4}|[A-Za-z][0-9]{4}-[A-Za-z][0-9]{4})?\s*$")
+                                       pattern=CODE_FILTER_PATTERN)
                      ] = None,
     coverage: Annotated[list[TableValue] | None, Query(description="Coverage codes (C, D, I, M, S)")] = None,
     betos: Annotated[list[TableValue] | None, Query(description="BETOS codes (D1G)")] = None,

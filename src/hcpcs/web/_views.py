@@ -18,10 +18,18 @@ from fastapi import Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 
-from .._errors import HcpcsError, NotFound, UsageError
+from .._errors import HcpcsError, NotFound
 from ..api.handle import MAX_OFFSET, Hcpcs
-from ..model.identifiers import CODE_PATTERN, RELEASE_PATTERN, check_release_id, parse_code, parse_day, parse_ndc
-from ._cache import CACHE_HEADER, Responses, keepable
+from ..model.identifiers import (
+    CODE_PATTERN,
+    RELEASE_PATTERN,
+    check_release_id,
+    parse_code,
+    parse_code_filter,
+    parse_day,
+    parse_ndc,
+)
+from ._cache import CACHE_HEADER, Cache
 from ._error_pages import json_preferred
 from ._pool import Handles
 
@@ -57,14 +65,9 @@ def in_effect(db: Hcpcs, release: str | None, as_of: dt.date | None) -> str | No
     return None
 
 
-def _code_filter(text: str) -> None:
-    """The message of a code filter its pattern refused (the facade's own check says the same)."""
-    raise UsageError(f"code filter {text!r}: write a letter (E), a prefix (J93) or a range (E0100-E0200)")
-
-
 #: the parameters read by one of hcpcs's parsers, for its message when FastAPI refuses them
 _PARSERS: dict[tuple[str, ...], Callable[[str], object]] = {
-    ("path", "code"): parse_code, ("path", "ndc"): parse_ndc, ("query", "codes"): _code_filter,
+    ("path", "code"): parse_code, ("path", "ndc"): parse_ndc, ("query", "codes"): parse_code_filter,
     ("query", "release"): check_release_id, ("query", "from"): check_release_id, ("query", "to"): check_release_id,
     ("query", "as_of"): lambda text: parse_day(text, "as-of date"),
 }
@@ -105,13 +108,13 @@ class View(Generic[P, T]):
 
 
 class Site:
-    """What every area's routes share: the database handles and the one response cache. Each answer is worked
-    out once per data version however many ask; the same request again is answered by ``Kept`` before it
-    reaches the app."""
+    """What every area's routes share: the database handles and the one response cache (``Cache``, which
+    decides what is kept and under which key). Each answer is worked out once per data version however many
+    ask; the same request again is answered by ``Kept`` before it reaches the app."""
 
-    def __init__(self, handles: Handles, responses: Responses) -> None:
+    def __init__(self, handles: Handles, cache: Cache) -> None:
         self.handles = handles
-        self.responses = responses
+        self.cache = cache
 
     async def json(self, request: Request, view: View[P, T], params: P) -> Response:
         """The view's JSON answer, ``x-cache`` saying whether it was worked out for this request."""
@@ -122,7 +125,8 @@ class Site:
             data = form(view.ask(self.handles.get(), params), params)
             return json.dumps(data, ensure_ascii=False).encode(), 200
 
-        body, status, computed = await self._kept(request, ("json", view.name, params), encoded, quick=view.quick)
+        body, status, computed = await self.cache.answer(request.scope, ("json", view.name, params), encoded,
+                                                        quick=view.quick)
         return Response(body, status_code=status, media_type="application/json",
                         headers={CACHE_HEADER: "miss" if computed else "hit"})
 
@@ -143,12 +147,5 @@ class Site:
                 return page.encode(), status
             return render(db, found, params).encode(), 200
 
-        body, status, _ = await self._kept(request, ("page", view.name, params), encoded)
+        body, status, _ = await self.cache.answer(request.scope, ("page", view.name, params), encoded)
         return Response(body, status_code=status, media_type="text/html")
-
-    async def _kept(self, request: Request, key: tuple[Hashable, ...], encoded: Callable[[], tuple[bytes, int]],
-                    *, quick: bool = False) -> tuple[bytes, int, bool]:
-        version = self.handles.version()
-        (body, status), computed = await self.responses.get((*key, version), encoded, quick=quick)
-        keepable(request.scope, version)
-        return body, status, computed
