@@ -240,13 +240,14 @@ def warned(period: Period) -> str | None:
     return ";".join(found) or None
 
 
-#: The reference tables' columns and types, for every engine to declare them the same way.
+#: The reference tables' columns and types, for every engine to declare them the same way. A record's columns
+#: are those the SQL reads (its coverage and NOC flags reach it as ``warned``): each one more is written and
+#: read again on every run.
 REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
     "spans": {"release_id": "text", "valid_from": "date", "valid_to": "date"},
-    "periods": {"code": "text", "kind": "text", "release_id": "text", "valid_from": "date", "valid_to": "date",
-                "added_date": "date", "termination_date": "date", "coverage": "text", "replacements": "text",
-                "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean",
-                "warned": "text"},
+    "periods": {"code": "text", "kind": "text", "release_id": "text", "added_date": "date",
+                "termination_date": "date", "replacements": "text", "later_termination": "date",
+                "re_added_on": "date", "warned": "text"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
 }
