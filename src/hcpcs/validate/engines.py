@@ -69,14 +69,45 @@ def file_format(path: Path) -> str:
 
 def load_reference(con: Any, ref: Reference, folder: Path) -> None:
     """The reference tables into DuckDB, through small CSV files (faster than importing pyarrow)."""
-    types = {"text": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN", "double": "DOUBLE"}
+    write_reference(ref, folder)
+    read_reference(con, folder)
+
+
+def write_reference(ref: Reference, folder: Path) -> None:
+    """The reference tables as CSV files in ``folder``, one per table (Python's part: no engine needed)."""
     for name, columns in reference_columns(ref).items():
-        path = folder / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as out:
+        with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as out:
             csv.writer(out).writerows(zip(*columns.values(), strict=True))
-        spec = ", ".join(f"'{c}': '{types[k]}'" for c, k in REFERENCE_COLUMNS[name].items())
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv({_literal(path)}, header = false, "
-                    f"columns = {{{spec}}}, nullstr = '', quote = '\"', auto_detect = false)")
+
+
+def read_reference(con: Any, folder: Path) -> None:
+    """The reference tables from the files of ``write_reference``."""
+    types = {"text": "VARCHAR", "date": "DATE", "boolean": "BOOLEAN", "double": "DOUBLE"}
+    for name, kinds in REFERENCE_COLUMNS.items():
+        spec = ", ".join(f"'{c}': '{types[k]}'" for c, k in kinds.items())
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM read_csv({_literal(folder / f'{name}.csv')}, "
+                    f"header = false, columns = {{{spec}}}, nullstr = '', quote = '\"', auto_detect = false)")
+
+
+class _Writer(threading.Thread):
+    """``write_reference`` in a thread of its own: Python writes the files while DuckDB reads the input."""
+
+    def __init__(self, ref: Reference, folder: Path) -> None:
+        super().__init__(daemon=True)
+        self.ref, self.folder = ref, folder
+        self.failure: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            write_reference(self.ref, self.folder)
+        except BaseException as exc:  # handed to the caller's thread
+            self.failure = exc
+
+    def done(self) -> None:
+        self.join()
+        if self.failure is not None:
+            raise self.failure
 
 
 def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns,
@@ -89,19 +120,19 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
     repeats the line's claim id, code, date and modifiers beside its result; without them the output is the
     line number and the result only (about a quarter less time on large files).
     """
-    import duckdb
-
     started = time.perf_counter()
     kind, out_kind = file_format(source), file_format(output)
     if not source.exists():
         raise InputError(str(source), "no such file")
+    scratch = tempfile.TemporaryDirectory(prefix="hcpcs-")
+    writer = _Writer(ref, Path(scratch.name))  # the reference tables' files, while the passes below run
+    import duckdb
+
     con = duckdb.connect()
     try:
         con.execute(f"SET memory_limit = '{memory_limit}'")
         con.execute("SET preserve_insertion_order = false")  # every row carries its line number
         con.execute("SET enable_progress_bar = false")  # hcpcs draws its own
-        with tempfile.TemporaryDirectory(prefix="hcpcs-") as folder:
-            load_reference(con, ref, Path(folder))
         reader = (f"read_csv({_literal(source)}, all_varchar = true, header = true)" if kind == "csv"
                   else f"read_parquet({_literal(source)})")
         try:
@@ -134,6 +165,8 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
                 if drugs:
                     load_drug_keys(con, ref, spellings_of(con, columns.ndc))
                 gather_rule_lines(con, columns, named)
+            writer.done()
+            read_reference(con, Path(scratch.name))
             load_ruled(con, ref)
             con.execute(f"CREATE TEMP VIEW lines AS {_lines_sql(columns, source, kind, present, types, named)}")
             _run_with_progress(con, f"COPY ({query}) TO {_literal(part)} ({options})", progress)
@@ -145,6 +178,8 @@ def validate_duckdb(ref: Reference, source: Path, output: Path, columns: Columns
         output.with_name(output.name + ".part").unlink(missing_ok=True)
         raise
     finally:
+        writer.join()
+        scratch.cleanup()
         con.close()
     summary.seconds = time.perf_counter() - started
     summary.output = output
@@ -333,15 +368,19 @@ def _run_with_progress(con: Any, sql: str, progress: Progress | None) -> None:
 
 
 def _summarise(con: Any, path: Path, kind: str) -> Summary:
+    """The counts of a results file, in one reading of it: each distinct (status, reasons, warnings) with its
+    lines (a few hundred at most), split into reasons and warnings here."""
     reader = f"read_parquet({_literal(path)})" if kind == "parquet" else \
         f"read_csv({_literal(path)}, all_varchar = true, header = true, max_line_size = {MAX_LINE_BYTES})"
     summary = Summary()
-    lines, valid = con.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE status = 'valid') FROM {reader}").fetchone()
-    summary.lines, summary.valid = lines, valid
-    for column, target in (("reasons", summary.reasons), ("warnings", summary.warnings)):
-        rows = con.execute(
-            f"SELECT r, count(*) FROM (SELECT unnest(string_split({column}, ';')) AS r FROM {reader} "
-            f"WHERE {column} IS NOT NULL AND {column} <> '') GROUP BY r ORDER BY r").fetchall()
-        target.update({r: n for r, n in rows})
+    rows = con.execute(f"SELECT status, reasons, warnings, count(*) FROM {reader} GROUP BY ALL").fetchall()
+    for status, reasons, warnings, count in rows:
+        summary.lines += count
+        summary.valid += count if status == "valid" else 0
+        for text, target in ((reasons, summary.reasons), (warnings, summary.warnings)):
+            for name in (text or "").split(";"):
+                if name:
+                    target[name] = target.get(name, 0) + count
+    summary.reasons = dict(sorted(summary.reasons.items()))
+    summary.warnings = dict(sorted(summary.warnings.items()))
     return summary

@@ -84,20 +84,9 @@ clashes AS (  -- over "ruled" (RULED_SQL), built before: the lines are read once
   JOIN (SELECT DISTINCT claim_id, code FROM ruled) y ON y.claim_id = a.claim_id AND y.code = r.other
   GROUP BY a.claim_id, a.code, a.in_effect
 ),
-judged AS (
-  SELECT l.line, l.claim_id, l.code, l.day, l.m1, l.m2, l.m3, l.m4,
-    CASE
-      WHEN NOT l.code_ok THEN concat_ws('', l.code, ' is not a Level II procedure code')
-      WHEN l.in_effect IS NULL THEN concat_ws('', 'no loaded release is in effect on ', CAST(l.day AS @TEXT@))
-      WHEN p.listed IS NULL AND p.first_from > l.day THEN concat_ws('', l.code, ' is not yet in effect on ',
-        CAST(l.day AS @TEXT@), ': first in release ', p.first_release)
-      WHEN p.listed IS NULL THEN concat_ws('', l.code, ' is not in release ', l.in_effect)
-      WHEN p.added_date > l.day THEN concat_ws('', l.code, ' is not yet in effect on ', CAST(l.day AS @TEXT@),
-        ': added ', CAST(p.added_date AS @TEXT@))
-      WHEN p.termination_date < l.day THEN concat_ws('', l.code, ' was terminated on ',
-        CAST(p.termination_date AS @TEXT@), CASE WHEN p.replacements <> '' THEN '; replaced by ' END,
-        CASE WHEN p.replacements <> '' THEN p.replacements END)
-    END AS code_message,
+judged AS (  -- a line's verdict; the text of its messages is written at the end, for the invalid lines alone
+  SELECT l.line, l.claim_id, l.code, l.day, l.m1, l.m2, l.m3, l.m4, l.in_effect, p.listed, p.first_release,
+    p.added_date, p.termination_date, p.replacements,
     CASE
       WHEN NOT l.code_ok THEN 'malformed_code'
       WHEN l.in_effect IS NULL THEN 'no_release'
@@ -123,7 +112,16 @@ SELECT line, claim_id, code, day AS date, concat_ws(' ', m1, m2, m3, m4) AS modi
   CASE WHEN ok THEN 'valid' ELSE 'invalid' END AS status,
   CASE WHEN ok THEN '' ELSE concat_ws(';', code_reason, {modifier_reasons},
     CASE WHEN clash_message IS NOT NULL THEN 'pair_conflict' END{ndc_reason}) END AS reasons,
-  CASE WHEN ok THEN '' ELSE concat_ws(' | ', code_message, {modifier_messages}, clash_message{ndc_message}) END
+  CASE WHEN ok THEN '' ELSE concat_ws(' | ', CASE code_reason
+      WHEN 'malformed_code' THEN concat_ws('', code, ' is not a Level II procedure code')
+      WHEN 'no_release' THEN concat_ws('', 'no loaded release is in effect on ', CAST(day AS @TEXT@))
+      WHEN 'not_yet_effective' THEN concat_ws('', code, ' is not yet in effect on ', CAST(day AS @TEXT@),
+        CASE WHEN listed IS NULL THEN ': first in release ' ELSE ': added ' END,
+        CASE WHEN listed IS NULL THEN first_release ELSE CAST(added_date AS @TEXT@) END)
+      WHEN 'unknown_code' THEN concat_ws('', code, ' is not in release ', in_effect)
+      WHEN 'terminated' THEN concat_ws('', code, ' was terminated on ', CAST(termination_date AS @TEXT@),
+        CASE WHEN replacements <> '' THEN '; replaced by ' END, CASE WHEN replacements <> '' THEN replacements END)
+    END, {modifier_messages}, clash_message{ndc_message}) END
     AS messages,
   warnings{ndc_output}
 FROM (SELECT *, code_reason IS NULL {no_modifier_problem} AND clash_message IS NULL{ndc_ok} AS ok FROM judged) j
@@ -166,20 +164,19 @@ def _modifier_sql() -> dict[str, str]:
         checks.append(
             f"CASE WHEN {m} IS NULL OR l.in_effect IS NULL THEN NULL "
             f"WHEN {q}.code IS NULL THEN 'unknown_modifier' "
-            f"WHEN {q}.termination_date < l.day THEN 'terminated_modifier' END AS m{n}_reason,\n    "
-            f"CASE WHEN {m} IS NULL OR l.in_effect IS NULL THEN NULL "
-            f"WHEN {q}.code IS NULL THEN concat_ws('', 'modifier ', {m}, ' is not in release ', l.in_effect) "
-            f"WHEN {q}.termination_date < l.day THEN concat_ws('', 'modifier ', {m}, ' was terminated on ', "
-            f"CAST({q}.termination_date AS @TEXT@)) END AS m{n}_message,")
+            f"WHEN {q}.termination_date < l.day THEN 'terminated_modifier' END AS m{n}_reason, "
+            f"{q}.termination_date AS m{n}_end,")
         none.append(f"AND m{n}_reason IS NULL")
     # reasons in the spec's order: every unknown_modifier before any terminated_modifier
     reasons.append(", ".join(f"CASE WHEN m{n}_reason = 'unknown_modifier' THEN m{n}_reason END"
                              for n in range(1, MODIFIERS + 1)))
     reasons.append(", ".join(f"CASE WHEN m{n}_reason = 'terminated_modifier' THEN m{n}_reason END"
                              for n in range(1, MODIFIERS + 1)))
-    messages.append(", ".join(f"CASE WHEN m{n}_reason = 'unknown_modifier' THEN m{n}_message END"
-                              for n in range(1, MODIFIERS + 1)))
-    messages.append(", ".join(f"CASE WHEN m{n}_reason = 'terminated_modifier' THEN m{n}_message END"
+    # (the messages' text, for the invalid lines alone)
+    messages.append(", ".join(f"CASE WHEN m{n}_reason = 'unknown_modifier' THEN concat_ws('', 'modifier ', m{n}, "
+                              "' is not in release ', in_effect) END" for n in range(1, MODIFIERS + 1)))
+    messages.append(", ".join(f"CASE WHEN m{n}_reason = 'terminated_modifier' THEN concat_ws('', 'modifier ', "
+                              f"m{n}, ' was terminated on ', CAST(m{n}_end AS @TEXT@)) END"
                               for n in range(1, MODIFIERS + 1)))
     return {"modifier_checks": "\n    ".join(checks), "modifier_joins": "\n  ".join(joins),
             "modifier_reasons": ", ".join(reasons), "modifier_messages": ", ".join(messages),
@@ -241,13 +238,14 @@ def warned(period: Period) -> str | None:
     return ";".join(found) or None
 
 
-#: The reference tables' columns and types, for every engine to declare them the same way.
+#: The reference tables' columns and types, for every engine to declare them the same way. A record's columns
+#: are those the SQL reads (its coverage and NOC flags reach it as ``warned``): each one more is written and
+#: read again on every run.
 REFERENCE_COLUMNS: dict[str, dict[str, str]] = {
     "spans": {"release_id": "text", "valid_from": "date", "valid_to": "date"},
-    "periods": {"code": "text", "kind": "text", "release_id": "text", "valid_from": "date", "valid_to": "date",
-                "added_date": "date", "termination_date": "date", "coverage": "text", "replacements": "text",
-                "noc": "boolean", "later_termination": "date", "re_added_on": "date", "noc_inferred": "boolean",
-                "warned": "text"},
+    "periods": {"code": "text", "kind": "text", "release_id": "text", "added_date": "date",
+                "termination_date": "date", "replacements": "text", "later_termination": "date",
+                "re_added_on": "date", "warned": "text"},
     "firsts": {"code": "text", "first_release": "text", "first_from": "date"},
     "rules": {"release_id": "text", "code": "text", "other": "text"},
 }
