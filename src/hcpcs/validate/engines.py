@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import InputError, UsageError
+from .columns import Columns as Columns
 from .lines import MODIFIERS, Reference
 from .passes import (
     gather_both,
@@ -33,19 +34,6 @@ from .passes import (
 from .sql import REFERENCE_COLUMNS, core_sql, ndc_width, reference_columns, ruled_codes
 
 Progress = Callable[[float], None]
-
-
-@dataclass(frozen=True, slots=True)
-class Columns:
-    """Which input columns hold the code, the date of service, the claim id and the modifiers."""
-
-    code: str = "code"
-    date: str = "date"
-    claim: str | None = "claim_id"
-    modifiers: tuple[str, ...] = ("modifiers",)
-    #: the drug package (NDC, any spelling) and how many packages: both optional, used where the file has them
-    ndc: str = "ndc"
-    units: str = "units"
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from .lines import Reference
 from .sql import drug_key_columns, drug_keys, ndc_width, ruled_sql
 
 if TYPE_CHECKING:
-    from .engines import Columns
+    from .columns import Columns
 
 
 def quoted(name: str) -> str:
