@@ -13,7 +13,7 @@ from ..model.answers import MatchReason, Release, SearchFilters, SearchHit, Sear
 from ..model.drugs import Quarter
 from ..model.identifiers import CODE_SHAPE, parse_code_filter, parse_day
 from ..search.query import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
-from ..search.rank import POOL, Candidate, Described, Found, Ranker
+from ..search.rank import POOL, Candidate, Described, Found, Ranker, Scored
 from ..store import SearchRow, Store, porter_stems
 from .base import HandleBase
 from .drug_files import DrugNames, drug_search
@@ -124,7 +124,9 @@ class Searching(HandleBase):
                                         room - len(candidates), [*skip, *(c.row["code"] for c in candidates)])
             candidates, total = [*candidates, *more], len(candidates) + matched
         ranker = self._ranking()
-        ranked = ranker.rank(found, candidates[:POOL]) + ranker.rank(found, candidates[POOL:], reorder=False)
+        ranked = ranker.rank(found, candidates[:POOL])
+        if room > len(ranked):  # the rest as the index ranks them, only as many as the page shows
+            ranked += ranker.rank(found, candidates[POOL:room], reorder=False)
         return ranked[:room], total
 
     def _fill(self, found: Plan, release_id: str, span: tuple[int, int] | None, active_on: dt.date | None,
@@ -244,7 +246,7 @@ class Searching(HandleBase):
                          "Terminated" if terminated else "Actual", match, score, why)
 
 #: How a pair of descriptions matches a query's groups (``None``: not at all).
-_Match = tuple[Described, tuple[Found | None, ...]] | None
+_Match = tuple[Described, tuple[Found | None, ...], Scored | None] | None
 
 
 class _SearchState:
@@ -285,14 +287,14 @@ class _SearchState:
         key = (row["long_description"] or "", row["short_description"] or "")
         if key in matches:
             known = matches[key]
-            return None if known is None else Candidate(row, known[0], list(known[1]))
+            return None if known is None else Candidate(row, known[0], list(known[1]), known[2])
         if self._matched >= _KEPT_MATCHES:
             self._matches.clear()
             self._matched = 0
             kept = self._matches[id(found)] = (found, {})
             matches = kept[1]
         candidate = self.ranker.read(found, row)
-        matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups))
+        matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups), candidate.scored)
         self._matched += 1
         return candidate
 
