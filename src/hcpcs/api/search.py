@@ -152,7 +152,13 @@ class Searching(HandleBase):
                                                        span):
                     if rowid in score:
                         score[rowid] += weights[i]
-        best = sorted(score, key=lambda r: (-score[r], r))
+        # the best first (ties in index order), as many as ``_read`` may read: rows by score, the best scores first
+        room = max(want, 1) * _BATCHES * 2
+        best: list[int] = []
+        for value in sorted(set(score.values()), reverse=True):
+            best += sorted(r for r, s in score.items() if s == value)
+            if len(best) >= room:
+                break
         kept = self._read(found, best, score, active_on, skip, want)
         return kept, max(len(score) - len(skip), len(kept))
 
