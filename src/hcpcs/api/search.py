@@ -23,7 +23,7 @@ _BATCHES = 2
 #: How many codes with a query's rarest group alone join the candidates.
 _RARE = 10
 #: How many query readings, and matches of a query with a description, a handle keeps (then starts afresh).
-_KEPT_PLANS, _KEPT_MATCHES = 4096, 32768
+_KEPT_PLANS, _KEPT_MATCHES, _KEPT_ROWS = 4096, 32768, 65536
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
 MAX_OFFSET = 1_000_000
 
@@ -152,13 +152,8 @@ class Searching(HandleBase):
                                                        span):
                     if rowid in score:
                         score[rowid] += weights[i]
-        # the best first (ties in index order), as many as ``_read`` may read: rows by score, the best scores first
-        room = max(want, 1) * _BATCHES * 2
-        best: list[int] = []
-        for value in sorted(set(score.values()), reverse=True):
-            best += sorted(r for r, s in score.items() if s == value)
-            if len(best) >= room:
-                break
+        # the best first, ties in index order: a stable sort by score alone of the rows in order (no key built per row)
+        best = sorted(sorted(score), key=score.__getitem__, reverse=True)
         kept = self._read(found, best, score, active_on, skip, want)
         return kept, max(len(score) - len(skip), len(kept))
 
@@ -172,7 +167,7 @@ class Searching(HandleBase):
         skipped = set(skip)
         step = max(want, 1)
         for at in range(0, min(len(rowids), step * _BATCHES * 2), step):
-            for rowid, row in self._store.search_rows(rowids[at:at + step]):
+            for rowid, row in state.rows(rowids[at:at + step]):
                 end = row["termination_date"]
                 if row["code"] in skipped or (active_on and end and end < active_on):
                     continue
@@ -272,6 +267,7 @@ class _SearchState:
         self._releases: dict[str | None, Release] = {}
         self._drugs: dict[tuple[str, str], DrugNames] = {}
         self._spans: dict[str, tuple[int, int] | None] = {}
+        self._rows: dict[int, SearchRow] = {}
         self._quarters: tuple[int, list[Quarter]] | None = None  # with the rows written when read (``quarters``)
 
     def plan(self, text: str) -> Plan | None:
@@ -303,6 +299,17 @@ class _SearchState:
         matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups), candidate.scored)
         self._matched += 1
         return candidate
+
+    def rows(self, rowids: Sequence[int]) -> list[tuple[int, SearchRow]]:
+        """Index rows by rowid (``Store.search_rows``), each read once while the data stays the same: the rows
+        of a common word come again query after query. Each a copy (the caller sets its score)."""
+        known = self._rows
+        missing = [i for i in rowids if i not in known]
+        if missing:
+            if len(known) + len(missing) > _KEPT_ROWS:
+                known.clear()
+            known.update(self._store.search_rows(missing))
+        return [(i, row.copy()) for i in rowids if (row := known.get(i)) is not None]
 
     def span(self, release_id: str) -> tuple[int, int] | None:
         if release_id not in self._spans:
