@@ -13,7 +13,7 @@ from ..model.answers import MatchReason, Release, SearchFilters, SearchHit, Sear
 from ..model.drugs import Quarter
 from ..model.identifiers import CODE_SHAPE, parse_code_filter, parse_day
 from ..search.query import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
-from ..search.rank import POOL, Candidate, Described, Found, Ranker
+from ..search.rank import POOL, Candidate, Described, Found, Ranker, Scored
 from ..store import SearchRow, Store, porter_stems
 from .base import HandleBase
 from .drug_files import DrugNames, drug_search
@@ -23,7 +23,7 @@ _BATCHES = 2
 #: How many codes with a query's rarest group alone join the candidates.
 _RARE = 10
 #: How many query readings, and matches of a query with a description, a handle keeps (then starts afresh).
-_KEPT_PLANS, _KEPT_MATCHES = 4096, 32768
+_KEPT_PLANS, _KEPT_MATCHES, _KEPT_ROWS = 4096, 32768, 65536
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
 MAX_OFFSET = 1_000_000
 
@@ -124,7 +124,9 @@ class Searching(HandleBase):
                                         room - len(candidates), [*skip, *(c.row["code"] for c in candidates)])
             candidates, total = [*candidates, *more], len(candidates) + matched
         ranker = self._ranking()
-        ranked = ranker.rank(found, candidates[:POOL]) + ranker.rank(found, candidates[POOL:], reorder=False)
+        ranked = ranker.rank(found, candidates[:POOL])
+        if room > len(ranked):  # the rest as the index ranks them, only as many as the page shows
+            ranked += ranker.rank(found, candidates[POOL:room], reorder=False)
         return ranked[:room], total
 
     def _fill(self, found: Plan, release_id: str, span: tuple[int, int] | None, active_on: dt.date | None,
@@ -150,7 +152,8 @@ class Searching(HandleBase):
                                                        span):
                     if rowid in score:
                         score[rowid] += weights[i]
-        best = sorted(score, key=lambda r: (-score[r], r))
+        # the best first, ties in index order: a stable sort by score alone of the rows in order (no key built per row)
+        best = sorted(sorted(score), key=score.__getitem__, reverse=True)
         kept = self._read(found, best, score, active_on, skip, want)
         return kept, max(len(score) - len(skip), len(kept))
 
@@ -164,7 +167,7 @@ class Searching(HandleBase):
         skipped = set(skip)
         step = max(want, 1)
         for at in range(0, min(len(rowids), step * _BATCHES * 2), step):
-            for rowid, row in self._store.search_rows(rowids[at:at + step]):
+            for rowid, row in state.rows(rowids[at:at + step]):
                 end = row["termination_date"]
                 if row["code"] in skipped or (active_on and end and end < active_on):
                     continue
@@ -244,7 +247,7 @@ class Searching(HandleBase):
                          "Terminated" if terminated else "Actual", match, score, why)
 
 #: How a pair of descriptions matches a query's groups (``None``: not at all).
-_Match = tuple[Described, tuple[Found | None, ...]] | None
+_Match = tuple[Described, tuple[Found | None, ...], Scored | None] | None
 
 
 class _SearchState:
@@ -264,6 +267,7 @@ class _SearchState:
         self._releases: dict[str | None, Release] = {}
         self._drugs: dict[tuple[str, str], DrugNames] = {}
         self._spans: dict[str, tuple[int, int] | None] = {}
+        self._rows: dict[int, SearchRow] = {}
         self._quarters: tuple[int, list[Quarter]] | None = None  # with the rows written when read (``quarters``)
 
     def plan(self, text: str) -> Plan | None:
@@ -285,16 +289,27 @@ class _SearchState:
         key = (row["long_description"] or "", row["short_description"] or "")
         if key in matches:
             known = matches[key]
-            return None if known is None else Candidate(row, known[0], list(known[1]))
+            return None if known is None else Candidate(row, known[0], list(known[1]), known[2])
         if self._matched >= _KEPT_MATCHES:
             self._matches.clear()
             self._matched = 0
             kept = self._matches[id(found)] = (found, {})
             matches = kept[1]
         candidate = self.ranker.read(found, row)
-        matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups))
+        matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups), candidate.scored)
         self._matched += 1
         return candidate
+
+    def rows(self, rowids: Sequence[int]) -> list[tuple[int, SearchRow]]:
+        """Index rows by rowid (``Store.search_rows``), each read once while the data stays the same: the rows
+        of a common word come again query after query. Each a copy (the caller sets its score)."""
+        known = self._rows
+        missing = [i for i in rowids if i not in known]
+        if missing:
+            if len(known) + len(missing) > _KEPT_ROWS:
+                known.clear()
+            known.update(self._store.search_rows(missing))
+        return [(i, row.copy()) for i in rowids if (row := known.get(i)) is not None]
 
     def span(self, release_id: str) -> tuple[int, int] | None:
         if release_id not in self._spans:

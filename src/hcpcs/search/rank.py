@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import itertools
 import json
 import math
 import re
@@ -34,7 +33,8 @@ from importlib import resources
 
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
-from .query import STOPWORDS, WORD, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
+from .placing import before, in_order, side_by_side
+from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
 from .wording import ADD_ON, lacking, negated
 
 #: How much a group counts by the way it matched (a whole word counts fully).
@@ -45,7 +45,7 @@ POOL = 30
 #: A group in at most this many records is rare: its codes are read apart, and join the candidates.
 RARE_USES = 300
 _APART = 0.8  # a phrase whose words are all there, not side by side
-_ORDER, _NEAR, _HEAD, _DOSE = 0.04, 0.08, 0.12, 0.25
+_HEAD, _DOSE = 0.12, 0.25
 _EXTRA, _EXTRA_MOST = 0.015, 0.2
 _LAY_ORDER = 0.01  # a lay word's later CMS words count this much less each (steroid: methylprednisolone first)
 _HEAD_WORDS = 3  # the head holds at least the first words ("Injection, naloxone hydrochloride, ...")
@@ -113,6 +113,10 @@ class Described:
     add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
 
 
+#: A code's score for a query (``Ranker.score``): lacks a group, score, groups lacking, why it matched.
+Scored = tuple[bool, float, int, tuple[MatchReason, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Candidate:
     """A code the index found, with how it matches each group of the query (``None``: not at all)."""
@@ -120,6 +124,7 @@ class Candidate:
     row: Row
     text: Described
     groups: list[Found | None]
+    scored: Scored | None = None  # what ``Ranker.score`` gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,7 @@ class Ranker:
         self._seen: dict[str, tuple[str, bool]] = {}  # each word read in a description (``_see``)
         self._by_key: dict[str, list[str]] = {}  # those words by key (``keys``)
         self.describe = functools.lru_cache(maxsize=32768)(self._describe)
+        self._last: tuple[Plan, tuple[list[float], float, frozenset[str]]] | None = None
 
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -180,11 +186,11 @@ class Ranker:
             self._see(w)
         lowered = long.lower()
         cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
-        head = len(long_words) if cut is None else _before(long, lowered, cut.start())
+        head = len(long_words) if cut is None else before(long, lowered, cut.start())
         if cut is not None and head < 2 and cut.group(0)[0] in _HEAD_MARKS:
             # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
             after = _HEAD_END.search(lowered, cut.end())
-            head = _before(long, lowered, after.start()) if after else len(long_words)
+            head = before(long, lowered, after.start()) if after else len(long_words)
         return Described(long_words, short_words, frozenset(long_words + short_words), at, head, frozenset(content),
                          doses(long) if _DIGIT.search(long) else (), negated(lowered),
                          "addition" in lowered and ADD_ON.search(lowered) is not None)
@@ -251,7 +257,7 @@ class Ranker:
                                                 for a, w in zip(alternative.words, matched, strict=True)):
             quality *= QUALITY["stem"]  # a plural counts as the word; another form of it a little less
             how = "stem" if how == "word" else how
-        if len(matched) > 1 and not (_side_by_side(matched, text.long) or _side_by_side(matched, text.short)):
+        if len(matched) > 1 and not (side_by_side(matched, text.long) or side_by_side(matched, text.short)):
             quality *= _APART
         return Found(quality, matched, how, text.at.get(_inflected(matched[0]), -1))
 
@@ -327,73 +333,64 @@ class Ranker:
         words that only share a stem: ambulance for ambulation)."""
         text = self.describe(row["long_description"] or "", row["short_description"] or "")
         groups = [self._group(r, text) for r in found.readings]
-        return Candidate(row, text, groups) if any(g is not None for g in groups) else None
+        if all(g is None for g in groups):
+            return None
+        return Candidate(row, text, groups, self.score(found, text, groups))
+
+    def _context(self, found: Plan) -> tuple[list[float], float, frozenset[str]]:
+        """What scoring a code needs of a query: each group's weight, their sum, the words its groups stand for
+        (a lay word's or an abbreviation's CMS words: a description holding them says no more than the query
+        asked, "cpap" is "continuous positive airway pressure"); kept for the last query read."""
+        if self._last is not None and self._last[0] is found:
+            return self._last[1]
+        weights = [self.weight(r) for r in found.readings]
+        spelled = frozenset(_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix
+                            for w in a.words)
+        context = (weights, sum(weights) or 1.0, spelled)
+        self._last = (found, context)
+        return context
+
+    def score(self, found: Plan, text: Described, matches: Sequence[Found | None]) -> Scored:
+        """A code's score for a query: whether it lacks a group, the score, how many groups it lacks, and why it
+        matched; the same for the same descriptions (kept with them, ``Candidate.scored``)."""
+        weights, total, spelled = self._context(found)
+        score = 0.0
+        missing = 0
+        positions: list[tuple[int, int] | None] = []
+        asked: set[str] = set(spelled)
+        for m, weight in zip(matches, weights, strict=True):
+            if m is None:
+                missing += 1
+                positions.append(None)
+                continue
+            quality = m.quality * _NEGATED if text.negated and text.negated.issuperset(m.words) else m.quality
+            score += quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
+            positions.append((m.at, len(m.words)) if m.at >= 0 else None)
+            asked.update(_inflected(w) for w in m.words)
+        score /= total
+        if len(positions) > 1:
+            backward = in_order(positions[::-1])
+            score += max(in_order(positions), backward if found.inverted else backward / 2)
+        score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
+        if text.add_on and not asked & _ADD_ON_WORDS:
+            score -= _ADD_ON_COST
+        dosed = [d for d in found.doses if d in text.doses]
+        if dosed:
+            score += _DOSE
+        if not missing and any(w in _DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
+            score += _DEFAULT
+        why = [MatchReason(r.said, m.words, m.how) for r, m in zip(found.readings, matches, strict=True) if m]
+        why += [MatchReason(d.said, (d.said,), "dose") for d in dosed]
+        return missing > 0, score, missing, tuple(why)
 
     def rank(self, found: Plan, candidates: Sequence[Candidate], *, reorder: bool = True,
              ) -> list[tuple[Row, int, tuple[MatchReason, ...]]]:
         """Candidates best first (or as given), each with the number of groups it lacks and why it matched."""
-        weights = [self.weight(r) for r in found.readings]
-        total = sum(weights) or 1.0
-        # the words the query's groups stand for (a lay word's or an abbreviation's CMS words): a description
-        # holding them says no more than the query asked ("cpap" is "continuous positive airway pressure")
-        spelled = {_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix for w in a.words}
         scored = []
         for candidate in candidates:
-            row, text, matches = candidate.row, candidate.text, candidate.groups
-            score = 0.0
-            missing = 0
-            positions: list[tuple[int, int] | None] = []
-            asked: set[str] = set(spelled)
-            for m, weight in zip(matches, weights, strict=True):
-                if m is None:
-                    missing += 1
-                    positions.append(None)
-                    continue
-                quality = m.quality * _NEGATED if text.negated and text.negated.issuperset(m.words) else m.quality
-                score += quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
-                positions.append((m.at, len(m.words)) if m.at >= 0 else None)
-                asked.update(_inflected(w) for w in m.words)
-            score /= total
-            if len(positions) > 1:
-                backward = _in_order(positions[::-1])
-                score += max(_in_order(positions), backward if found.inverted else backward / 2)
-            score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
-            if text.add_on and not asked & _ADD_ON_WORDS:
-                score -= _ADD_ON_COST
-            dosed = [d for d in found.doses if d in text.doses]
-            if dosed:
-                score += _DOSE
-            if not missing and any(w in _DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
-                score += _DEFAULT
-            why = [MatchReason(r.said, m.words, m.how) for r, m in zip(found.readings, matches, strict=True) if m]
-            why += [MatchReason(d.said, (d.said,), "dose") for d in dosed]
-            scored.append((missing > 0, -score, row["score"], row["code"], row, missing, tuple(why)))
+            row = candidate.row
+            lacks, score, missing, why = candidate.scored or self.score(found, candidate.text, candidate.groups)
+            scored.append((lacks, -score, row["score"], row["code"], row, missing, why))
         if reorder:
             scored.sort(key=lambda s: s[:4])
         return [(s[4], s[5], s[6]) for s in scored]
-
-
-def _before(long: str, lowered: str, end: int) -> int:
-    """The words of a description before a place, counted in its lowered text where ``words`` reads it alike."""
-    if lowered.isascii() and "." not in lowered and "-" not in lowered:
-        return len(WORD.findall(lowered, 0, end))
-    return len(words(long[:end]))
-
-
-def _side_by_side(found: Sequence[str], text: Sequence[str]) -> bool:
-    size = len(found)
-    return any(tuple(text[i:i + size]) == tuple(found) for i in range(len(text) - size + 1))
-
-
-def _in_order(positions: Sequence[tuple[int, int] | None]) -> float:
-    """The bonus for groups found one after another: in order, and near (at most one word between)."""
-    pairs = len(positions) - 1
-    if pairs < 1:
-        return 0.0
-    ordered = near = 0
-    for here, then in itertools.pairwise(positions):
-        if here is None or then is None or then[0] <= here[0]:
-            continue
-        ordered += 1
-        near += then[0] - here[0] <= here[1] + 1
-    return (_ORDER * ordered + _NEAR * near) / pairs
