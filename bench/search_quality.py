@@ -1,7 +1,9 @@
 """Search quality: top-1, top-5 and MRR over the documented query sets (bench/search_queries.tsv, the drug
 names as sold of bench/search_drug_names.tsv, built by bench/drug_name_queries.py, and the queries of
 bench/search_queries_noted.tsv, each with a note saying why: CMS's index phrasing, lay words, abbreviations,
-partial words, misspellings, doses, routes and brand names), for
+partial words, misspellings, doses, routes and brand names), and the fresh set of
+bench/search_queries_fresh.tsv (lay, index-style, cut short and misspelt queries in the families the others touch
+thinly, written before the fixes made with it, and reported apart as well as in the totals), for
 hcpcs search and two baselines run in the same process on the same SQLite file, each over the active
 codes of the latest release, in code order:
 - naive LIKE: every query word occurs in the long description (SQL LIKE '%word%');
@@ -29,12 +31,14 @@ from hcpcs import Hcpcs
 from hcpcs import open as open_db
 
 QUERY_FILES = (ROOT / "bench" / "search_queries.tsv", ROOT / "bench" / "search_drug_names.tsv",
-               ROOT / "bench" / "search_queries_noted.tsv")
+               ROOT / "bench" / "search_queries_noted.tsv", ROOT / "bench" / "search_queries_fresh.tsv")
+#: Reported apart too: queries written before the search changes they led to, the nearest to held-out ones
+FRESH = "search_queries_fresh.tsv"
 DEPTH = 10
 Engine = Callable[[str], list[str]]
 
 
-def read_queries() -> list[tuple[str, set[str], str]]:
+def read_queries() -> list[tuple[str, set[str], str, str]]:
     out = []
     for queries in QUERY_FILES:
         for number, line in enumerate(queries.read_text(encoding="utf-8").splitlines(), start=1):
@@ -43,7 +47,7 @@ def read_queries() -> list[tuple[str, set[str], str]]:
             query, expected, kind, *_note = line.split("\t")  # a fourth column says why, where given
             if not expected.split():
                 raise SystemExit(f"{queries.name}, line {number}: no expected codes")
-            out.append((query, set(expected.split()), kind))
+            out.append((query, set(expected.split()), kind, queries.name))
     return out
 
 
@@ -78,20 +82,21 @@ def score(found: list[str], expected: set[str]) -> tuple[int, int, float]:
     return int(rank == 1), int(rank is not None and rank <= 5), (1 / rank if rank else 0.0)
 
 
-def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str]]) -> None:
+def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str, str]]) -> None:
     release = db.release().id
     con = sqlite3.connect(path)
     known = {r[0] for r in con.execute("SELECT code FROM records WHERE release_id = ? AND termination_date IS NULL",
                                        (release,))}
-    unknown = sorted({c for _, expected, _ in queries for c in expected} - known)
+    unknown = sorted({c for _, expected, _, _ in queries for c in expected} - known)
     if unknown:
         raise SystemExit(f"expected codes not active in release {release}: {', '.join(unknown)}")
     engines: dict[str, Engine] = {"hcpcs": lambda q: [h.code for h in db.search(q, limit=DEPTH).hits],
                                   "naive LIKE": naive(con, release), "prefix-AND": prefix_and(con, release)}
     totals: dict[str, list[float]] = {name: [0, 0, 0.0] for name in engines}
     by_kind: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    fresh: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
     misses = []
-    for query, expected, kind in queries:
+    for query, expected, kind, source in queries:
         for name, engine in engines.items():
             found = engine(query)
             top1, top5, rr = score(found, expected)
@@ -99,6 +104,10 @@ def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str]]) -> 
                 totals[name][i] += value
                 by_kind[(name, kind)][i] += value
             by_kind[(name, kind)][3] += 1
+            if source == FRESH or name == "hcpcs":
+                for key in ((name, ""), (name, kind)) if source == FRESH else (("earlier", ""),):
+                    for i, value in enumerate((top1, top5, rr, 1)):
+                        fresh[key][i] += value
             if name == "hcpcs" and not top1:
                 misses.append(f"{query!r} [{kind}] -> {' '.join(found[:3]) or 'nothing'}"
                               f" (want {' '.join(sorted(expected)[:3])})")
@@ -110,12 +119,22 @@ def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str]]) -> 
     gap = (totals["hcpcs"][1] - totals["naive LIKE"][1]) / n
     print(f"top-5 above the LIKE baseline: {gap:+.3f} (target >= +0.25); hcpcs targets top-1 >= 0.90, top-5 >= 0.97")
     print("by kind of query (top-1 / top-5 / MRR):")
-    for kind in dict.fromkeys(k for _, _, k in queries):
+    for kind in dict.fromkeys(k for _, _, k, _ in queries):
         cells = []
         for name in engines:
             top1, top5, rr, count = by_kind[(name, kind)]
             cells.append(f"{name} {top1 / count:.2f} {top5 / count:.2f} {rr / count:.2f}")
         print(f"  {kind:13} n={int(by_kind[('hcpcs', kind)][3]):3}  " + "  |  ".join(cells))
+    if fresh:
+        print(f"fresh set ({FRESH}, written before the fixes), top-1 / top-5 / MRR:")
+        for kind in ["", *dict.fromkeys(k for _, _, k, source in queries if source == FRESH)]:
+            cells = []
+            for name in engines:
+                top1, top5, rr, count = fresh[(name, kind)]
+                cells.append(f"{name} {top1 / count:.3f} {top5 / count:.3f} {rr / count:.3f}")
+            print(f"  {kind or 'all':13} n={int(fresh[('hcpcs', kind)][3]):3}  " + "  |  ".join(cells))
+        top1, top5, rr, count = fresh[("earlier", "")]
+        print(f"the other files alone (n={int(count)}): hcpcs {top1 / count:.3f} {top5 / count:.3f} {rr / count:.3f}")
     if "--misses" in sys.argv:
         print("hcpcs misses at rank 1:")
         print("\n".join(f"  {m}" for m in misses) or "  none")
