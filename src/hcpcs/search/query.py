@@ -375,6 +375,10 @@ def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: lis
             out.append(Alternative((word,), "prefix", prefix=True))
     if prefix:  # the whole word ranks above the words it starts (_rank.py)
         out = [Alternative((word,), "prefix", prefix=True)]
+    single = word[:-2] if word.endswith("es") else ""
+    if single and vocabulary.has(single) and not vocabulary.stems.get(single, single).startswith(
+            vocabulary.stems.get(word, word)):
+        out.append(Alternative((single,), "word"))  # the index stems lenses as lens, but lens as len
     related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]
     numerals = [n for n in (_ROMAN.get(word), _ARABIC.get(word)) if n]
     split = re.fullmatch(r"([a-z]{1,8})(\d{1,3})", word)
