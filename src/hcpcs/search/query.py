@@ -311,6 +311,7 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     corrections: dict[str, tuple[str, ...]] = {}
     at = 0
     while at < len(found):
+        one: str | None = None
         for size in (3, 2, 1):
             key = tuple(found[at:at + size])
             if len(key) == size and key in table:
@@ -318,14 +319,19 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         else:
             size, key = 1, (found[at],)
             one = spelling.joined(found[at:at + 2], vocabulary.uses)
-            if one and found[at] not in STOPWORDS:  # "bed side": CMS's bedside, as a correction
+            if one and found[at] not in STOPWORDS:  # "bed side": CMS's bedside too
                 size, key = 2, tuple(found[at:at + 2])
-                corrections[" ".join(key)] = (one,)
         last = at + size == len(found) and typing
         alternatives: list[Alternative] = []
         if size > 1:
             alternatives.append(Alternative(key, "word"))
-            alternatives += [Alternative(tuple(c.split()), "correction") for c in corrections.get(" ".join(key), ())]
+            if one:
+                # two words CMS also writes as one ("heavy duty", "heavyduty") read as CMS's words, told as no
+                # correction; a correction only where a part is no word of the index
+                misspelt = not all(vocabulary.has(w) for w in key)
+                alternatives.append(Alternative((one,), "correction" if misspelt else "word"))
+                if misspelt:
+                    corrections[" ".join(key)] = (one,)
         else:
             alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections,
                                                final=at + size == len(found))
