@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 _SOUNDS = re.compile(r"ph|ck|([a-z])\1")
 #: A word made of two is read as them (or two as one) only when that spelling is used at least this often
-_JOINED_USES = 3
+_JOINED_USES = 2
 #: The short first parts a word is split after (longer ones need only be indexed words)
 _PREFIXES = frozenset({"non", "pre", "sub", "bi", "tri", "low", "air"})
 
