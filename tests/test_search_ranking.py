@@ -4,6 +4,7 @@ negated words, misspellings by sound and swapped letters, and lay words for cate
 from __future__ import annotations
 
 import hcpcs
+from hcpcs.model.answers import MatchReason
 from hcpcs.search.query import synonyms
 from hcpcs.search.wording import negated
 
@@ -68,6 +69,40 @@ def test_words_written_joined_or_apart(db: hcpcs.Hcpcs) -> None:
     apart = db.search("tape, nonwaterproof", limit=1)
     assert codes(apart) == ["A4450"] and apart.corrections["nonwaterproof"] == ("non waterproof",)
     together = db.search("bed side drainage bag", limit=1)
-    assert codes(together) == ["A4357"] and together.corrections["bed side"] == ("bedside",)
+    assert codes(together) == ["A4357"] and together.hits[0].why[0] == MatchReason("bed side", ("bedside",), "word")
+    # two words CMS also writes as one are no misspelling: nothing is told as corrected
+    assert not together.corrections and not db.search("heavy duty walker", limit=1).corrections
+    assert codes(db.search("cpap chin strap", limit=1)) == ["A7036"]  # chinstrap, in two descriptions
     # a misspelling near an indexed word is corrected, not split ("compres" + "ion")
     assert db.search("compresion stockings", limit=1).corrections["compresion"] == ("compression",)
+
+
+def test_what_a_description_says_the_code_lacks(db: hcpcs.Hcpcs) -> None:
+    # after "without" (not "with or without") and the word after "non": the code is the other kind
+    assert negated("knee orthosis, without knee joint, rigid, custom fabricated") == {"joint"}
+    assert not negated("cane, includes canes of all materials, adjustable or fixed, with or without tip")
+    assert negated("gloves, non-sterile, per 100") == {"sterile"}
+    assert "elastic" not in negated("light compression bandage, elastic, knitted/woven, non-sterile")
+    # "Conforming bandage, non-elastic" is not what an elastic bandage is
+    assert not {"A6442", "A6443", "A6444"} & set(codes(db.search("bandage, elastic", limit=3)))
+    # an addition written after the item's name ("Truss, addition to standard pad") comes after the item
+    assert codes(db.search("truss", limit=2)) == ["L8300", "L8310"]
+
+
+def test_a_plural_the_index_stems_apart_from_its_singular(db: hcpcs.Hcpcs) -> None:
+    # porter reads lenses as lens, but lens as len: "contact lenses" still finds the contact lens codes
+    for query in ("contact lenses", "contact lenses "):
+        hits = db.search(query, limit=3).hits
+        assert all("contact lens" in (h.long_description or "").lower() for h in hits), query
+
+
+def test_everyday_words_for_who_and_what(db: hcpcs.Hcpcs) -> None:
+    # who an item is for, body words, travel, vision: one entry each in the lay table, for whole families
+    assert codes(db.search("urinal for men", limit=1)) == ["E0325"]
+    assert set(codes(db.search("kids diapers", limit=2))) == {"T4529", "T4530"}
+    assert codes(db.search("helicopter ambulance", limit=1)) == ["A0431"]
+    assert codes(db.search("soft contact lenses", limit=1)) == ["V2520"]
+    assert set(codes(db.search("glass eye", limit=2))) & {"V2623", "V2629"}
+    assert codes(db.search("hotel", limit=1))[0] in {"A0180", "A0200", "S9976"}
+    assert set(codes(db.search("soft neck collar", limit=3))) <= {"L0120", "L0130", "L0140", "L0170", "L0172",
+                                                                  "L0174", "L0180"}

@@ -292,8 +292,7 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     if wanted_doses and words(_DOSE.sub(" ", text.lower())):
         text = _DOSE.sub(" ", text.lower())  # the dose ranks codes; the words find them
         typing = False
-    found = words(text)[:MAXWORDS]
-    found = [w[:MAXWORD_LENGTH] for w in found]
+    found = [w[:MAXWORD_LENGTH] for w in words(text)[:MAXWORDS]]
     if not found:
         return None
     # stop words go, but a last word of three letters or more may be a word still being typed ("for...")
@@ -325,13 +324,10 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         alternatives: list[Alternative] = []
         if size > 1:
             alternatives.append(Alternative(key, "word"))
-            if one:
-                # two words CMS also writes as one ("heavy duty", "heavyduty") read as CMS's words, told as no
-                # correction; a correction only where a part is no word of the index
+            if one:  # "heavy duty" is CMS's heavyduty too: a correction only where a part is no indexed word
                 misspelt = not all(vocabulary.has(w) for w in key)
                 alternatives.append(Alternative((one,), "correction" if misspelt else "word"))
-                if misspelt:
-                    corrections[" ".join(key)] = (one,)
+                corrections.update({" ".join(key): (one,)} if misspelt else {})
         else:
             alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections,
                                                final=at + size == len(found))
@@ -381,10 +377,8 @@ def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: lis
             out.append(Alternative((word,), "prefix", prefix=True))
     if prefix:  # the whole word ranks above the words it starts (_rank.py)
         out = [Alternative((word,), "prefix", prefix=True)]
-    single = word[:-2] if word.endswith("es") else ""
-    if single and vocabulary.has(single) and not vocabulary.stems.get(single, single).startswith(
-            vocabulary.stems.get(word, word)):
-        out.append(Alternative((single,), "word"))  # the index stems lenses as lens, but lens as len
+    single = spelling.singular_apart(word, vocabulary.uses, vocabulary.stems)
+    out += [Alternative((single,), "word")] if single else []  # the index stems lenses as lens, but lens as len
     related = [*vocabulary.abbreviations.get(word, ()), *vocabulary.abbreviated_as.get(word, ())]
     numerals = [n for n in (_ROMAN.get(word), _ARABIC.get(word)) if n]
     split = re.fullmatch(r"([a-z]{1,8})(\d{1,3})", word)

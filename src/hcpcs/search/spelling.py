@@ -37,3 +37,12 @@ def joined(pair: Sequence[str], uses: Mapping[str, int]) -> str | None:
         return None
     word = pair[0] + pair[1]
     return word if uses.get(word, 0) >= _JOINED_USES else None
+
+
+def singular_apart(word: str, uses: Mapping[str, int], stems: Mapping[str, str]) -> str | None:
+    """The singular of a plural in ``es`` that the index's stemmer reads apart from it, so that neither the word
+    nor a prefix of it finds the singular (porter reads lenses as lens, lens as len), or ``None``."""
+    single = word[:-2] if word.endswith("es") else ""
+    if not single or not uses.get(single):
+        return None
+    return None if stems.get(single, single).startswith(stems.get(word, word)) else single
