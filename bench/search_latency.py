@@ -42,7 +42,7 @@ def main() -> None:
 
 
 def measure(path: Path) -> None:
-    queries = [q for q, _, _ in read_queries()]
+    queries = [q for q, *_ in read_queries()]
     with open_db(path, readonly=True) as db:
         releases = [r.id for r in db.releases()]
         db.search("warm up")  # reads the vocabulary once per handle
