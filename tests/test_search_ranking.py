@@ -106,3 +106,13 @@ def test_everyday_words_for_who_and_what(db: hcpcs.Hcpcs) -> None:
     assert codes(db.search("hotel", limit=1))[0] in {"A0180", "A0200", "S9976"}
     assert set(codes(db.search("soft neck collar", limit=3))) <= {"L0120", "L0130", "L0140", "L0170", "L0172",
                                                                   "L0174", "L0180"}
+
+
+def test_index_order_finds_the_lay_phrase(db: hcpcs.Hcpcs) -> None:
+    # "bags, ostomy" is CMS's index order of the lay phrase "ostomy bags": the pouches, not the irrigation bag
+    inverted = db.search("bags, ostomy", limit=3)
+    assert all("ostomy pouch" in (h.long_description or "").lower() for h in inverted.hits)
+    assert codes(db.search("pump, enteral feeding", limit=1)) == ["B9002"]
+    assert codes(db.search("walker, folding", limit=1)) == ["E0135"]  # no lay phrase: read as written
+    # a hearing aid's battery is CMS's battery for use in hearing device
+    assert codes(db.search("battery for hearing aid", limit=1)) == ["V5266"]

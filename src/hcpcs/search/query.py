@@ -80,18 +80,8 @@ def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
     raw = json.loads(resources.files("hcpcs").joinpath("data/synonyms.json").read_text(encoding="utf-8"))
     table = {tuple(words(k)): tuple(v) for k, v in raw["synonyms"].items()}
     # a lay word or phrase reads the same in the plural ("bed pads", "walking frames"), unless listed apart
-    plurals = {(*key[:-1], _plural(key[-1])): cms for key, cms in table.items() if key and len(key[-1]) > 2}
+    plurals = {(*key[:-1], spelling.plural(key[-1])): cms for key, cms in table.items() if key and len(key[-1]) > 2}
     return {**plurals, **table}
-
-
-def _plural(word: str) -> str:
-    if word.endswith("s"):
-        return word
-    if word.endswith(("x", "z", "ch", "sh")):
-        return word + "es"
-    if word.endswith("y") and word[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,12 +282,13 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     if wanted_doses and words(_DOSE.sub(" ", text.lower())):
         text = _DOSE.sub(" ", text.lower())  # the dose ranks codes; the words find them
         typing = False
-    found = [w[:MAXWORD_LENGTH] for w in words(text)[:MAXWORDS]]
+    table = synonyms()
+    found = words(text) if "," not in text else _natural_order(words(text), text, table)
+    found = [w[:MAXWORD_LENGTH] for w in found[:MAXWORDS]]
     if not found:
         return None
     # stop words go, but a last word of three letters or more may be a word still being typed ("for...")
     keep_last = len(found[-1]) > 2 and typing
-    table = synonyms()
     lay = _lay_phrase_words(found, table)  # "by mouth", "under the skin" keep their stop words
     meaningful = [w for i, w in enumerate(found)
                   if w not in STOPWORDS or i in lay or (keep_last and i == len(found) - 1)]
@@ -348,6 +339,14 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         at += size
     return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
                 wanted_doses, "," in query)
+
+
+def _natural_order(found: list[str], text: str, table: dict[tuple[str, ...], tuple[str, ...]]) -> list[str]:
+    """CMS's index order undone ("bags, ostomy": ostomy bags) where the lay table knows a phrase only that way."""
+    flipped = [w for part in reversed(text.split(",")) for w in words(part)]
+    phrases = [{tuple(ws[i:i + n]) for n in (2, 3) for i in range(len(ws) - n + 1)} & table.keys()
+               for ws in (found, flipped)]
+    return flipped if phrases[1] - phrases[0] else found
 
 
 def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, ...]]) -> set[int]:

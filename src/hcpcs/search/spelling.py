@@ -46,3 +46,14 @@ def singular_apart(word: str, uses: Mapping[str, int], stems: Mapping[str, str])
     if not single or not uses.get(single):
         return None
     return None if stems.get(single, single).startswith(stems.get(word, word)) else single
+
+
+def plural(word: str) -> str:
+    """A word's plural as CMS and patients write it (pad: pads, crutch: crutches, supply: supplies)."""
+    if word.endswith("s"):
+        return word
+    if word.endswith(("x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
