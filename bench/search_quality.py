@@ -94,7 +94,9 @@ def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str, str]]
                                   "naive LIKE": naive(con, release), "prefix-AND": prefix_and(con, release)}
     totals: dict[str, list[float]] = {name: [0, 0, 0.0] for name in engines}
     by_kind: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    # the fresh set by engine and kind ("" for all its queries), and hcpcs on the other files alone
     fresh: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0, 0.0, 0])
+    others = [0, 0, 0.0, 0]
     misses = []
     for query, expected, kind, source in queries:
         for name, engine in engines.items():
@@ -104,10 +106,12 @@ def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str, str]]
                 totals[name][i] += value
                 by_kind[(name, kind)][i] += value
             by_kind[(name, kind)][3] += 1
-            if source == FRESH or name == "hcpcs":
-                for key in ((name, ""), (name, kind)) if source == FRESH else (("earlier", ""),):
-                    for i, value in enumerate((top1, top5, rr, 1)):
-                        fresh[key][i] += value
+            for i, value in enumerate((top1, top5, rr, 1)):
+                if source == FRESH:
+                    fresh[(name, "")][i] += value
+                    fresh[(name, kind)][i] += value
+                elif name == "hcpcs":
+                    others[i] += value
             if name == "hcpcs" and not top1:
                 misses.append(f"{query!r} [{kind}] -> {' '.join(found[:3]) or 'nothing'}"
                               f" (want {' '.join(sorted(expected)[:3])})")
@@ -133,7 +137,7 @@ def measure(db: Hcpcs, path: Path, queries: list[tuple[str, set[str], str, str]]
                 top1, top5, rr, count = fresh[(name, kind)]
                 cells.append(f"{name} {top1 / count:.3f} {top5 / count:.3f} {rr / count:.3f}")
             print(f"  {kind or 'all':13} n={int(fresh[('hcpcs', kind)][3]):3}  " + "  |  ".join(cells))
-        top1, top5, rr, count = fresh[("earlier", "")]
+        top1, top5, rr, count = others
         print(f"the other files alone (n={int(count)}): hcpcs {top1 / count:.3f} {top5 / count:.3f} {rr / count:.3f}")
     if "--misses" in sys.argv:
         print("hcpcs misses at rank 1:")
