@@ -6,6 +6,7 @@ from __future__ import annotations
 import hcpcs
 from hcpcs.model.answers import MatchReason
 from hcpcs.search.query import synonyms
+from hcpcs.search.spelling import singular_apart
 from hcpcs.search.wording import negated
 
 
@@ -94,6 +95,10 @@ def test_a_plural_the_index_stems_apart_from_its_singular(db: hcpcs.Hcpcs) -> No
     for query in ("contact lenses", "contact lenses "):
         hits = db.search(query, limit=3).hits
         assert all("contact lens" in (h.long_description or "").lower() for h in hits), query
+    # only a singular that takes "es": gloves is no "glov", cases no "cas" (short descriptions' abbreviations)
+    vocabulary = db.vocabulary()
+    assert singular_apart("lenses", vocabulary.uses, vocabulary.stems) == "lens"
+    assert not any(singular_apart(w, vocabulary.uses, vocabulary.stems) for w in ("gloves", "cases", "canes"))
 
 
 def test_everyday_words_for_who_and_what(db: hcpcs.Hcpcs) -> None:

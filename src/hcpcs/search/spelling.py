@@ -41,9 +41,11 @@ def joined(pair: Sequence[str], uses: Mapping[str, int]) -> str | None:
 
 def singular_apart(word: str, uses: Mapping[str, int], stems: Mapping[str, str]) -> str | None:
     """The singular of a plural in ``es`` that the index's stemmer reads apart from it, so that neither the word
-    nor a prefix of it finds the singular (porter reads lenses as lens, lens as len), or ``None``."""
-    single = word[:-2] if word.endswith("es") else ""
-    if not single or not uses.get(single):
+    nor a prefix of it finds the singular (porter reads lenses as lens, lens as len), or ``None``. Only a
+    singular that takes ``es`` (lens, sinus, box) and where the word less its ``s`` is no word (cases: case, not
+    the short descriptions' cas)."""
+    single = word[:-2] if word.endswith("es") and not uses.get(word[:-1]) else ""
+    if not single.endswith(("s", "x", "z", "ch", "sh")) or not uses.get(single):
         return None
     return None if stems.get(single, single).startswith(stems.get(word, word)) else single
 
