@@ -145,11 +145,14 @@ class Searching(HandleBase):
             for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]), span):
                 score[rowid] = score.get(rowid, 0.0) + weights[i]
         if len(rare) < len(found.groups) and score:  # a common group counts where a rarer one is found too
+            # only its rows among those of the rarer groups count: those between the first and the last of them
+            # (of this release or not: the others are not in ``score``)
+            among = (min(score), max(score))
             for i in (i for i in range(len(found.groups)) if i not in rare):
                 # the rows found above are those of the rarer groups: kept here rather than asked of the index
                 # again (an OR of every rarer group, ANDed with the common one, cost it more than the rows)
                 for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]),
-                                                       span):
+                                                       among):
                     if rowid in score:
                         score[rowid] += weights[i]
         # the best first, ties in index order: a stable sort by score alone of the rows in order (no key built per row)
