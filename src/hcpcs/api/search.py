@@ -191,8 +191,7 @@ class Searching(HandleBase):
         rarest = ranker.rarest(found)
         if rarest is None:
             return []
-        rows, _ = self._store.search_text(release_id, group_query(found.groups[rarest]), filters, _RARE, 0, skip,
-                                          rare=True)
+        rows, _ = self._store.search_text(release_id, group_query(found.groups[rarest]), filters, _RARE, 0, skip)
         state = self._current()
         return [c for c in (state.read(found, r) for r in rows) if c is not None]
 
@@ -203,11 +202,10 @@ class Searching(HandleBase):
         batches at most); and how many it finds (those left out counted among the codes read, and as many
         among the rest)."""
         state = self._current()
-        span = state.span(release_id)
         kept: list[Candidate] = []
         read = total = 0
         for _ in range(_BATCHES):
-            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip, span=span)
+            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip)
             read += len(batch)
             kept += [c for c in (state.read(found, r) for r in batch) if c is not None]
             if len(kept) >= need or read >= total or not batch:
