@@ -145,11 +145,14 @@ class Searching(HandleBase):
             for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]), span):
                 score[rowid] = score.get(rowid, 0.0) + weights[i]
         if len(rare) < len(found.groups) and score:  # a common group counts where a rarer one is found too
+            # only its rows among those of the rarer groups count: those between the first and the last of them
+            # (of this release or not: the others are not in ``score``)
+            among = (min(score), max(score))
             for i in (i for i in range(len(found.groups)) if i not in rare):
                 # the rows found above are those of the rarer groups: kept here rather than asked of the index
                 # again (an OR of every rarer group, ANDed with the common one, cost it more than the rows)
                 for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]),
-                                                       span):
+                                                       among):
                     if rowid in score:
                         score[rowid] += weights[i]
         # the best first, ties in index order: a stable sort by score alone of the rows in order (no key built per row)
@@ -188,8 +191,7 @@ class Searching(HandleBase):
         rarest = ranker.rarest(found)
         if rarest is None:
             return []
-        rows, _ = self._store.search_text(release_id, group_query(found.groups[rarest]), filters, _RARE, 0, skip,
-                                          rare=True)
+        rows, _ = self._store.search_text(release_id, group_query(found.groups[rarest]), filters, _RARE, 0, skip)
         state = self._current()
         return [c for c in (state.read(found, r) for r in rows) if c is not None]
 
@@ -200,11 +202,10 @@ class Searching(HandleBase):
         batches at most); and how many it finds (those left out counted among the codes read, and as many
         among the rest)."""
         state = self._current()
-        span = state.span(release_id)
         kept: list[Candidate] = []
         read = total = 0
         for _ in range(_BATCHES):
-            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip, span=span)
+            batch, total = self._store.search_text(release_id, expression, filters, want, read, skip)
             read += len(batch)
             kept += [c for c in (state.read(found, r) for r in batch) if c is not None]
             if len(kept) >= need or read >= total or not batch:

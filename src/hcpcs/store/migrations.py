@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 from ..model.layout import FIELDS
 
@@ -220,9 +221,42 @@ CREATE TABLE payment_limits (
 CREATE INDEX payment_limits_by_code ON payment_limits(code, quarter)""")
 
 
+def release_indexes(db: sqlite3.Connection) -> None:
+    """Schema 6: each indexed release's words in an FTS5 table of its own as well (``release_index``), so a
+    search in one release reads that release's rows of each word only (and bm25 its figures)."""
+    cursor = db.cursor()
+    cursor.row_factory = None  # plain tuples, whatever the connection's rows
+    for (release_id,) in cursor.execute("SELECT release_id FROM search_releases").fetchall():
+        index_release_words(db, release_id, "release = ?", release_id)
+
+
+def release_index(release_id: str) -> str:
+    """The FTS5 table of one release's words: the same rows, by rowid, as the full index ``search``."""
+    return "search_" + release_token(release_id)
+
+
+def release_token(release_id: str) -> str:
+    """The release as one index word: ``2020-04`` -> ``r202004``."""
+    return "r" + release_id.replace("-", "")
+
+
+def index_release_words(db: sqlite3.Connection, release_id: str, rows: str, *parameters: Any) -> None:
+    """Make a release's own index (anew: one left from an earlier index of the release is dropped) and fill it with
+    the full index's rows of the release (``rows``: an SQL condition on them): the words alone, no copy of the text
+    (contentless)."""
+    table = release_index(release_id)
+    db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(code, long_description, short_description, "
+               f"extra, release_id, content = '', tokenize = 'porter unicode61 remove_diacritics 2')")
+    db.execute(f"INSERT INTO {table} (rowid, code, long_description, short_description, extra, release_id) "
+               f"SELECT rowid, code, long_description, short_description, extra, release_id FROM search "
+               f"WHERE {rows}", parameters)
+
+
 #: The steps in order: ``MIGRATIONS[n]`` takes a file from schema n to schema n + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    releases_and_nocs, search_corrections_and_rules, transaction_reports, record_layouts, drug_files)
+    releases_and_nocs, search_corrections_and_rules, transaction_reports, record_layouts, drug_files,
+    release_indexes)
 #: The schema this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 

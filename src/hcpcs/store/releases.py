@@ -11,6 +11,7 @@ from ..model.answers import Release
 from ..model.layout import COLUMNS, FIELDS, FIELDS_BY_NAME
 from ..model.records import Disagreement, ReleaseData, Repair, Value
 from ._base import Row, StoreBase, _source_file, day, iso_date, now
+from .migrations import release_index
 from .rows import CodeLine, CrosswalkLine, RecordRow
 
 _DATE_COLUMNS = tuple(c for f in FIELDS if f.kind == "date" for c in f.columns)
@@ -33,6 +34,7 @@ class Releases(StoreBase):
         for table in ("records", "processing_notes", "disagreements", "repairs", "search_releases"):
             self.db.execute(f"DELETE FROM {table} WHERE release_id = ?", (release_id,))
         self.db.execute("DELETE FROM search WHERE release = ?", (release_id,))
+        self.db.execute(f"DROP TABLE IF EXISTS {release_index(release_id)}")
         self.db.execute("DELETE FROM files WHERE owner = ?", (release_id,))
         self.db.execute("DELETE FROM releases WHERE id = ?", (release_id,))
 

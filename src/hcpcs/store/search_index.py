@@ -1,4 +1,5 @@
-"""The search index: an FTS5 table of every release's descriptions, its vocabulary, and the queries over it."""
+"""The search index: an FTS5 table of every release's descriptions and one of each release's words alone, its
+vocabulary, and the queries over them."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from .._errors import StoreError
 from ..model.answers import SearchFilters
 from ..model.layout import FIELDS_BY_NAME
 from ._base import Row, StoreBase, day, like
+from .migrations import index_release_words, release_index, release_token
 from .rows import Described, SearchRow
 
-#: bm25 weights by column: code, long description (above the short), short description, extra terms.
-_BM25 = "bm25(search, 8.0, 4.0, 2.0, 1.0, 0.0, 0.0, 0.0)"
+#: bm25 weights by column of a release's index (``release_index``): code, long description (above the short), short
+#: description, extra terms, the release's word.
+_BM25 = "bm25({}, 8.0, 4.0, 2.0, 1.0, 0.0)"
 _FOUND = "r.code, r.short_description, r.long_description, r.termination_date"
 
 
@@ -34,13 +37,25 @@ class SearchIndex(StoreBase):
 
     def index_release(self, release_id: str, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
         """Index one release: ``(code, long description, short description, extra terms)`` each."""
-        token = _release_token(release_id)
+        token = release_token(release_id)
         ended = {r["code"]: r["termination_date"] for r in self.db.execute(
             "SELECT code, termination_date FROM records WHERE release_id = ?", (release_id,))}
+        before = self.db.execute("SELECT rowid FROM search ORDER BY rowid DESC LIMIT 1").fetchone()
         self.db.executemany(
             "INSERT INTO search (code, long_description, short_description, extra, release_id, release, ended) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", ((*row, token, release_id, ended.get(row[0])) for row in rows))
+        # the rows just written, each with its rowid, in the release's own index
+        index_release_words(self.db, release_id, "rowid > ?", before["rowid"] if before else 0)
         self.db.execute("INSERT INTO search_releases VALUES (?)", (release_id,))
+
+    def merge_index(self) -> None:
+        """Merge the index's segments into one (FTS5's optimize): each release indexed adds segments, and every
+        word of a query is looked up in each segment, its rows read from each; one segment answers faster (the
+        same rows and figures: bm25 reads the same counts)."""
+        self.db.execute("INSERT INTO search (search) VALUES ('optimize')")
+        for row in self.db.execute("SELECT release_id FROM search_releases").fetchall():
+            table = release_index(row["release_id"])
+            self.db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
 
     def replace_vocabulary(self, words: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]]) -> None:
         self.db.execute("DELETE FROM search_words")
@@ -58,62 +73,52 @@ class SearchIndex(StoreBase):
         return indexed, learnt
 
     def search_text(self, release_id: str, match: str, filters: SearchFilters, limit: int, offset: int,
-                    skip: Sequence[str] = (), *, rare: bool = False,
-                    span: tuple[int, int] | None = None) -> tuple[list[SearchRow], int]:
+                    skip: Sequence[str] = ()) -> tuple[list[SearchRow], int]:
         """Codes whose text matches an FTS5 query, best first (bm25), and how many match in all.
 
-        ``rare``: the query's words are in few records of all releases, so the index finds them in every
-        release and the release's own are kept after (faster than intersecting with the release's word).
-        ``span``: the release's index rows (``search_span``), when the search has no filter but "active": a
-        range of rows costs the index less than the release's word (bm25 reads the same figures either way)."""
+        The release's own index (``release_index``) finds them and bm25 reads its figures (how many of the
+        release's rows have each word): the full index holds every release, so bm25 would read every release's
+        rows of each word of the query. The full index gives each row found its code and end date, by rowid."""
         where, parameters = self._filters(filters)
-        skipping = f" AND r.code NOT IN ({', '.join('?' * len(skip))})" if skip else ""
-        # the release is a word of its own column, so FTS5 intersects it with the query's words
-        scoped = match if rare else f"release_id : {_release_token(release_id)} AND ({match})"
+        skipping = f" AND s.code NOT IN ({', '.join('?' * len(skip))})" if skip else ""
         if filters == SearchFilters(active_on=filters.active_on):
-            within = span if span is not None and not rare else None
-            return self._search_index_only(match if within else scoped, filters.active_on, limit, offset, skip,
-                                           release_id, rare, within)
+            return self._search_index_only(match, filters.active_on, limit, offset, skip, release_id)
+        table = release_index(release_id)
         sql = (f"SELECT *, count(*) OVER () AS total FROM ("
-               f"SELECT {_FOUND}, {_BM25} AS score "
-               f"FROM search JOIN records r ON r.release_id = search.release AND r.code = search.code "
-               f"WHERE search MATCH ? AND search.release = ? AND {where}{skipping}) "
+               f"SELECT {_FOUND}, {_BM25.format(table)} AS score "
+               f"FROM {table} CROSS JOIN search s ON s.rowid = {table}.rowid "
+               f"JOIN records r ON r.release_id = ? AND r.code = s.code "
+               f"WHERE {table} MATCH ? AND {where}{skipping}) "
                f"ORDER BY score, code LIMIT ? OFFSET ?")
         try:
-            rows = self.db.execute(sql, [scoped, release_id, *parameters, *skip, limit, offset]).fetchall()
+            rows = self.db.execute(sql, [release_id, match, *parameters, *skip, limit, offset]).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
         if rows or offset == 0:
             return [_found(r, r["score"]) for r in rows], rows[0]["total"] if rows else 0
-        return [], self.search_text(release_id, match, filters, 1, 0, skip, rare=rare, span=span)[1]
+        return [], self.search_text(release_id, match, filters, 1, 0, skip)[1]
 
     def search_span(self, release_id: str) -> tuple[int, int] | None:
         """The first and last index row of a release when its rows are all the rows between (a release is indexed
-        in one go), else ``None``: a range of rows is found faster than the release's word."""
-        token = f"release_id : {_release_token(release_id)}"
-        first = self.db.execute("SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid LIMIT 1",
-                                (token,)).fetchone()
-        last = self.db.execute("SELECT rowid FROM search WHERE search MATCH ? ORDER BY rowid DESC LIMIT 1",
-                               (token,)).fetchone()
-        if first is None or last is None:
+        in one go), else ``None``: a range of rows is found faster than the release's word. Both counts are read
+        from the index alone (every row has its release's word, "r" and digits), never from the rows' text."""
+        mine = self.db.execute("SELECT min(rowid) AS first, max(rowid) AS last, count(*) AS n FROM search "
+                               "WHERE search MATCH ?", (f"release_id : {release_token(release_id)}",)).fetchone()
+        if not mine["n"]:
             return None
-        inside = self.db.execute("SELECT count(*) AS n FROM search WHERE rowid BETWEEN ? AND ?",
-                                 (first["rowid"], last["rowid"])).fetchone()["n"]
-        mine = self.db.execute("SELECT count(*) AS n FROM search WHERE search MATCH ?", (token,)).fetchone()["n"]
-        return (first["rowid"], last["rowid"]) if inside == mine else None
+        inside = self.db.execute("SELECT count(*) AS n FROM search WHERE search MATCH 'release_id : r*' "
+                                 "AND rowid BETWEEN ? AND ?", (mine["first"], mine["last"])).fetchone()["n"]
+        return (mine["first"], mine["last"]) if inside == mine["n"] else None
 
     def search_rowids(self, release_id: str, match: str, span: tuple[int, int] | None = None) -> list[int]:
-        """The index rows of one release (``span``: its rows, as ``search_span`` gives) matching an FTS5 query,
-        in index order, unranked (no bm25: cheap)."""
+        """The index rows of one release (``span``: only those between two rows) matching an FTS5 query, in index
+        order, unranked (no bm25: cheap)."""
         cursor = self.db.cursor()
         cursor.row_factory = None  # plain tuples: a common word finds thousands of rows
+        table = release_index(release_id)
+        between = " AND rowid BETWEEN ? AND ?" if span is not None else ""
         try:
-            if span is not None:
-                rows = cursor.execute("SELECT rowid FROM search WHERE search MATCH ? AND rowid BETWEEN ? AND ?",
-                                      (match, *span))
-            else:
-                rows = cursor.execute("SELECT rowid FROM search WHERE search MATCH ?",
-                                      (f"release_id : {_release_token(release_id)} AND ({match})",))
+            rows = cursor.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ?{between}", (match, *(span or ())))
             return [r[0] for r in rows]
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
@@ -130,26 +135,24 @@ class SearchIndex(StoreBase):
         return [(i, SearchRow(code=r[1], short_description=r[3], long_description=r[2], termination_date=day(r[4]),
                               score=0.0)) for i in rowids if (r := found.get(i)) is not None]
 
-    def _search_index_only(self, scoped: str, active_on: dt.date | None, limit: int, offset: int,
-                           skip: Sequence[str], release_id: str, rare: bool, span: tuple[int, int] | None = None,
-                           ) -> tuple[list[SearchRow], int]:
-        """The common case (no filter but "active"): rank and count in the index alone, then read the page;
-        ``span``: the release's rows, ``scoped`` then the query alone."""
-        where = " AND release = ?" if rare else " AND rowid BETWEEN ? AND ?" if span else ""
-        where += " AND (ended IS NULL OR ended >= ?)" if active_on else ""
+    def _search_index_only(self, match: str, active_on: dt.date | None, limit: int, offset: int,
+                           skip: Sequence[str], release_id: str) -> tuple[list[SearchRow], int]:
+        """The common case (no filter but "active"): rank and count in the index alone, then read the page."""
+        table = release_index(release_id)
+        where = " AND (s.ended IS NULL OR s.ended >= ?)" if active_on else ""
         if skip:
-            where += f" AND code NOT IN ({', '.join('?' * len(skip))})"
-        parameters = [scoped, *([release_id] if rare else span or []),
-                      *([active_on.isoformat()] if active_on else []), *skip]
+            where += f" AND s.code NOT IN ({', '.join('?' * len(skip))})"
+        parameters = [match, *([active_on.isoformat()] if active_on else []), *skip]
         try:
             ranked = self.db.execute(
-                f"SELECT *, count(*) OVER () AS total FROM (SELECT code, {_BM25} AS score FROM search "
-                f"WHERE search MATCH ?{where}) ORDER BY score, code LIMIT ? OFFSET ?",
+                f"SELECT *, count(*) OVER () AS total FROM (SELECT s.code AS code, {_BM25.format(table)} AS score "
+                f"FROM {table} CROSS JOIN search s ON s.rowid = {table}.rowid "
+                f"WHERE {table} MATCH ?{where}) ORDER BY score, code LIMIT ? OFFSET ?",
                 [*parameters, limit, offset]).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the search index cannot run this query ({exc})") from None
         if not ranked and offset:
-            return [], self._search_index_only(scoped, active_on, 1, 0, skip, release_id, rare, span)[1]
+            return [], self._search_index_only(match, active_on, 1, 0, skip, release_id)[1]
         total = ranked[0]["total"] if ranked else 0
         if not ranked:
             return [], total
@@ -227,8 +230,3 @@ def porter_stems(words: Iterable[str]) -> dict[str, str]:
         return {listed[doc]: term for term, doc in con.execute("SELECT term, doc FROM v")}
     finally:
         con.close()
-
-
-def _release_token(release_id: str) -> str:
-    """The release as one index word: ``2020-04`` -> ``r202004``."""
-    return "r" + release_id.replace("-", "")
