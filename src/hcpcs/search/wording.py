@@ -13,6 +13,10 @@ CLAUSE = re.compile(r"[,;:()]")
 #: time ("each additional 15 minutes", "list separately in addition to g0140"). A query naming neither wants the
 #: item or the service itself first (the peer support service before its additional 30 minutes).
 ADD_ON = re.compile(r"^additions? to |\beach additional |\bin addition to |\badditional \d+ minutes")
+_NOT = re.compile(r"(?<![a-z0-9])not(?![a-z0-9])")
+_DOTTED = re.compile(r"[a-z]\.[a-z]\.")  # where ``words`` may join letters written with dots (t.e.n.s.)
+#: What follows a "not" that says nothing of what a code is not ("not otherwise specified")
+_NOT_SAYING = re.compile(r" +(?:otherwise|elsewhere|limited)(?![a-z0-9-])")
 
 
 def negated(lowered: str) -> frozenset[str]:
@@ -20,6 +24,8 @@ def negated(lowered: str) -> frozenset[str]:
     clause, "not otherwise specified" and "not limited to" aside)."""
     if "not " not in lowered:
         return frozenset()
+    if not _DOTTED.search(lowered) and all(_NOT_SAYING.match(lowered, m.end()) for m in _NOT.finditer(lowered)):
+        return frozenset()  # every "not" is one of those above (most often): no clause read
     denied: set[str] = set()
     said: set[str] = set()
     for clause in CLAUSE.split(lowered):
