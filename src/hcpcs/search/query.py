@@ -173,7 +173,7 @@ class Vocabulary:
         closest = min(sounds.values())
         return tuple(w for w in nearest if sounds[w] == closest)[:3]
 
-    def _near_all(self, word: str, limit: int) -> list[tuple[str, int | float, int]]:
+    def _near_all(self, word: str, limit: int) -> list[tuple[str, int, int]]:
         """The words of every first letter within ``limit`` edits of a word, nearest first (then in word order), 8 at
         most. Each edit changes the length and the count of digits by one at most: past the first search, only
         the words of a length and a count of digits that near are read (not the codes, half the words)."""
@@ -188,7 +188,7 @@ class Vocabulary:
             for w in self.words:
                 if w.isalpha() or sum(c.isdigit() for c in w) <= 2:
                     by_length.setdefault(len(w), []).append(w)
-        found = []
+        found: list[tuple[str, int, int]] = []
         for size in range(len(word) - limit, len(word) + limit + 1):
             found += process.extract(word, by_length.get(size, ()), scorer=OSA.distance, score_cutoff=limit,
                                      limit=None)
