@@ -125,7 +125,7 @@ class Candidate:
 
     row: Row
     text: Described
-    groups: list[Found | None]
+    groups: Sequence[Found | None]
     scored: Scored | None = None  # what ``Ranker.score`` gives it
 
 
@@ -241,7 +241,8 @@ class Ranker:
             if whole is not None:
                 how = "word" if _inflected(whole) == _inflected(first) else "stem"
                 return Found(QUALITY[how], (whole,), how, text.at.get(_inflected(whole), -1))
-            started = next((w for w in (*text.long, *text.short) if w.startswith(first)), None)
+            started = next((w for w in text.long if w.startswith(first)), None) or next(
+                (w for w in text.short if w.startswith(first)), None)
             if started is None:
                 return None
             return Found(QUALITY["prefix"], (started,), "prefix", text.at.get(_inflected(started), -1))
