@@ -104,8 +104,7 @@ class Vocabulary:
     abbreviated_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
     stems: dict[str, str] = field(default_factory=dict)
-    #: the words of at most two digits by length, in order, built when a second misspelling is looked for among
-    #: every word (``nearest``), and the words looked for so before
+    #: the words by length, and a word looked for among them all (``spelling.within``)
     spellings: dict[int, list[str]] = field(default_factory=dict, compare=False, repr=False)
     misspelt: list[str] = field(default_factory=list, compare=False, repr=False)
 
@@ -162,7 +161,7 @@ class Vocabulary:
         # letters swapped count as one edit (sheos: shoes)
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
         found = process.extract(word, self.words[at:end], scorer=OSA.distance, score_cutoff=limit, limit=8) \
-            or self._near_all(word, limit)
+            or spelling.within(word, limit, self.words, self.spellings, self.misspelt)
         if not found:
             return ()
         best = min(score for _, score, _ in found)
@@ -172,28 +171,6 @@ class Vocabulary:
         sounds = {w: OSA.distance(heard, spelling.sounds(w)) for w in nearest}
         closest = min(sounds.values())
         return tuple(w for w in nearest if sounds[w] == closest)[:3]
-
-    def _near_all(self, word: str, limit: int) -> list[tuple[str, int, int]]:
-        """The words of every first letter within ``limit`` edits of a word, nearest first (then in word order), 8 at
-        most. Each edit changes the length and the count of digits by one at most: past the first search, only
-        the words of a length and a count of digits that near are read (not the codes, half the words)."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
-        by_length = self.spellings
-        if sum(c.isdigit() for c in word) + limit > 2 or not self.misspelt:  # the first: no index built for one
-            self.misspelt[:1] = [word]
-            return process.extract(word, self.words, scorer=OSA.distance, score_cutoff=limit, limit=8)
-        if not by_length:
-            for w in self.words:
-                if w.isalpha() or sum(c.isdigit() for c in w) <= 2:
-                    by_length.setdefault(len(w), []).append(w)
-        found: list[tuple[str, int, int]] = []
-        for size in range(len(word) - limit, len(word) + limit + 1):
-            found += process.extract(word, by_length.get(size, ()), scorer=OSA.distance, score_cutoff=limit,
-                                     limit=None)
-        found.sort(key=lambda f: (f[1], f[0]))  # as read in word order: ties in the order of ``words``
-        return found[:8]
 
 
 def did_you_mean(query: str, vocabulary: Vocabulary) -> str | None:

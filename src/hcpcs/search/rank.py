@@ -115,8 +115,6 @@ class Described:
 
 #: A code's score for a query (``Ranker.score``): lacks a group, score, groups lacking, why it matched.
 Scored = tuple[bool, float, int, tuple[MatchReason, ...]]
-#: What scoring needs of a query (``Ranker._context``): each group's weight, their sum, the words its groups stand for.
-_Context = tuple[list[float], float, frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +153,7 @@ class Ranker:
         self._seen: dict[str, tuple[str, bool]] = {}  # each word read in a description (``_see``)
         self._by_key: dict[str, list[str]] = {}  # those words by key (``keys``)
         self.describe = functools.lru_cache(maxsize=32768)(self._describe)
-        self._last: tuple[Plan, _Context] | None = None
-        self._needed: tuple[Plan, int, list[frozenset[str] | None]] | None = None  # ``_needs`` of the last query
+        self._last: tuple[Plan, tuple[list[float], float, frozenset[str]]] | None = None
 
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
@@ -187,7 +184,6 @@ class Ranker:
                 content.add(light)
         for w in (w for w in short_words if w not in seen):
             self._see(w)
-        every = frozenset(long_words + short_words)
         lowered = long.lower()
         cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
         head = len(long_words) if cut is None else before(long, lowered, cut.start())
@@ -195,7 +191,7 @@ class Ranker:
             # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
             after = _HEAD_END.search(lowered, cut.end())
             head = before(long, lowered, after.start()) if after else len(long_words)
-        return Described(long_words, short_words, every, at, head, frozenset(content),
+        return Described(long_words, short_words, frozenset(long_words + short_words), at, head, frozenset(content),
                          doses(long) if _DIGIT.search(long) else (), negated(lowered),
                          "addition" in lowered and ADD_ON.search(lowered) is not None)
 
@@ -241,8 +237,7 @@ class Ranker:
             if whole is not None:
                 how = "word" if _inflected(whole) == _inflected(first) else "stem"
                 return Found(QUALITY[how], (whole,), how, text.at.get(_inflected(whole), -1))
-            started = next((w for w in text.long if w.startswith(first)), None) or next(
-                (w for w in text.short if w.startswith(first)), None)
+            started = next((w for w in (*text.long, *text.short) if w.startswith(first)), None)
             if started is None:
                 return None
             return Found(QUALITY["prefix"], (started,), "prefix", text.at.get(_inflected(started), -1))
@@ -337,36 +332,12 @@ class Ranker:
         """How a code matches each group, or ``None`` when it matches none in truth (the index also finds
         words that only share a stem: ambulance for ambulation)."""
         text = self.describe(row["long_description"] or "", row["short_description"] or "")
-        every = text.every
-        # a group none of whose words the description holds is not there: no alternative tried
-        groups = [None if need is not None and every.isdisjoint(need) else self._group(r, text)
-                  for r, need in zip(found.readings, self._needs(found), strict=True)]
+        groups = [self._group(r, text) for r in found.readings]
         if all(g is None for g in groups):
             return None
         return Candidate(row, text, groups, self.score(found, text, groups))
 
-    def _needs(self, found: Plan) -> list[frozenset[str] | None]:
-        """For each group of a query without a prefix, every description word read so far that its alternatives'
-        first words may be found as (``_word``: the word, and the words sharing one of its keys): a description
-        holding none of them lacks the group. Kept for the last query while no new word is read."""
-        seen = len(self._seen)
-        if self._needed is not None and self._needed[0] is found and self._needed[1] == seen:
-            return self._needed[2]
-        needs = [None if any(a.prefix for a in r.alternatives) else self._need(r) for r in found.readings]
-        self._needed = (found, seen, needs)
-        return needs
-
-    def _need(self, reading: Reading) -> frozenset[str]:
-        by_key = self._by_key
-        need = []
-        for alternative in reading.alternatives:
-            first = alternative.words[0]
-            need.append(first)
-            for key in self.keys(first):
-                need += by_key.get(key, ())
-        return frozenset(need)
-
-    def _context(self, found: Plan) -> _Context:
+    def _context(self, found: Plan) -> tuple[list[float], float, frozenset[str]]:
         """What scoring a code needs of a query: each group's weight, their sum, the words its groups stand for
         (a lay word's or an abbreviation's CMS words: a description holding them says no more than the query
         asked, "cpap" is "continuous positive airway pressure"); kept for the last query read."""
@@ -386,35 +357,28 @@ class Ranker:
         score = 0.0
         missing = 0
         positions: list[tuple[int, int] | None] = []
-        matched: list[str] = []  # the description's words found for the groups
-        denied, head = text.negated, text.head
+        asked: set[str] = set(spelled)
         for m, weight in zip(matches, weights, strict=True):
             if m is None:
                 missing += 1
                 positions.append(None)
                 continue
-            quality = m.quality * _NEGATED if denied and denied.issuperset(m.words) else m.quality
-            score += quality * weight + (_HEAD * weight if 0 <= m.at < head else 0.0)
+            quality = m.quality * _NEGATED if text.negated and text.negated.issuperset(m.words) else m.quality
+            score += quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
             positions.append((m.at, len(m.words)) if m.at >= 0 else None)
-            matched += m.words
+            asked.update(_inflected(w) for w in m.words)
         score /= total
         if len(positions) > 1:
             backward = in_order(positions[::-1])
             score += max(in_order(positions), backward if found.inverted else backward / 2)
-        # the words asked for: those the groups stand for, and those found for them (plural endings off)
-        extra = text.content - spelled
-        if extra:
-            extra = extra.difference(map(_inflected, matched))
-        score -= min(_EXTRA * len(extra), _EXTRA_MOST)
-        if text.add_on and not (spelled & _ADD_ON_WORDS or _ADD_ON_WORDS.intersection(map(_inflected, matched))):
+        score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
+        if text.add_on and not asked & _ADD_ON_WORDS:
             score -= _ADD_ON_COST
         dosed = [d for d in found.doses if d in text.doses]
         if dosed:
             score += _DOSE
-        if not missing:
-            defaults = _DEFAULT_WORDS.intersection(text.long[:head])
-            if defaults and not defaults <= spelled.union(map(_inflected, matched)):
-                score += _DEFAULT
+        if not missing and any(w in _DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
+            score += _DEFAULT
         why = [MatchReason(r.said, m.words, m.how) for r, m in zip(found.readings, matches, strict=True) if m]
         why += [MatchReason(d.said, (d.said,), "dose") for d in dosed]
         return missing > 0, score, missing, tuple(why)
