@@ -24,8 +24,9 @@ def negated(lowered: str) -> frozenset[str]:
     clause, "not otherwise specified" and "not limited to" aside)."""
     if "not " not in lowered:
         return frozenset()
-    if not _DOTTED.search(lowered) and all(_NOT_SAYING.match(lowered, m.end()) for m in _NOT.finditer(lowered)):
-        return frozenset()  # every "not" is one of those above (most often): no clause read
+    if "without" not in lowered and "non" not in lowered and not _DOTTED.search(lowered) and all(
+            _NOT_SAYING.match(lowered, m.end()) for m in _NOT.finditer(lowered)):
+        return frozenset()  # every "not" is one of those above (most often), nothing else denies: no clause read
     denied: set[str] = set()
     said: set[str] = set()
     for clause in CLAUSE.split(lowered):
