@@ -92,6 +92,6 @@ def test_a_misspelling_of_its_first_letter_is_corrected_the_same_every_time(db: 
     shared = Vocabulary(vocabulary.words, vocabulary.abbreviations, vocabulary.abbreviated_as, vocabulary.uses,
                         vocabulary.stems)
     again = [shared.nearest(w) for w in words + words]
-    assert again == first + first and shared.spellings  # the index was built, and answers as every word did
+    assert again == first + first and len(shared.spellings) > 1  # the index was built, and answers as every word did
     assert "commode" in first[0] and "wheelchair" in first[1] and "crutches" in first[2]
     assert "commode" in db.search("kommode", limit=5).corrections["kommode"]

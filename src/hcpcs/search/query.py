@@ -104,9 +104,7 @@ class Vocabulary:
     abbreviated_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
     stems: dict[str, str] = field(default_factory=dict)
-    #: the words by length, and a word looked for among them all (``spelling.within``)
-    spellings: dict[int, list[str]] = field(default_factory=dict, compare=False, repr=False)
-    misspelt: list[str] = field(default_factory=list, compare=False, repr=False)
+    spellings: dict[int, list[str]] = field(default_factory=dict, compare=False, repr=False)  # spelling.within
 
     @classmethod
     def build(cls, indexed: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]],
@@ -161,7 +159,7 @@ class Vocabulary:
         # letters swapped count as one edit (sheos: shoes)
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
         found = process.extract(word, self.words[at:end], scorer=OSA.distance, score_cutoff=limit, limit=8) \
-            or spelling.within(word, limit, self.words, self.spellings, self.misspelt)
+            or spelling.within(word, limit, self.words, self.spellings)
         if not found:
             return ()
         best = min(score for _, score, _ in found)

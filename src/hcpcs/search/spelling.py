@@ -39,19 +39,19 @@ def joined(pair: Sequence[str], uses: Mapping[str, int]) -> str | None:
     return word if uses.get(word, 0) >= _JOINED_USES else None
 
 
-def within(word: str, limit: int, words: Sequence[str], by_length: dict[int, list[str]], looked: list[str],
+def within(word: str, limit: int, words: Sequence[str], by_length: dict[int, list[str]],
            ) -> list[tuple[str, int, int]]:
     """The indexed ``words`` (sorted) within ``limit`` edits of a word, nearest first (then in word order), 8 at
-    most. An edit changes the length and the count of digits by one at most: past the first word looked for
-    (``looked``), only the words of a length within reach and of at most two digits are read (``by_length``, built
-    then), not the codes, half the words; a word whose digits and limit reach further reads them all."""
+    most. An edit changes the length and the count of digits by one at most: past the first word looked for (kept
+    under length 0), only the words of a length within reach and of at most two digits are read (``by_length``,
+    built then), not the codes, half the words; a word whose digits and limit reach further reads them all."""
     from rapidfuzz import process  # with the vocabulary (``Vocabulary.build``), not with this module
     from rapidfuzz.distance import OSA
 
-    if sum(c.isdigit() for c in word) + limit > 2 or not looked:  # one word looked for: no index built for it
-        looked[:1] = [word]
+    if sum(c.isdigit() for c in word) + limit > 2 or 0 not in by_length:  # one word looked for: no index for it
+        by_length[0] = [word]
         return process.extract(word, words, scorer=OSA.distance, score_cutoff=limit, limit=8)
-    if not by_length:
+    if len(by_length) == 1:
         for w in words:
             if w.isalpha() or sum(c.isdigit() for c in w) <= 2:
                 by_length.setdefault(len(w), []).append(w)
