@@ -121,3 +121,27 @@ def test_index_order_finds_the_lay_phrase(db: hcpcs.Hcpcs) -> None:
     assert codes(db.search("walker, folding", limit=1)) == ["E0135"]  # no lay phrase: read as written
     # a hearing aid's battery is CMS's battery for use in hearing device
     assert codes(db.search("battery for hearing aid", limit=1)) == ["V5266"]
+
+
+def test_not_otherwise_specified_says_nothing_denied_wherever_it_stands() -> None:
+    # the quick reading of a "not" that only says "otherwise", "elsewhere" or "limited" agrees with the clauses
+    assert not negated("injection, drug, not otherwise specified, not elsewhere classified, 1 mg")
+    assert negated("drug, not otherwise specified, not by mouth") == {"by", "mouth"}
+    assert negated("kit, not limited-5 sizes") == {"limited5", "sizes"}  # one word, as the clauses read it
+    assert negated("knot tying device, not limited to sutures") == frozenset()
+
+
+def test_a_misspelling_of_its_first_letter_is_corrected_the_same_every_time(db: hcpcs.Hcpcs) -> None:
+    from hcpcs.search.query import Vocabulary
+
+    vocabulary = db.vocabulary()
+    # each word as the first one searched among every word (a fresh vocabulary), then past an index by length
+    words = ["kommode", "xheelchair", "qrutches", "zebulizer", "inzulin", "ypxygen", "vb12x", "fentanyl2"]
+    first = [Vocabulary(vocabulary.words, vocabulary.abbreviations, vocabulary.abbreviated_as, vocabulary.uses,
+                        vocabulary.stems).nearest(w) for w in words]
+    shared = Vocabulary(vocabulary.words, vocabulary.abbreviations, vocabulary.abbreviated_as, vocabulary.uses,
+                        vocabulary.stems)
+    again = [shared.nearest(w) for w in words + words]
+    assert again == first + first and len(shared.spellings) > 1  # the index was built, and answers as every word did
+    assert "commode" in first[0] and "wheelchair" in first[1] and "crutches" in first[2]
+    assert "commode" in db.search("kommode", limit=5).corrections["kommode"]

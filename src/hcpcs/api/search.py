@@ -290,7 +290,7 @@ class _SearchState:
         key = (row["long_description"] or "", row["short_description"] or "")
         if key in matches:
             known = matches[key]
-            return None if known is None else Candidate(row, known[0], list(known[1]), known[2])
+            return None if known is None else Candidate(row, *known)
         if self._matched >= _KEPT_MATCHES:
             self._matches.clear()
             self._matched = 0

@@ -94,6 +94,7 @@ class Vocabulary:
     abbreviated_as: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uses: dict[str, int] = field(default_factory=dict)
     stems: dict[str, str] = field(default_factory=dict)
+    spellings: dict[int, list[str]] = field(default_factory=dict, compare=False, repr=False)  # spelling.within
 
     @classmethod
     def build(cls, indexed: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]],
@@ -148,7 +149,7 @@ class Vocabulary:
         # letters swapped count as one edit (sheos: shoes)
         at, end = bisect.bisect_left(self.words, word[0]), bisect.bisect_left(self.words, chr(ord(word[0]) + 1))
         found = process.extract(word, self.words[at:end], scorer=OSA.distance, score_cutoff=limit, limit=8) \
-            or process.extract(word, self.words, scorer=OSA.distance, score_cutoff=limit, limit=8)
+            or spelling.within(word, limit, self.words, self.spellings)
         if not found:
             return ()
         best = min(score for _, score, _ in found)

@@ -123,7 +123,7 @@ class Candidate:
 
     row: Row
     text: Described
-    groups: list[Found | None]
+    groups: Sequence[Found | None]
     scored: Scored | None = None  # what ``Ranker.score`` gives it
 
 

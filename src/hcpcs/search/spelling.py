@@ -59,3 +59,26 @@ def plural(word: str) -> str:
     if word.endswith("y") and word[-2:-1] not in "aeiou":
         return word[:-1] + "ies"
     return word + "s"
+
+
+def within(word: str, limit: int, words: Sequence[str], by_length: dict[int, list[str]],
+           ) -> list[tuple[str, int, int]]:
+    """The indexed ``words`` (sorted) within ``limit`` edits of a word, nearest first (then in word order), 8 at
+    most. An edit changes the length and the count of digits by one at most: past the first word looked for (kept
+    under length 0), only the words of a length within reach and of at most two digits are read (``by_length``,
+    built then), not the codes, half the words; a word whose digits and limit reach further reads them all."""
+    from rapidfuzz import process  # with the vocabulary (``Vocabulary.build``), not with this module
+    from rapidfuzz.distance import OSA
+
+    if sum(c.isdigit() for c in word) + limit > 2 or 0 not in by_length:  # one word looked for: no index for it
+        by_length[0] = [word]
+        return process.extract(word, words, scorer=OSA.distance, score_cutoff=limit, limit=8)
+    if len(by_length) == 1:
+        for w in words:
+            if w.isalpha() or sum(c.isdigit() for c in w) <= 2:
+                by_length.setdefault(len(w), []).append(w)
+    found: list[tuple[str, int, int]] = []
+    for size in range(len(word) - limit, len(word) + limit + 1):
+        found += process.extract(word, by_length.get(size, ()), scorer=OSA.distance, score_cutoff=limit, limit=None)
+    found.sort(key=lambda f: (f[1], f[0]))  # as read in word order: ties in the order of ``words``
+    return found[:8]

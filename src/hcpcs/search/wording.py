@@ -14,6 +14,10 @@ CLAUSE = re.compile(r"[,;:()]")
 #: time ("each additional 15 minutes", "list separately in addition to g0140"). A query naming neither wants the
 #: item or the service itself first (the peer support service before its additional 30 minutes).
 ADD_ON = re.compile(r"^additions? to |, additions? to |\beach additional |\bin addition to |\badditional \d+ minutes")
+_NOT = re.compile(r"(?<![a-z0-9])not(?![a-z0-9])")
+_DOTTED = re.compile(r"[a-z]\.[a-z]\.")  # where ``words`` may join letters written with dots (t.e.n.s.)
+#: What follows a "not" that says nothing of what a code is not ("not otherwise specified")
+_NOT_SAYING = re.compile(r" +(?:otherwise|elsewhere|limited)(?![a-z0-9-])")
 
 
 def negated(lowered: str) -> frozenset[str]:
@@ -22,6 +26,9 @@ def negated(lowered: str) -> frozenset[str]:
     and the word after a "non" ("non-elastic", "non-sterile": the code is the other kind)."""
     if "not " not in lowered and "without " not in lowered and "non" not in lowered:
         return frozenset()
+    if "without" not in lowered and "non" not in lowered and not _DOTTED.search(lowered) and all(
+            _NOT_SAYING.match(lowered, m.end()) for m in _NOT.finditer(lowered)):
+        return frozenset()  # every "not" is one of those above (most often), nothing else denies: no clause read
     denied: set[str] = set()
     said: set[str] = set()
     for clause in CLAUSE.split(lowered):
