@@ -110,12 +110,11 @@ class Searching(HandleBase):
         (less those the index found by a shared stem only, counted among the codes fetched)."""
         fetch = max(room, POOL)
         plain = filters == SearchFilters(active_on=filters.active_on)  # no filter but "active": the index alone
-        span = self._current().span(release_id) if plain else None
         # bm25 orders the codes matching every group: a measure of its own (how often, and where) that the
         # ranking keeps among codes it scores alike
         candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, room, skip)
         if total < room and found.some_words and plain:
-            more, matched = self._fill(found, release_id, span, filters.active_on, max(fetch - len(candidates), 1),
+            more, matched = self._fill(found, release_id, filters.active_on, max(fetch - len(candidates), 1),
                                        [*skip, *(c.row["code"] for c in candidates)])
             candidates, total = [*candidates, *more], len(candidates) + matched
         elif total < room and found.some_words:  # too few match every group (all read): fill up with some
@@ -129,7 +128,7 @@ class Searching(HandleBase):
             ranked += ranker.rank(found, candidates[POOL:room], reorder=False)
         return ranked[:room], total
 
-    def _fill(self, found: Plan, release_id: str, span: tuple[int, int] | None, active_on: dt.date | None,
+    def _fill(self, found: Plan, release_id: str, active_on: dt.date | None,
               want: int, skip: list[str]) -> tuple[list[Candidate], int]:
         """Codes matching some groups (no filter but "active"): each group's rows of the release read apart,
         unranked, and the rows first that match the most distinctive groups together (``Ranker.weight``;
@@ -142,7 +141,7 @@ class Searching(HandleBase):
         rare = [i for i, c in enumerate(common) if not c] or list(range(len(found.groups)))
         score: dict[int, float] = {}
         for i in rare:
-            for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES]), span):
+            for rowid in self._store.search_rowids(release_id, group_query(found.groups[i][:FILL_ALTERNATIVES])):
                 score[rowid] = score.get(rowid, 0.0) + weights[i]
         if len(rare) < len(found.groups) and score:  # a common group counts where a rarer one is found too
             # only its rows among those of the rarer groups count: those between the first and the last of them
@@ -253,8 +252,8 @@ _Match = tuple[Described, tuple[Found | None, ...], Scored | None] | None
 
 class _SearchState:
     """A handle's search state for one vocabulary (one version of the data, every release indexed): the releases
-    read once, the span of each release's index rows, each crosswalk quarter's drug names (by its file's
-    sha256: drug files may be loaded without a new vocabulary), and the work that depends on the words alone:
+    read once, each crosswalk quarter's drug names (by its file's sha256: drug files may be loaded without a new
+    vocabulary), and the work that depends on the words alone:
     each query's reading, and how a description matches it (the same descriptions recur release after
     release, and the same queries come again; both depend on the vocabulary only, so kept as long as it is)."""
 
@@ -267,7 +266,6 @@ class _SearchState:
         self._matched = 0
         self._releases: dict[str | None, Release] = {}
         self._drugs: dict[tuple[str, str], DrugNames] = {}
-        self._spans: dict[str, tuple[int, int] | None] = {}
         self._rows: dict[int, SearchRow] = {}
         self._quarters: tuple[int, list[Quarter]] | None = None  # with the rows written when read (``quarters``)
 
@@ -311,11 +309,6 @@ class _SearchState:
                 known.clear()
             known.update(self._store.search_rows(missing))
         return [(i, row.copy()) for i in rowids if (row := known.get(i)) is not None]
-
-    def span(self, release_id: str) -> tuple[int, int] | None:
-        if release_id not in self._spans:
-            self._spans[release_id] = self._store.search_span(release_id)
-        return self._spans[release_id]
 
     def release(self, wanted: str | None, read: Callable[[str | None], Release]) -> Release:
         found = self._releases.get(wanted)

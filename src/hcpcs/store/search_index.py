@@ -98,18 +98,6 @@ class SearchIndex(StoreBase):
             return [_found(r, r["score"]) for r in rows], rows[0]["total"] if rows else 0
         return [], self.search_text(release_id, match, filters, 1, 0, skip)[1]
 
-    def search_span(self, release_id: str) -> tuple[int, int] | None:
-        """The first and last index row of a release when its rows are all the rows between (a release is indexed
-        in one go), else ``None``: a range of rows is found faster than the release's word. Both counts are read
-        from the index alone (every row has its release's word, "r" and digits), never from the rows' text."""
-        mine = self.db.execute("SELECT min(rowid) AS first, max(rowid) AS last, count(*) AS n FROM search "
-                               "WHERE search MATCH ?", (f"release_id : {release_token(release_id)}",)).fetchone()
-        if not mine["n"]:
-            return None
-        inside = self.db.execute("SELECT count(*) AS n FROM search WHERE search MATCH 'release_id : r*' "
-                                 "AND rowid BETWEEN ? AND ?", (mine["first"], mine["last"])).fetchone()["n"]
-        return (mine["first"], mine["last"]) if inside == mine["n"] else None
-
     def search_rowids(self, release_id: str, match: str, span: tuple[int, int] | None = None) -> list[int]:
         """The index rows of one release (``span``: only those between two rows) matching an FTS5 query, in index
         order, unranked (no bm25: cheap)."""
