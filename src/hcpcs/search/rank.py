@@ -14,7 +14,8 @@ The index (FTS5, bm25) finds the candidates; this module orders the best of them
 - a small cost for each word of the long description the query did not ask for (the plainest code first): not
   counting a size or pressure range, units, what the code is non- (non-compounded), nor the CMS words the query's
   lay words and abbreviations stand for; a cost for a code billed only with another (``wording.ADD_ON``) unless
-  the query asks for an addition; half the worth of a group found only after a ``not``.
+  the query asks for an addition; half the worth of a group found only after a ``not``;
+- which kind of code a query wants among those matching alike: the item, not its parts or modifiers (``kinds``).
 
 A new kind of match (a drug's brand name, say) is one more entry in ``QUALITY`` and a new alternative kind.
 """
@@ -33,6 +34,7 @@ from importlib import resources
 
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
+from .kinds import BILLING, BILLING_SHARE, Part, code_cost, kind_cost, part
 from .placing import before, in_order, side_by_side
 from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
 from .wording import ADD_ON, lacking, negated
@@ -59,8 +61,6 @@ _HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
 _DIGIT = re.compile(r"\d")  # a dose needs a number, an add-on the word "addition": patterns only where they may match
 _NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
-_ADD_ON_COST = 0.1
-_ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
@@ -111,6 +111,7 @@ class Described:
     doses: tuple[Dose, ...]
     negated: frozenset[str]  # words found only after a "not" ("Orally administered nutrition, not by feeding tube")
     add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
+    part: Part  # where it says it is a part of an item, or an accessory (``kinds.part``)
 
 
 #: A code's score for a query (``Ranker.score``): lacks a group, score, groups lacking, why it matched.
@@ -187,13 +188,14 @@ class Ranker:
         lowered = long.lower()
         cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
         head = len(long_words) if cut is None else before(long, lowered, cut.start())
+        said = part(long_words, head, lowered)  # the head before the next part is added below: "Commode seat"
         if cut is not None and head < 2 and cut.group(0)[0] in _HEAD_MARKS:
             # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
             after = _HEAD_END.search(lowered, cut.end())
             head = before(long, lowered, after.start()) if after else len(long_words)
         return Described(long_words, short_words, frozenset(long_words + short_words), at, head, frozenset(content),
                          doses(long) if _DIGIT.search(long) else (), negated(lowered),
-                         "addition" in lowered and ADD_ON.search(lowered) is not None)
+                         "addition" in lowered and ADD_ON.search(lowered) is not None, said)
 
     def _see(self, word: str) -> tuple[str, bool]:
         """A word's plural ending off and whether it says what a code is; the word listed by its keys for ``_word``."""
@@ -343,7 +345,8 @@ class Ranker:
         asked, "cpap" is "continuous positive airway pressure"); kept for the last query read."""
         if self._last is not None and self._last[0] is found:
             return self._last[1]
-        weights = [self.weight(r) for r in found.readings]
+        weights = [self.weight(r) * (BILLING_SHARE if r.said in BILLING and len(found.readings) > 1 else 1.0)
+                   for r in found.readings]  # "breast pump rental" wants a breast pump, not the RR modifier
         spelled = frozenset(_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix
                             for w in a.words)
         context = (weights, sum(weights) or 1.0, spelled)
@@ -372,8 +375,8 @@ class Ranker:
             backward = in_order(positions[::-1])
             score += max(in_order(positions), backward if found.inverted else backward / 2)
         score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
-        if text.add_on and not asked & _ADD_ON_WORDS:
-            score -= _ADD_ON_COST
+        item = matches[0] if found.inverted else matches[-1]  # the item a query names: "walker, folding"
+        score -= kind_cost(text.part, item.at if item is not None else -1, "custom" in text.every, text.add_on, asked)
         dosed = [d for d in found.doses if d in text.doses]
         if dosed:
             score += _DOSE
@@ -390,6 +393,7 @@ class Ranker:
         for candidate in candidates:
             row = candidate.row
             lacks, score, missing, why = candidate.scored or self.score(found, candidate.text, candidate.groups)
+            score -= code_cost(row["code"], missing)
             scored.append((lacks, -score, row["score"], row["code"], row, missing, why))
         if reorder:
             scored.sort(key=lambda s: s[:4])
