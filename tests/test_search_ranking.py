@@ -5,7 +5,7 @@ lay words for categories."""
 from __future__ import annotations
 
 import hcpcs
-from hcpcs.search.kinds import part
+from hcpcs.search.kinds import NO_PART, kind_cost, part
 from hcpcs.search.query import synonyms, words
 from hcpcs.search.wording import negated
 
@@ -54,6 +54,9 @@ def test_the_ready_made_kind_before_the_custom_one(db: hcpcs.Hcpcs) -> None:
     brace = db.search("knee brace", limit=1).hits[0]
     assert brace.code.startswith("L18") and "custom" not in brace.long_description.lower()
     assert "custom" in db.search("knee orthosis custom", limit=1).hits[0].long_description.lower()
+    made, prepared = words("Knee orthosis, custom fabricated"), words("Custom preparation and supply of shoe")
+    assert kind_cost(NO_PART, -1, made, frozenset(made), False, set()) > 0  # custom-made, not custom preparation
+    assert kind_cost(NO_PART, -1, prepared, frozenset(prepared), False, set()) == 0
 
 
 def test_rental_finds_the_item_not_the_modifiers(db: hcpcs.Hcpcs) -> None:

@@ -5,7 +5,7 @@ whole families of codes:
   part ("Tracheostomy tube collar/holder", "Crutch attachment", "Commode seat"), "replacement only", or a part
   word before the item the query names ("deluxe feature of ... depth-inlay shoe"); unless the query asks for one;
 - the ready-made kind, not the custom-made one (orthoses, compression stockings, shoes and cushions come in both;
-  "custom fabricated" is the rarer, more specific kind), unless the query says custom;
+  "custom fabricated", "custom molded" is the rarer, more specific kind), unless the query says custom;
 - the item, not how it is paid for: "rental" or "purchase" in a query counts half as much as the item's words
   (the modifiers RR and KR, and every rented item, say "rental"; "breast pump rental" wants a breast pump);
 - a modifier (a two-character code, which says how a service was billed, not what was given) only when it holds
@@ -14,6 +14,7 @@ whole families of codes:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 #: Words that make a code a part of, an accessory to or a repair of the item it names, in the head of its
@@ -24,6 +25,8 @@ PART_WORDS = frozenset({"accessory", "accessories", "component", "replace", "rep
 PART_NOUNS = frozenset({"attachment", "extension", "holder", "collar", "plug", "stop", "cover", "tip", "strap", "clip",
                         "bracket", "mount", "adapter", "adaptor", "connector", "handle", "battery", "charger", "filter",
                         "cap", "seat", "liner", "sleeve", "tubing"})
+#: The words after "custom" that make an item custom-made ("custom preparation and supply of" does not)
+MADE = frozenset({"fabricated", "molded", "made", "fitted", "shaped"})
 #: Query words saying how an item is paid for, not what it is, and how much they count against the item's words
 BILLING, BILLING_SHARE = frozenset({"rental", "rent", "rented", "purchase", "purchased"}), 0.5
 PART_COST, CUSTOM_COST, MODIFIER_COST = 0.05, 0.02, 0.2
@@ -48,14 +51,16 @@ def part(long_words: Sequence[str], head: int, lowered: str) -> Part:
     return found
 
 
-def kind_cost(said: Part, item_at: int, custom: bool, add_on: bool, asked: set[str]) -> float:
+def kind_cost(said: Part, item_at: int, long_words: Sequence[str], every: frozenset[str], add_on: bool,
+              asked: set[str]) -> float:
     """What a description's kind costs for a query: a part (in the head, or before where the query's item is
     found: ``part``), a custom-made item and an add-on, each unless the query asks for it."""
     cost = ADD_ON_COST if add_on and not asked & ADD_ON_WORDS else 0.0
     at, word = said
     if (at == 0 or 0 <= at < item_at) and not (word in asked or word[:-1] in asked or asked & PART_WORDS):
         cost += PART_COST
-    if custom and "custom" not in asked:
+    if "custom" in every and "custom" not in asked and any(
+            a == "custom" and b in MADE for a, b in itertools.pairwise(long_words)):
         cost += CUSTOM_COST
     return cost
 

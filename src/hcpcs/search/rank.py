@@ -376,7 +376,7 @@ class Ranker:
             score += max(in_order(positions), backward if found.inverted else backward / 2)
         score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
         item = matches[0] if found.inverted else matches[-1]  # the item a query names: "walker, folding"
-        score -= kind_cost(text.part, item.at if item is not None else -1, "custom" in text.every, text.add_on, asked)
+        score -= kind_cost(text.part, item.at if item else -1, text.long, text.every, text.add_on, asked)
         dosed = [d for d in found.doses if d in text.doses]
         if dosed:
             score += _DOSE
