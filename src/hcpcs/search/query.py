@@ -32,6 +32,7 @@ from functools import cache
 from importlib import resources
 
 from . import spelling
+from .kinds import BILLING
 
 WORD = re.compile(r"[a-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z0-9])")
@@ -342,7 +343,9 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
             group = tuple(a.fts for a in unique)
             groups.append(group)
             readings.append(Reading(" ".join(key), unique))
-            common.append(vocabulary.common(w for a in unique[:FILL_ALTERNATIVES] for w in a.words))
+            # a phrase as common as its rarest word; a word saying how an item is paid for ("rental") says little alone
+            rarest = (min(a.words, key=lambda w: vocabulary.uses.get(w, 0)) for a in unique[:FILL_ALTERNATIVES])
+            common.append(vocabulary.common(rarest) or " ".join(key) in BILLING)
         at += size
     return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
                 wanted_doses, "," in query)

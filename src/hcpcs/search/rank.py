@@ -188,7 +188,7 @@ class Ranker:
         lowered = long.lower()
         cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
         head = len(long_words) if cut is None else before(long, lowered, cut.start())
-        said = part(long_words, head, lowered)  # the head before the next part is added below: "Commode seat"
+        said = part(long_words, head)  # the head before the next part is added below: "Commode seat"
         if cut is not None and head < 2 and cut.group(0)[0] in _HEAD_MARKS:
             # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
             after = _HEAD_END.search(lowered, cut.end())
@@ -290,7 +290,8 @@ class Ranker:
     def weight(self, reading: Reading) -> float:
         """How distinctive a group is: the idf of the descriptions using any of its spellings, counted once
         (a spelling the index lacks counts as none; a prefix being typed, unless a word, as fairly common)."""
-        return math.log(1 + self._records / (1 + min(self._uses(reading), self._records)))
+        share = BILLING_SHARE if reading.said in BILLING else 1.0  # "breast pump rental" wants a breast pump
+        return share * math.log(1 + self._records / (1 + min(self._uses(reading), self._records)))
 
     def _uses(self, reading: Reading) -> int:
         return sum(self.word_uses(a.words[0], True) if a.prefix else min(self.word_uses(w, False) for w in a.words)
@@ -345,8 +346,7 @@ class Ranker:
         asked, "cpap" is "continuous positive airway pressure"); kept for the last query read."""
         if self._last is not None and self._last[0] is found:
             return self._last[1]
-        weights = [self.weight(r) * (BILLING_SHARE if r.said in BILLING and len(found.readings) > 1 else 1.0)
-                   for r in found.readings]  # "breast pump rental" wants a breast pump, not the RR modifier
+        weights = [self.weight(r) for r in found.readings]
         spelled = frozenset(_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix
                             for w in a.words)
         context = (weights, sum(weights) or 1.0, spelled)
@@ -393,7 +393,7 @@ class Ranker:
         for candidate in candidates:
             row = candidate.row
             lacks, score, missing, why = candidate.scored or self.score(found, candidate.text, candidate.groups)
-            score -= code_cost(row["code"], missing)
+            score -= code_cost(row["code"], missing, found.readings)
             scored.append((lacks, -score, row["score"], row["code"], row, missing, why))
         if reorder:
             scored.sort(key=lambda s: s[:4])
