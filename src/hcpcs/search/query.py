@@ -343,9 +343,9 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
             group = tuple(a.fts for a in unique)
             groups.append(group)
             readings.append(Reading(" ".join(key), unique))
-            # a phrase as common as its rarest word; a word saying how an item is paid for ("rental") says little alone
-            rarest = (min(a.words, key=lambda w: vocabulary.uses.get(w, 0)) for a in unique[:FILL_ALTERNATIVES])
-            common.append(vocabulary.common(rarest) or " ".join(key) in BILLING)
+            # a word saying how an item is paid for ("rental") says little alone, however rare
+            common.append(" ".join(key) in BILLING or vocabulary.common(w for a in unique[:FILL_ALTERNATIVES]
+                                                                          for w in a.words))
         at += size
     return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
                 wanted_doses, "," in query)
