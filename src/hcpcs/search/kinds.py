@@ -29,7 +29,7 @@ PART_WORDS = frozenset({"accessory", "accessories", "component", "replace", "rep
 #: The last word of a head that names a part of the item before it ("Axillary crutch extension")
 PART_NOUNS = frozenset({"attachment", "extension", "holder", "collar", "plug", "stop", "cover", "tip", "strap", "clip",
                         "bracket", "mount", "adapter", "adaptor", "connector", "handle", "battery", "charger", "filter",
-                        "cap", "seat", "liner", "sleeve", "tubing"})
+                        "cap", "seat", "liner", "sleeve", "tubing", "brake"})
 #: The words after "custom" that make an item custom-made ("custom preparation and supply of" does not)
 MADE = frozenset({"fabricated", "molded", "made", "fitted", "shaped"})
 #: Query words saying how an item is paid for, not what it is, and how much they count against the item's words
