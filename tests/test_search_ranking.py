@@ -1,11 +1,13 @@
-"""Search ranking rules on the real releases: the general code of a family first, add-ons after the item,
-negated words, misspellings by sound and swapped letters, and lay words for categories."""
+"""Search ranking rules on the real releases: the general code of a family first, add-ons and parts after the
+item, the ready-made kind before the custom one, negated words, misspellings by sound and swapped letters, and
+lay words for categories."""
 
 from __future__ import annotations
 
 import hcpcs
 from hcpcs.model.answers import MatchReason
-from hcpcs.search.query import synonyms
+from hcpcs.search.kinds import NO_PART, kind_cost, part
+from hcpcs.search.query import synonyms, words
 from hcpcs.search.spelling import singular_apart
 from hcpcs.search.wording import negated
 
@@ -34,6 +36,40 @@ def test_the_item_or_service_before_its_add_ons(db: hcpcs.Hcpcs) -> None:
     top = codes(db.search("peer support", limit=3))
     assert top.index("G0140") < top.index("G0146")  # G0146: additional 30 minutes, in addition to G0140
     assert "G0146" in codes(db.search("peer support additional", limit=1))
+
+
+def test_the_item_before_its_parts_and_accessories(db: hcpcs.Hcpcs) -> None:
+    collar = words("Tracheostomy tube collar/holder, each")
+    assert part(collar, 4) == (0, "holder")  # a head ending in a part
+    assert part(words("Tracheostomy/laryngectomy tube, cuffed"), 3) == (-1, "")
+    assert part(words("For diabetics only, deluxe feature of depth-inlay shoe"), 3) == (4, "feature")
+    assert codes(db.search("tracheostomy tube", limit=1)) == ["A7520"]  # the tube, not A7526 its holder
+    assert codes(db.search("tracheostomy tube holder", limit=1)) == ["A7526"]  # unless the query asks for the part
+    chairs = {"E0163", "E0165", "E0168", "E0170", "E0171"}
+    for query in ("commode", "commod", "comode"):  # the chairs, not E0968: Commode seat, wheelchair
+        assert codes(db.search(query, limit=1))[0] in chairs, query
+    assert codes(db.search("commode seat", limit=1)) == ["E0968"]
+    assert codes(db.search("cane tip", limit=1)) == ["A4637"]  # a query naming a part asks for parts
+    # the shoe, not a deluxe feature or a modification of it (a part word before the item the query names)
+    assert codes(db.search("diabetic sheos", limit=1))[0] in {"A5500", "A5501"}
+
+
+def test_the_ready_made_kind_before_the_custom_one(db: hcpcs.Hcpcs) -> None:
+    brace = db.search("knee brace", limit=1).hits[0]
+    assert brace.code.startswith("L18") and "custom" not in brace.long_description.lower()
+    assert "custom" in db.search("knee orthosis custom", limit=1).hits[0].long_description.lower()
+    made, prepared = words("Knee orthosis, custom fabricated"), words("Custom preparation and supply of shoe")
+    assert kind_cost(NO_PART, -1, made, frozenset(made), False, set()) > 0  # custom-made, not custom preparation
+    assert kind_cost(NO_PART, -1, prepared, frozenset(prepared), False, set()) == 0
+
+
+def test_rental_finds_the_item_not_the_modifiers(db: hcpcs.Hcpcs) -> None:
+    # "rental" counts half as much as the item's words, and a modifier lacking a query word ranks below items
+    assert set(codes(db.search("breast pump rental", limit=2))) <= {"E0602", "E0603", "E0604"}
+    assert len(codes(db.search("rental", limit=1))[0]) == 2  # the word alone asks for what RR and KR say
+    # not read apart to find candidates either: the cpap device, not every code saying rental
+    assert codes(db.search("cpap rental", limit=1)) == ["E0601"]
+    assert codes(db.search("replacement parts", limit=1)) == ["RB"]  # what the modifier says, every word of it
 
 
 def test_a_word_named_only_after_not_counts_half(db: hcpcs.Hcpcs) -> None:

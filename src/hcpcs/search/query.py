@@ -32,6 +32,8 @@ from functools import cache
 from importlib import resources
 
 from . import spelling
+from .doses import DOSE, Dose, doses
+from .kinds import BILLING
 
 WORD = re.compile(r"[a-z0-9]+")
 _DOTTED = re.compile(r"\b(?:[a-z]\.){2,}(?![a-z0-9])")
@@ -199,18 +201,6 @@ class Reading:
 
 
 @dataclass(frozen=True, slots=True)
-class Dose:
-    """An amount and unit written in a query (``2.5 mg``)."""
-
-    amount: float
-    unit: str
-
-    @property
-    def said(self) -> str:
-        return f"{self.amount:g} {self.unit}"
-
-
-@dataclass(frozen=True, slots=True)
 class Plan:
     """A query read into groups of alternatives, ready to run as FTS5 ``AND`` and ``OR`` queries."""
 
@@ -260,19 +250,6 @@ def group_query(alternatives: tuple[str, ...]) -> str:
     return "(" + " OR ".join(alternatives) + ")"
 
 
-_UNITS = {"mg": "mg", "milligram": "mg", "milligrams": "mg", "mcg": "mcg", "microgram": "mcg",
-          "micrograms": "mcg", "ug": "mcg", "g": "g", "gm": "g", "gram": "g", "grams": "g", "ml": "ml", "cc": "ml",
-          "unit": "unit", "units": "unit", "iu": "unit", "meq": "meq", "mmol": "mmol", "mci": "mci",
-          "millicurie": "mci", "millicuries": "mci"}
-_DOSE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?|\.\d+)\s*(" + "|".join(sorted(_UNITS, key=len, reverse=True))
-                   + r")\b")
-
-
-def doses(text: str) -> tuple[Dose, ...]:
-    """The amounts with a unit in a text (``Injection, naloxone, 0.01 mg`` -> 0.01 mg)."""
-    return tuple(Dose(float(n), _UNITS[u]) for n, u in _DOSE.findall(text.lower()))
-
-
 def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     """The groups of a query, or ``None`` when it holds no word at all (only punctuation).
 
@@ -280,8 +257,8 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     text = query[: MAXWORDS * (MAXWORD_LENGTH + 1)]
     typing = not text[-1:].isspace()
     wanted_doses = doses(text)
-    if wanted_doses and words(_DOSE.sub(" ", text.lower())):
-        text = _DOSE.sub(" ", text.lower())  # the dose ranks codes; the words find them
+    if wanted_doses and words(DOSE.sub(" ", text.lower())):
+        text = DOSE.sub(" ", text.lower())  # the dose ranks codes; the words find them
         typing = False
     table = synonyms()
     found = words(text) if "," not in text else _natural_order(words(text), text, table)
@@ -336,7 +313,9 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
             group = tuple(a.fts for a in unique)
             groups.append(group)
             readings.append(Reading(" ".join(key), unique))
-            common.append(vocabulary.common(w for a in unique[:FILL_ALTERNATIVES] for w in a.words))
+            # a word saying how an item is paid for ("rental") says little alone, however rare
+            common.append(" ".join(key) in BILLING or vocabulary.common(w for a in unique[:FILL_ALTERNATIVES]
+                                                                          for w in a.words))
         at += size
     return Plan(tuple(groups), tuple(dict.fromkeys(terms)), corrections, tuple(common), tuple(readings),
                 wanted_doses, "," in query)

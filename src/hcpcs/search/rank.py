@@ -14,7 +14,8 @@ The index (FTS5, bm25) finds the candidates; this module orders the best of them
 - a small cost for each word of the long description the query did not ask for (the plainest code first): not
   counting a size or pressure range, units, what the code is non- (non-compounded), nor the CMS words the query's
   lay words and abbreviations stand for; a cost for a code billed only with another (``wording.ADD_ON``) unless
-  the query asks for an addition; half the worth of a group found only after a ``not``.
+  the query asks for an addition; half the worth of a group found only after a ``not``;
+- which kind of code a query wants among those matching alike: the item, not its parts or modifiers (``kinds``).
 
 A new kind of match (a drug's brand name, say) is one more entry in ``QUALITY`` and a new alternative kind.
 """
@@ -33,8 +34,10 @@ from importlib import resources
 
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
+from .doses import Dose, doses
+from .kinds import BILLING, BILLING_SHARE, Part, code_cost, kind_cost, part
 from .placing import before, in_order, side_by_side
-from .query import STOPWORDS, Alternative, Dose, Plan, Reading, Vocabulary, doses, words
+from .query import STOPWORDS, Alternative, Plan, Reading, Vocabulary, words
 from .wording import ADD_ON, lacking, negated
 
 #: How much a group counts by the way it matched (a whole word counts fully).
@@ -59,8 +62,6 @@ _HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
 _HEAD_MARKS = ",;:("
 _DIGIT = re.compile(r"\d")  # a dose needs a number, an add-on the word "addition": patterns only where they may match
 _NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
-_ADD_ON_COST = 0.1
-_ADD_ON_WORDS = frozenset({"addition", "additional", "add"})
 #: Words of a long description that say nothing of what the code is; any other word the query did not ask
 #: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
 #: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
@@ -111,6 +112,7 @@ class Described:
     doses: tuple[Dose, ...]
     negated: frozenset[str]  # words found only after a "not" ("Orally administered nutrition, not by feeding tube")
     add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
+    part: Part  # where it says it is a part of an item, or an accessory (``kinds.part``)
 
 
 #: A code's score for a query (``Ranker.score``): lacks a group, score, groups lacking, why it matched.
@@ -187,13 +189,14 @@ class Ranker:
         lowered = long.lower()
         cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
         head = len(long_words) if cut is None else before(long, lowered, cut.start())
+        said = part(long_words, head)  # the head before the next part is added below: "Commode seat"
         if cut is not None and head < 2 and cut.group(0)[0] in _HEAD_MARKS:
             # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
             after = _HEAD_END.search(lowered, cut.end())
             head = before(long, lowered, after.start()) if after else len(long_words)
         return Described(long_words, short_words, frozenset(long_words + short_words), at, head, frozenset(content),
                          doses(long) if _DIGIT.search(long) else (), negated(lowered),
-                         "addition" in lowered and ADD_ON.search(lowered) is not None)
+                         "addition" in lowered and ADD_ON.search(lowered) is not None, said)
 
     def _see(self, word: str) -> tuple[str, bool]:
         """A word's plural ending off and whether it says what a code is; the word listed by its keys for ``_word``."""
@@ -226,9 +229,8 @@ class Ranker:
     def _alternative(self, alternative: Alternative, text: Described) -> Found | None:
         first = alternative.words[0]
         if alternative.prefix:
-            # the word being typed as a whole word only when the index holds it or its singular ("lanc" is no
-            # word, though the
-            # stem of lancing), and found in the long description (CMS's short ones abbreviate: "pou" for pouch)
+            # the word being typed as a whole word only when the index holds it or its singular ("lanc" is no word,
+            # though the stem of lancing), and found in the long description (CMS's short ones abbreviate: "pou")
             uses = self.vocabulary.uses
             whole = self._word(first, text) if uses.get(first) or uses.get(_inflected(first)) else None
             if whole is not None and whole not in text.long and any(
@@ -288,7 +290,8 @@ class Ranker:
     def weight(self, reading: Reading) -> float:
         """How distinctive a group is: the idf of the descriptions using any of its spellings, counted once
         (a spelling the index lacks counts as none; a prefix being typed, unless a word, as fairly common)."""
-        return math.log(1 + self._records / (1 + min(self._uses(reading), self._records)))
+        share = BILLING_SHARE if reading.said in BILLING else 1.0  # "breast pump rental" wants a breast pump
+        return share * math.log(1 + self._records / (1 + min(self._uses(reading), self._records)))
 
     def _uses(self, reading: Reading) -> int:
         return sum(self.word_uses(a.words[0], True) if a.prefix else min(self.word_uses(w, False) for w in a.words)
@@ -372,8 +375,8 @@ class Ranker:
             backward = in_order(positions[::-1])
             score += max(in_order(positions), backward if found.inverted else backward / 2)
         score -= min(_EXTRA * sum(w not in asked for w in text.content), _EXTRA_MOST)
-        if text.add_on and not asked & _ADD_ON_WORDS:
-            score -= _ADD_ON_COST
+        item = matches[0] if found.inverted else matches[-1]  # the item a query names: "walker, folding"
+        score -= kind_cost(text.part, item.at if item else -1, text.long, text.every, text.add_on, asked)
         dosed = [d for d in found.doses if d in text.doses]
         if dosed:
             score += _DOSE
@@ -390,6 +393,7 @@ class Ranker:
         for candidate in candidates:
             row = candidate.row
             lacks, score, missing, why = candidate.scored or self.score(found, candidate.text, candidate.groups)
+            score -= code_cost(row["code"], missing, found.readings)
             scored.append((lacks, -score, row["score"], row["code"], row, missing, why))
         if reorder:
             scored.sort(key=lambda s: s[:4])
