@@ -112,10 +112,10 @@ def test_a_file_at_every_earlier_schema_is_upgraded_and_reads_as_a_new_one(
         assert db.drug_quarters() == (new.drug_quarters() if version >= 5 else [])
 
 
-def test_a_schema_5_file_gets_each_release_its_own_index_answering_as_a_new_file(
+def test_a_schema_5_file_gets_each_release_its_own_index_and_plain_rows_answering_as_a_new_file(
         current: Path, tmp_path: Path) -> None:
-    """Schema 6 gives each indexed release an index of its own, built from the file's full index: searches then
-    answer as in a file loaded at schema 6, scores and all."""
+    """Schema 6 gives each indexed release an index of its own, built from the file's full index, and schema 7
+    keeps the full index's rows in a plain table: searches then answer as in a file loaded now, scores and all."""
     old = tmp_path / "schema5.sqlite"
     old.write_bytes(current.read_bytes())
     con = sqlite3.connect(old)
@@ -124,12 +124,22 @@ def test_a_schema_5_file_gets_each_release_its_own_index_answering_as_a_new_file
     assert len(indexes) == 2  # 2019-01 and 2025-01
     for name in indexes:
         con.execute(f"DROP TABLE {name}")
+    # the rows back in schema 5's full index (FTS5), under the same rowids
+    con.executescript("""
+        ALTER TABLE search RENAME TO search_plain;
+        DROP INDEX search_by_release;
+        CREATE VIRTUAL TABLE search USING fts5(
+          code, long_description, short_description, extra, release_id, release UNINDEXED, ended UNINDEXED,
+          tokenize = 'porter unicode61 remove_diacritics 2');
+        INSERT INTO search (rowid, code, long_description, short_description, extra, release_id, release, ended)
+          SELECT id, code, long_description, short_description, extra, release_id, release, ended FROM search_plain;
+        DROP TABLE search_plain;""")
     con.execute("PRAGMA user_version = 5")
     con.commit()
     con.close()
     with hcpcs.open(old):
         pass
-    assert _version(old) == SCHEMA_VERSION == 6
+    assert _version(old) == SCHEMA_VERSION == 7
     con = sqlite3.connect(old)
     assert sorted(con.execute("SELECT name, sql FROM sqlite_master")) == sorted(
         sqlite3.connect(current).execute("SELECT name, sql FROM sqlite_master"))

@@ -231,7 +231,7 @@ def release_indexes(db: sqlite3.Connection) -> None:
 
 
 def release_index(release_id: str) -> str:
-    """The FTS5 table of one release's words: the same rows, by rowid, as the full index ``search``."""
+    """The FTS5 table of one release's words: the same rows, by rowid, as the table of index rows ``search``."""
     return "search_" + release_token(release_id)
 
 
@@ -242,7 +242,7 @@ def release_token(release_id: str) -> str:
 
 def index_release_words(db: sqlite3.Connection, release_id: str, rows: str, *parameters: Any) -> None:
     """Make a release's own index (anew: one left from an earlier index of the release is dropped) and fill it with
-    the full index's rows of the release (``rows``: an SQL condition on them): the words alone, no copy of the text
+    the index rows of the release (``rows``: an SQL condition on them): the words alone, no copy of the text
     (contentless)."""
     table = release_index(release_id)
     db.execute(f"DROP TABLE IF EXISTS {table}")
@@ -253,10 +253,32 @@ def index_release_words(db: sqlite3.Connection, release_id: str, rows: str, *par
                f"WHERE {rows}", parameters)
 
 
+def plain_search_rows(db: sqlite3.Connection) -> None:
+    """Schema 7: the index rows (code, texts, release, end date) in a plain table under the same rowids: each
+    release's own index finds them (schema 6), so the words are no longer indexed a second time over every release
+    (a load tokenized each description twice), and a row is read by its rowid from a table's b-tree."""
+    _run(db, """
+CREATE TABLE search_rows (
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL,
+  long_description TEXT,
+  short_description TEXT,
+  extra TEXT,
+  release_id TEXT NOT NULL,
+  release TEXT NOT NULL,
+  ended TEXT
+);
+INSERT INTO search_rows (id, code, long_description, short_description, extra, release_id, release, ended)
+  SELECT rowid, code, long_description, short_description, extra, release_id, release, ended FROM search;
+DROP TABLE search;
+ALTER TABLE search_rows RENAME TO search;
+CREATE INDEX search_by_release ON search(release)""")
+
+
 #: The steps in order: ``MIGRATIONS[n]`` takes a file from schema n to schema n + 1.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     releases_and_nocs, search_corrections_and_rules, transaction_reports, record_layouts, drug_files,
-    release_indexes)
+    release_indexes, plain_search_rows)
 #: The schema this code reads and writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -40,19 +40,18 @@ class SearchIndex(StoreBase):
         token = release_token(release_id)
         ended = {r["code"]: r["termination_date"] for r in self.db.execute(
             "SELECT code, termination_date FROM records WHERE release_id = ?", (release_id,))}
-        before = self.db.execute("SELECT rowid FROM search ORDER BY rowid DESC LIMIT 1").fetchone()
+        before = self.db.execute("SELECT max(rowid) AS last FROM search").fetchone()
         self.db.executemany(
             "INSERT INTO search (code, long_description, short_description, extra, release_id, release, ended) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)", ((*row, token, release_id, ended.get(row[0])) for row in rows))
         # the rows just written, each with its rowid, in the release's own index
-        index_release_words(self.db, release_id, "rowid > ?", before["rowid"] if before else 0)
+        index_release_words(self.db, release_id, "rowid > ?", before["last"] or 0)
         self.db.execute("INSERT INTO search_releases VALUES (?)", (release_id,))
 
     def merge_index(self) -> None:
-        """Merge the index's segments into one (FTS5's optimize): each release indexed adds segments, and every
-        word of a query is looked up in each segment, its rows read from each; one segment answers faster (the
-        same rows and figures: bm25 reads the same counts)."""
-        self.db.execute("INSERT INTO search (search) VALUES ('optimize')")
+        """Merge each release index's segments into one (FTS5's optimize): every word of a query is looked up in
+        each segment, its rows read from each; one segment answers faster (the same rows and figures: bm25 reads
+        the same counts)."""
         for row in self.db.execute("SELECT release_id FROM search_releases").fetchall():
             table = release_index(row["release_id"])
             self.db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
@@ -77,8 +76,8 @@ class SearchIndex(StoreBase):
         """Codes whose text matches an FTS5 query, best first (bm25), and how many match in all.
 
         The release's own index (``release_index``) finds them and bm25 reads its figures (how many of the
-        release's rows have each word): the full index holds every release, so bm25 would read every release's
-        rows of each word of the query. The full index gives each row found its code and end date, by rowid."""
+        release's rows have each word), not every release's rows of each word of the query. The table of index
+        rows (``search``) gives each row found its code and end date, by rowid."""
         where, parameters = self._filters(filters)
         skipping = f" AND s.code NOT IN ({', '.join('?' * len(skip))})" if skip else ""
         if filters == SearchFilters(active_on=filters.active_on):
