@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .query import Reading
 
 #: Words that make a code a part of, an accessory to or a repair of the item it names, in the head of its
 #: description or before the item the query names
@@ -69,9 +65,10 @@ def kind_cost(said: Part, item_at: int, long_words: Sequence[str], every: frozen
     return cost
 
 
-def code_cost(code: str, missing: int, readings: Sequence[Reading]) -> float:
+def code_cost(code: str, missing: int, said: Sequence[str]) -> float:
     """What a code's kind costs, whatever its words: a modifier holding one word of a longer query, unless the
-    query asks for a modifier ("replacement parts" is what RB says; "telehealth modifier")."""
-    if len(code) != 2 or missing < len(readings) - 1 or not missing:
+    query asks for a modifier ("replacement parts" is what RB says; "telehealth modifier"); ``said``: the query's
+    groups as written."""
+    if len(code) != 2 or missing < len(said) - 1 or not missing:
         return 0.0
-    return 0.0 if any(r.said in ("modifier", "modifiers") for r in readings) else MODIFIER_COST
+    return 0.0 if any(s in ("modifier", "modifiers") for s in said) else MODIFIER_COST

@@ -389,11 +389,11 @@ class Ranker:
     def rank(self, found: Plan, candidates: Sequence[Candidate], *, reorder: bool = True,
              ) -> list[tuple[Row, int, tuple[MatchReason, ...]]]:
         """Candidates best first (or as given), each with the number of groups it lacks and why it matched."""
-        scored = []
+        scored, said = [], [r.said for r in found.readings]
         for candidate in candidates:
             row = candidate.row
             lacks, score, missing, why = candidate.scored or self.score(found, candidate.text, candidate.groups)
-            score -= code_cost(row["code"], missing, found.readings)
+            score -= code_cost(row["code"], missing, said)
             scored.append((lacks, -score, row["score"], row["code"], row, missing, why))
         if reorder:
             scored.sort(key=lambda s: s[:4])
