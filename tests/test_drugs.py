@@ -18,6 +18,7 @@ import hcpcs
 from hcpcs.model.identifiers import NdcError, parse_ndc
 from hcpcs.model.records import LoadWarning, SourceFile
 from hcpcs.readers.asp import read_drug_file
+from hcpcs.store import SCHEMA_VERSION
 
 from .conftest import CMS, SHARED, db_digest, loaded_database
 
@@ -210,7 +211,7 @@ def test_a_schema_4_file_is_refused_read_only_and_upgraded_when_loading(tmp_path
             db.ndc("55513-0078-01")
         db.load([CROSSWALK])
         assert [p.code for p in db.ndc("55513-0078-01").products] == ["J9325"]
-    assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone() == (5,)
+    assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
 
 
 # -- hcpcs ndc, the code page, the API and the web pages ---------------------------------------------------
