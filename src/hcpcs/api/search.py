@@ -22,7 +22,8 @@ from .drug_files import DrugNames, drug_search
 _BATCHES = 2
 #: How many codes with a query's rarest group alone join the candidates.
 _RARE = 10
-#: How many query readings, and matches of a query with a description, a handle keeps (then starts afresh).
+#: How many query readings, index rows, and matches of a query with a description a handle keeps (then starts
+#: afresh; matches: those of the queries read longest ago give way, until half are left).
 _KEPT_PLANS, _KEPT_MATCHES, _KEPT_ROWS = 4096, 32768, 65536
 #: The largest paging offset taken anywhere (far beyond any release's code count; SQLite's integers end at 2**63).
 MAX_OFFSET = 1_000_000
@@ -289,10 +290,12 @@ class _SearchState:
         if key in matches:
             known = matches[key]
             return None if known is None else Candidate(row, *known)
-        if self._matched >= _KEPT_MATCHES:
-            self._matches.clear()
-            self._matched = 0
-            kept = self._matches[id(found)] = (found, {})
+        if self._matched >= _KEPT_MATCHES:  # the queries first read longest ago give way, until half are left
+            for oldest in list(self._matches):
+                if self._matched <= _KEPT_MATCHES // 2:
+                    break
+                self._matched -= len(self._matches.pop(oldest)[1])
+            kept = self._matches.setdefault(id(found), (found, {}))
             matches = kept[1]
         candidate = self.ranker.read(found, row)
         matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups), candidate.scored)
