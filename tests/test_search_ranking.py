@@ -4,7 +4,12 @@ lay words for categories."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 import hcpcs
+import hcpcs.api.search as searching
 from hcpcs.model.answers import MatchReason
 from hcpcs.search.kinds import NO_PART, kind_cost, part
 from hcpcs.search.query import synonyms, words
@@ -181,3 +186,19 @@ def test_a_misspelling_of_its_first_letter_is_corrected_the_same_every_time(db: 
     assert again == first + first and len(shared.spellings) > 1  # the index was built, and answers as every word did
     assert "commode" in first[0] and "wheelchair" in first[1] and "crutches" in first[2]
     assert "commode" in db.search("kommode", limit=5).corrections["kommode"]
+
+
+def test_matches_kept_give_way_oldest_first_and_answers_stay_the_same(all_loaded: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # a handle keeping few matches drops those of the queries read longest ago, and answers as a handle keeping all
+    queries = ("wheelchair cushion", "oxygen concentrator", "knee brace", "insulin pump", "walker, folding",
+               "ostomy pouch", "cpap mask", "diabetic shoes")
+    with hcpcs.open(all_loaded, readonly=True) as roomy:
+        want = [codes(roomy.search(q, limit=20)) for q in queries * 2]
+    monkeypatch.setattr(searching, "_KEPT_MATCHES", 40)
+    with hcpcs.open(all_loaded, readonly=True) as small:
+        got = [codes(small.search(q, limit=20)) for q in queries * 2]
+        kept = small._search_state()._matches
+        assert sum(len(m[1]) for m in kept.values()) <= 20 + 40  # the half left, and what the last search read
+        assert 0 < len(kept) < len(queries)  # the matches of the queries read longest ago gave way
+    assert got == want
