@@ -167,7 +167,6 @@ class Loading(HandleBase):
         store = self._store
         for unindexed in store.unindexed_releases():
             self._index_release(unindexed)
-        store.merge_index()
         described = store.descriptions()
         # each distinct text once: most codes read the same in every release
         texts = {(r.code, r.long_description or "", r.short_description or "") for r in described}

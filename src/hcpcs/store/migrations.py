@@ -243,7 +243,9 @@ def release_token(release_id: str) -> str:
 def index_release_words(db: sqlite3.Connection, release_id: str, rows: str, *parameters: Any) -> None:
     """Make a release's own index (anew: one left from an earlier index of the release is dropped) and fill it with
     the index rows of the release (``rows``: an SQL condition on them): the words alone, no copy of the text
-    (contentless)."""
+    (contentless). Its segments are then merged into one (FTS5's optimize): every word of a query
+    is looked up in each segment, and one answers faster, with the same rows and figures; the index is not written
+    again."""
     table = release_index(release_id)
     db.execute(f"DROP TABLE IF EXISTS {table}")
     db.execute(f"CREATE VIRTUAL TABLE {table} USING fts5(code, long_description, short_description, "
@@ -251,6 +253,7 @@ def index_release_words(db: sqlite3.Connection, release_id: str, rows: str, *par
     db.execute(f"INSERT INTO {table} (rowid, code, long_description, short_description, extra, release_id) "
                f"SELECT rowid, code, long_description, short_description, extra, release_id FROM search "
                f"WHERE {rows}", parameters)
+    db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
 
 
 def plain_search_rows(db: sqlite3.Connection) -> None:

@@ -48,14 +48,6 @@ class SearchIndex(StoreBase):
         index_release_words(self.db, release_id, "rowid > ?", before["last"] or 0)
         self.db.execute("INSERT INTO search_releases VALUES (?)", (release_id,))
 
-    def merge_index(self) -> None:
-        """Merge each release index's segments into one (FTS5's optimize): every word of a query is looked up in
-        each segment, its rows read from each; one segment answers faster (the same rows and figures: bm25 reads
-        the same counts)."""
-        for row in self.db.execute("SELECT release_id FROM search_releases").fetchall():
-            table = release_index(row["release_id"])
-            self.db.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-
     def replace_vocabulary(self, words: dict[str, int], abbreviations: dict[str, list[tuple[str, int]]]) -> None:
         self.db.execute("DELETE FROM search_words")
         self.db.executemany("INSERT INTO search_words VALUES (?, ?)", words.items())
