@@ -12,8 +12,9 @@ from .._errors import NotFound, StoreError, UsageError
 from ..model.answers import MatchReason, Release, SearchFilters, SearchHit, SearchResult
 from ..model.drugs import Quarter
 from ..model.identifiers import CODE_SHAPE, parse_code_filter, parse_day
+from ..search.described import Described, described_as
 from ..search.query import FILL_ALTERNATIVES, Plan, Vocabulary, did_you_mean, group_query, plan
-from ..search.rank import POOL, Candidate, Described, Found, Ranker, Scored
+from ..search.rank import POOL, SOME_POOL, Candidate, Found, Ranker, Scored
 from ..store import SearchRow, Store, porter_stems
 from .base import HandleBase
 from .drug_files import DrugNames, drug_search
@@ -107,26 +108,33 @@ class Searching(HandleBase):
     def _search_words(self, found: Plan, release_id: str, filters: SearchFilters, room: int,
                       skip: list[str]) -> tuple[list[tuple[SearchRow, int, tuple[MatchReason, ...]]], int]:
         """Codes matching every group, then (when too few for the page) codes matching some: the first
-        ``POOL`` reordered by ``Ranker``, the rest as the index ranks them; and how many match in all
-        (less those the index found by a shared stem only, counted among the codes fetched)."""
+        ``POOL`` reordered by ``Ranker`` (of them at most ``SOME_POOL`` matching some groups), the rest as the index
+        ranks them; and how many match in all (less those the index found by a shared stem only, counted among the
+        codes fetched)."""
         fetch = max(room, POOL)
         plain = filters == SearchFilters(active_on=filters.active_on)  # no filter but "active": the index alone
         # bm25 orders the codes matching every group: a measure of its own (how often, and where) that the
         # ranking keeps among codes it scores alike
         candidates, total = self._fetch(found, release_id, found.all_words, filters, fetch, room, skip)
-        if total < room and found.some_words and plain:
-            more, matched = self._fill(found, release_id, filters.active_on, max(fetch - len(candidates), 1),
-                                       [*skip, *(c.row["code"] for c in candidates)])
-            candidates, total = [*candidates, *more], len(candidates) + matched
-        elif total < room and found.some_words:  # too few match every group (all read): fill up with some
-            candidates += self._rare_codes(found, release_id, filters, [*skip, *(c.row["code"] for c in candidates)])
-            more, matched = self._fetch(found, release_id, found.some_words, filters, max(fetch - len(candidates), 1),
-                                        room - len(candidates), [*skip, *(c.row["code"] for c in candidates)])
+        pool = POOL
+        if total < room and found.some_words:  # too few match every group (all read): fill up with some
+            every = len(candidates)
+            pool = min(every + SOME_POOL, POOL)
+            want = max(room, pool) - every
+            if plain:
+                more, matched = self._fill(found, release_id, filters.active_on, want,
+                                           [*skip, *(c.row["code"] for c in candidates)])
+            else:
+                candidates += self._rare_codes(found, release_id, filters,
+                                               [*skip, *(c.row["code"] for c in candidates)])
+                more, matched = self._fetch(found, release_id, found.some_words, filters,
+                                            max(want - len(candidates) + every, 1), room - len(candidates),
+                                            [*skip, *(c.row["code"] for c in candidates)])
             candidates, total = [*candidates, *more], len(candidates) + matched
         ranker = self._ranking()
-        ranked = ranker.rank(found, candidates[:POOL])
+        ranked = ranker.rank(found, candidates[:pool])
         if room > len(ranked):  # the rest as the index ranks them, only as many as the page shows
-            ranked += ranker.rank(found, candidates[POOL:room], reorder=False)
+            ranked += ranker.rank(found, candidates[pool:room], reorder=False)
         return ranked[:room], total
 
     def _fill(self, found: Plan, release_id: str, active_on: dt.date | None,
@@ -286,7 +294,7 @@ class _SearchState:
         if kept is None or kept[0] is not found:  # the plan is held with its matches: its id is not reused
             kept = self._matches[id(found)] = (found, {})
         matches = kept[1]
-        key = (row["long_description"] or "", row["short_description"] or "")
+        key = described_as(row)
         if key in matches:
             known = matches[key]
             return None if known is None else Candidate(row, *known)

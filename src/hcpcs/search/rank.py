@@ -26,7 +26,6 @@ import bisect
 import functools
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -34,46 +33,29 @@ from importlib import resources
 
 from ..model.answers import MatchReason
 from ..store import SearchRow as Row
-from .doses import Dose, doses
-from .kinds import BILLING, BILLING_SHARE, Part, code_cost, kind_cost, part
-from .placing import before, in_order, side_by_side
-from .query import STOPWORDS, Alternative, Plan, Reading, Vocabulary, words
-from .wording import ADD_ON, lacking, negated
+from .described import DEFAULT_WORDS, Described, Descriptions, described_as, inflected
+from .kinds import BILLING, BILLING_SHARE, code_cost, kind_cost
+from .placing import in_order, side_by_side
+from .query import Alternative, Plan, Reading, Vocabulary
 
 #: How much a group counts by the way it matched (a whole word counts fully).
 QUALITY: dict[str, float] = {"word": 1.0, "numeral": 1.0, "stem": 0.9, "abbreviation": 0.9, "lay": 0.85,
                              "correction": 0.8, "prefix": 0.5}
 #: The codes reordered: the first ones the index ranks (after codes matching every group).
 POOL = 30
+#: Of them, at most this many codes matching only some groups: where few codes match every group (most lay
+#: phrases), the page's codes are read for the first time, the costliest reading of a search
+SOME_POOL = 20
 #: A group in at most this many records is rare: its codes are read apart, and join the candidates.
 RARE_USES = 300
 _APART = 0.8  # a phrase whose words are all there, not side by side
 _HEAD, _DOSE = 0.12, 0.25
 _EXTRA, _EXTRA_MOST = 0.015, 0.2
 _LAY_ORDER = 0.01  # a lay word's later CMS words count this much less each (steroid: methylprednisolone first)
-_HEAD_WORDS = 3  # the head holds at least the first words ("Injection, naloxone hydrochloride, ...")
 _DEFAULT = 0.03
-#: Words CMS puts in the head of the plainest kind of an item ("General use wheelchair seat cushion",
-#: "Standard wheelchair"), which a query naming no kind most likely wants
-_DEFAULT_WORDS = frozenset({"general", "standard", "basic"})
 _TYPED_USES = 10  # how common a prefix still being typed is taken to be, when the index holds no word it starts
 _PREFIX_SCAN = 2000  # indexed words read to count the uses of a prefix being typed
-_HEAD_END = re.compile(r"[,;:]|\((?![^)]*\) \w)| for | with | used | includ")
-_HEAD_MARKS = ",;:("
-_DIGIT = re.compile(r"\d")  # a dose needs a number, an add-on the word "addition": patterns only where they may match
 _NEGATED = 0.5  # how much a group counts that a description names only to say the code is not it
-#: Words of a long description that say nothing of what the code is; any other word the query did not ask
-#: for (a brand in parentheses, a material, a size) makes a code more specific than the query, and ranks it
-#: below the plainer ones (the "not otherwise specified" code of a drug above its brands)
-_PLAIN = STOPWORDS | _DEFAULT_WORDS | {"mg", "mcg", "ml", "gm", "g", "unit", "units", "each", "e", "not",
-                                      "otherwise", "specified", "nos", "other", "than", "type", "only", "up", "s",
-                                      "use", "cc", "meq", "mmol", "mci", "iu"} | {
-    # whether the drug is an FDA-approved final product, which every one but a compounded one is
-    "fda", "approved", "final", "non"} | {
-    # a size or pressure range: every sibling of a family names one ("width less than 22 inches, any depth",
-    # "18-30 mmhg"), and a query naming none wants the family, the general kind first
-    "width", "depth", "height", "length", "inch", "inches", "less", "greater", "more", "size", "sizes", "mmhg", "sq",
-    "cm"}
 
 
 @cache
@@ -82,37 +64,6 @@ def apart() -> dict[str, int]:
     raw = json.loads(resources.files("hcpcs").joinpath("data/stems.json").read_text(encoding="utf-8"))
     groups = [group for entry in raw["apart"] for group in entry["groups"]]
     return {w: i for i, group in enumerate(groups) for w in group}
-
-
-@functools.lru_cache(maxsize=65536)
-def _inflected(word: str) -> str:
-    """A light stem: plural and -ed/-ing endings off (crutches, bandages, supplies, boxes)."""
-    if len(word) < 5 or word.endswith("ss"):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith("es") and (word[-3] in "sxz" or word[-4:-2] in ("ch", "sh")):
-        return word[:-2]
-    for ending in ("s", "ing", "ed"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word
-
-
-@dataclass(frozen=True, slots=True)
-class Described:
-    """A code's descriptions read once: words, where each first occurs, the head, doses."""
-
-    long: tuple[str, ...]
-    short: tuple[str, ...]
-    every: frozenset[str]
-    at: dict[str, int]  # where a word (plural endings off) first is in the long description
-    head: int
-    content: frozenset[str]  # the words that say what the code is, plural endings off
-    doses: tuple[Dose, ...]
-    negated: frozenset[str]  # words found only after a "not" ("Orally administered nutrition, not by feeding tube")
-    add_on: bool  # a part or an add-on to another item or service ("Addition to ...", "each additional 15 minutes")
-    part: Part  # where it says it is a part of an item, or an accessory (``kinds.part``)
 
 
 #: A code's score for a query (``Ranker.score``): lacks a group, score, groups lacking, why it matched.
@@ -144,67 +95,15 @@ class Ranker:
         self.vocabulary = vocabulary
         self._apart = apart()
         self._records = max(vocabulary.uses.get("", 1), 1)
-        self._stems: dict[str, str] = {}  # the index's stems, and light stems of words it lacks
-        self._keys: dict[str, tuple[str, ...]] = {}
+        self.descriptions = Descriptions(vocabulary)
+        self.stem, self.keys = self.descriptions.stem, self.descriptions.keys
         self._stem_uses: dict[str, int] = {}  # records using any word of a stem (an upper bound: summed)
         self._stem_words: dict[str, list[str]] = {}  # the indexed words of each stem
         for word, stem in vocabulary.stems.items():
             self._stem_uses[stem] = self._stem_uses.get(stem, 0) + vocabulary.uses.get(word, 0)
             self._stem_words.setdefault(stem, []).append(word)
         self.word_uses = functools.lru_cache(maxsize=65536)(self._word_uses)
-        self._seen: dict[str, tuple[str, bool]] = {}  # each word read in a description (``_see``)
-        self._by_key: dict[str, list[str]] = {}  # those words by key (``keys``)
-        self.describe = functools.lru_cache(maxsize=32768)(self._describe)
         self._last: tuple[Plan, tuple[list[float], float, frozenset[str]]] | None = None
-
-    def stem(self, word: str) -> str:
-        stem = self._stems.get(word)
-        if stem is None:
-            stem = self._stems[word] = self.vocabulary.stems.get(word) or _inflected(word)
-        return stem
-
-    def keys(self, word: str) -> tuple[str, ...]:
-        """The keys a word is found by: its plural ending off, and the index's stem when another."""
-        found = self._keys.get(word)
-        if found is None:
-            light, stem = _inflected(word), self.stem(word)
-            found = self._keys[word] = (light,) if stem == light else (light, stem)
-        return found
-
-    def _describe(self, long: str, short: str) -> Described:
-        """Descriptions read once; what each word is (``_see``) kept per word: a new one costs a look-up a word."""
-        long_words, short_words = tuple(words(long)), tuple(words(short))
-        seen = self._seen
-        at: dict[str, int] = {}
-        content: set[str] = set()
-        # "non-compounded", "non-sterile": the code lacks what the word names, the plain kind of the item
-        lacks = lacking(long_words) if "non" in long_words else ()
-        for i, w in enumerate(long_words):
-            light, says = seen.get(w) or self._see(w)
-            at.setdefault(light, i)
-            if says and w not in lacks:
-                content.add(light)
-        for w in (w for w in short_words if w not in seen):
-            self._see(w)
-        lowered = long.lower()
-        cut = _HEAD_END.search(lowered)  # "Assessment for hearing aid" is an assessment
-        head = len(long_words) if cut is None else before(long, lowered, cut.start())
-        said = part(long_words, head)  # the head before the next part is added below: "Commode seat"
-        if cut is not None and head < 2 and cut.group(0)[0] in _HEAD_MARKS:
-            # "Injection, naloxone hydrochloride, ...", "Walker, folding": the next part too
-            after = _HEAD_END.search(lowered, cut.end())
-            head = before(long, lowered, after.start()) if after else len(long_words)
-        return Described(long_words, short_words, frozenset(long_words + short_words), at, head, frozenset(content),
-                         doses(long) if _DIGIT.search(long) else (), negated(lowered),
-                         "addition" in lowered and ADD_ON.search(lowered) is not None, said)
-
-    def _see(self, word: str) -> tuple[str, bool]:
-        """A word's plural ending off and whether it says what a code is; the word listed by its keys for ``_word``."""
-        keys = self.keys(word)
-        for key in keys:
-            self._by_key.setdefault(key, []).append(word)
-        found = self._seen[word] = (keys[0], word not in _PLAIN and len(word) > 1 and not word.isdigit())
-        return found
 
     def same(self, asked: str, written: str) -> bool:
         """Whether a description's word stands for a query word the index merged with it by stem."""
@@ -221,7 +120,7 @@ class Ranker:
         if asked in text.every:
             return asked
         for key in self.keys(asked):  # the plural ending off first, then the index's stem
-            found = [w for w in self._by_key.get(key, ()) if w in text.every and self.same(asked, w)]
+            found = [w for w in self.descriptions.written(key) if w in text.every and self.same(asked, w)]
             if found:  # the first written (the long description first), whatever the hash seed
                 return found[0] if len(found) == 1 else min(found, key=(text.long + text.short).index)
         return None
@@ -232,17 +131,17 @@ class Ranker:
             # the word being typed as a whole word only when the index holds it or its singular ("lanc" is no word,
             # though the stem of lancing), and found in the long description (CMS's short ones abbreviate: "pou")
             uses = self.vocabulary.uses
-            whole = self._word(first, text) if uses.get(first) or uses.get(_inflected(first)) else None
+            whole = self._word(first, text) if uses.get(first) or uses.get(inflected(first)) else None
             if whole is not None and whole not in text.long and any(
                     w.startswith(first) and w != first for w in text.long):
                 whole = None
             if whole is not None:
-                how = "word" if _inflected(whole) == _inflected(first) else "stem"
-                return Found(QUALITY[how], (whole,), how, text.at.get(_inflected(whole), -1))
+                how = "word" if inflected(whole) == inflected(first) else "stem"
+                return Found(QUALITY[how], (whole,), how, text.at.get(inflected(whole), -1))
             started = next((w for w in (*text.long, *text.short) if w.startswith(first)), None)
             if started is None:
                 return None
-            return Found(QUALITY["prefix"], (started,), "prefix", text.at.get(_inflected(started), -1))
+            return Found(QUALITY["prefix"], (started,), "prefix", text.at.get(inflected(started), -1))
         if len(alternative.words) == 1:
             whole = self._word(first, text)
             if whole is None:
@@ -255,13 +154,13 @@ class Ranker:
             matched = tuple(w for w in found if w is not None)
         how = alternative.kind
         quality = QUALITY[how]
-        if matched != alternative.words and any(_inflected(a) != _inflected(w)
+        if matched != alternative.words and any(inflected(a) != inflected(w)
                                                 for a, w in zip(alternative.words, matched, strict=True)):
             quality *= QUALITY["stem"]  # a plural counts as the word; another form of it a little less
             how = "stem" if how == "word" else how
         if len(matched) > 1 and not (side_by_side(matched, text.long) or side_by_side(matched, text.short)):
             quality *= _APART
-        return Found(quality, matched, how, text.at.get(_inflected(matched[0]), -1))
+        return Found(quality, matched, how, text.at.get(inflected(matched[0]), -1))
 
     def _group(self, reading: Reading, text: Described) -> Found | None:
         """The best way a group matches; where it sits is taken from the long description when any
@@ -334,7 +233,7 @@ class Ranker:
     def read(self, found: Plan, row: Row) -> Candidate | None:
         """How a code matches each group, or ``None`` when it matches none in truth (the index also finds
         words that only share a stem: ambulance for ambulation)."""
-        text = self.describe(row["long_description"] or "", row["short_description"] or "")
+        text = self.descriptions.read(*described_as(row))
         groups = [self._group(r, text) for r in found.readings]
         if all(g is None for g in groups):
             return None
@@ -347,7 +246,7 @@ class Ranker:
         if self._last is not None and self._last[0] is found:
             return self._last[1]
         weights = [self.weight(r) for r in found.readings]
-        spelled = frozenset(_inflected(w) for r in found.readings for a in r.alternatives if not a.prefix
+        spelled = frozenset(inflected(w) for r in found.readings for a in r.alternatives if not a.prefix
                             for w in a.words)
         context = (weights, sum(weights) or 1.0, spelled)
         self._last = (found, context)
@@ -369,7 +268,7 @@ class Ranker:
             quality = m.quality * _NEGATED if text.negated and text.negated.issuperset(m.words) else m.quality
             score += quality * weight + (_HEAD * weight if 0 <= m.at < text.head else 0.0)
             positions.append((m.at, len(m.words)) if m.at >= 0 else None)
-            asked.update(_inflected(w) for w in m.words)
+            asked.update(inflected(w) for w in m.words)
         score /= total
         if len(positions) > 1:
             backward = in_order(positions[::-1])
@@ -380,7 +279,7 @@ class Ranker:
         dosed = [d for d in found.doses if d in text.doses]
         if dosed:
             score += _DOSE
-        if not missing and any(w in _DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
+        if not missing and any(w in DEFAULT_WORDS and w not in asked for w in text.long[:text.head]):
             score += _DEFAULT
         why = [MatchReason(r.said, m.words, m.how) for r, m in zip(found.readings, matches, strict=True) if m]
         why += [MatchReason(d.said, (d.said,), "dose") for d in dosed]
