@@ -32,14 +32,17 @@ class SearchIndex(StoreBase):
     def descriptions(self, release_id: str | None = None) -> list[Described]:
         """Code, long and short description of every record (of one release, or of all)."""
         where, parameters = ("WHERE release_id = ?", (release_id,)) if release_id else ("", ())
-        return [Described(*r.values()) for r in self.db.execute(
-            f"SELECT release_id, code, long_description, short_description FROM records {where}", parameters)]
+        cursor = self.db.cursor()
+        cursor.row_factory = None  # plain tuples: every record of every release, at the end of each load
+        return list(map(Described._make, cursor.execute(
+            f"SELECT release_id, code, long_description, short_description FROM records {where}", parameters)))
 
     def index_release(self, release_id: str, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
         """Index one release: ``(code, long description, short description, extra terms)`` each."""
         token = release_token(release_id)
-        ended = {r["code"]: r["termination_date"] for r in self.db.execute(
-            "SELECT code, termination_date FROM records WHERE release_id = ?", (release_id,))}
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        ended = dict(cursor.execute("SELECT code, termination_date FROM records WHERE release_id = ?", (release_id,)))
         before = self.db.execute("SELECT max(rowid) AS last FROM search").fetchone()
         self.db.executemany(
             "INSERT INTO search (code, long_description, short_description, extra, release_id, release, ended) "
