@@ -13,7 +13,7 @@ import hcpcs.api.search as searching
 from hcpcs.model.answers import MatchReason
 from hcpcs.search.kinds import NO_PART, kind_cost, part
 from hcpcs.search.query import synonyms, words
-from hcpcs.search.spelling import singular_apart
+from hcpcs.search.spelling import as_meant, singular_apart
 from hcpcs.search.wording import negated
 
 
@@ -89,6 +89,23 @@ def test_misspellings_by_sound_and_by_swapped_letters(db: hcpcs.Hcpcs) -> None:
     assert morphine.corrections["morfine"] == ("morphine",) and codes(morphine)[0] == "J2270"
     assert db.search("diabetic sheos", limit=1).corrections["sheos"][0].startswith("shoe")
     assert db.search("comode", limit=1).corrections["comode"] == ("commode",)
+
+
+def test_a_lay_phrase_typed_misspelt_reads_as_meant(db: hcpcs.Hcpcs) -> None:
+    # the lay table knows "lymphedema pump" (a pneumatic compressor); typed misspelt, it was read as a pump alone
+    typed = db.search("lymphadema pump", release="2025-10", limit=5)
+    assert typed.corrections == {"lymphadema pump": ("lymphedema pump",)}
+    assert codes(typed) == codes(db.search("lymphedema pump", release="2025-10", limit=5))
+    assert codes(typed)[0].startswith("E06")  # E0650-E0673, the compressors and their appliances
+    assert [(w.query, w.how) for w in typed.hits[0].why] == [("lymphadema pump", "lay")]
+    assert codes(db.search("brest pump", limit=1)) == codes(db.search("breast pump", limit=1))
+    # a word the lay table holds, or the index, is no misspelling: nothing to read otherwise
+    assert db.search("breast pump", limit=1).corrections == {}
+    meant = {("breast", "pump"): ("breast pump",)}
+    assert as_meant(("brest", "pump"), meant, set(), {"breast", "pump"}.__contains__, lambda w: ("breast",)) == (
+        "breast", "pump")
+    assert as_meant(("breast", "pump"), meant, set(), {"breast", "pump"}.__contains__, lambda w: ()) is None
+    assert as_meant(("chux", "pad"), meant, {"chux"}, {"pad"}.__contains__, lambda w: ("chin",)) is None
 
 
 def test_lay_words_for_over_the_counter_remedies_and_machines(db: hcpcs.Hcpcs) -> None:

@@ -26,7 +26,7 @@ import functools
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -84,6 +84,12 @@ def synonyms() -> dict[tuple[str, ...], tuple[str, ...]]:
     # a lay word or phrase reads the same in the plural ("bed pads", "walking frames"), unless listed apart
     plurals = {(*key[:-1], spelling.plural(key[-1])): cms for key, cms in table.items() if key and len(key[-1]) > 2}
     return {**plurals, **table}
+
+
+@cache
+def lay_words() -> frozenset[str]:
+    """Every word of the lay table's phrases: a word the index lacks but the table holds is no misspelling."""
+    return frozenset(w for key in synonyms() for w in key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,12 +283,18 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     common: list[bool] = []
     terms: list[str] = []
     corrections: dict[str, tuple[str, ...]] = {}
+    near = functools.cache(vocabulary.nearest)  # a misspelt word is looked up once: for a lay phrase, and alone
     at = 0
     while at < len(found):
         one: str | None = None
+        typed: tuple[str, ...] = ()  # a lay phrase typed misspelt ("lymphadema pump"), read as meant (``key``)
         for size in (3, 2, 1):
             key = tuple(found[at:at + size])
             if len(key) == size and key in table:
+                break
+            meant = spelling.as_meant(key, table, lay_words(), vocabulary.has, near) if len(key) == size else None
+            if meant is not None:
+                typed, key = key, meant
                 break
         else:
             size, key = 1, (found[at],)
@@ -291,14 +303,17 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
                 size, key = 2, tuple(found[at:at + 2])
         last = at + size == len(found) and typing
         alternatives: list[Alternative] = []
-        if size > 1:
+        if size > 1 and typed:
+            alternatives += [Alternative(typed, "word"), Alternative(key, "correction")]
+            corrections[" ".join(typed)] = (" ".join(key),)
+        elif size > 1:
             alternatives.append(Alternative(key, "word"))
             if one:  # "heavy duty" is CMS's heavyduty too: a correction only where a part is no indexed word
                 misspelt = not all(vocabulary.has(w) for w in key)
                 alternatives.append(Alternative((one,), "correction" if misspelt else "word"))
                 corrections.update({" ".join(key): (one,)} if misspelt else {})
         else:
-            alternatives += _word_alternatives(key[0], vocabulary, last, terms, corrections,
+            alternatives += _word_alternatives((typed or key)[0], vocabulary, last, terms, corrections, near,
                                                final=at + size == len(found))
         for cms_words in table.get(key, ()):
             alternatives.append(Alternative(tuple(words(cms_words)), "lay"))
@@ -312,7 +327,7 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
         if unique:
             group = tuple(a.fts for a in unique)
             groups.append(group)
-            readings.append(Reading(" ".join(key), unique))
+            readings.append(Reading(" ".join(typed or key), unique))
             # a word saying how an item is paid for ("rental") says little alone, however rare
             common.append(" ".join(key) in BILLING or vocabulary.common(w for a in unique[:FILL_ALTERNATIVES]
                                                                           for w in a.words))
@@ -342,7 +357,8 @@ def _lay_phrase_words(found: list[str], table: dict[tuple[str, ...], tuple[str, 
 
 
 def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: list[str],
-                       corrections: dict[str, tuple[str, ...]], *, final: bool = False) -> list[Alternative]:
+                       corrections: dict[str, tuple[str, ...]], nearest: Callable[[str], tuple[str, ...]], *,
+                       final: bool = False) -> list[Alternative]:
     """How one query word may match; ``last``: the word being typed, ``final``: the query's last word (finished
     when the query ends with a space)."""
     prefix = last and len(word) >= 2 and not word.isdigit()
@@ -369,11 +385,11 @@ def _word_alternatives(word: str, vocabulary: Vocabulary, last: bool, terms: lis
     terms += [w for r in related for w in words(r)]
     known = vocabulary.has(word, prefix=prefix) or any(vocabulary.has(w) for r in related for w in words(r))
     if not known and (word,) not in synonyms():
-        nearest = vocabulary.nearest(word)
-        parts = None if nearest or len(word) < 6 else spelling.split(word, vocabulary.uses)  # nonwaterproof
-        nearest = (" ".join(parts),) if parts else nearest
-        if nearest:
-            corrections[word] = nearest
-            out += [Alternative(tuple(n.split()), "correction") for n in nearest]
-            terms += [w for n in nearest for w in n.split()]
+        near = nearest(word)
+        parts = None if near or len(word) < 6 else spelling.split(word, vocabulary.uses)  # nonwaterproof
+        near = (" ".join(parts),) if parts else near
+        if near:
+            corrections[word] = near
+            out += [Alternative(tuple(n.split()), "correction") for n in near]
+            terms += [w for n in near for w in n.split()]
     return out

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 _SOUNDS = re.compile(r"ph|ck|([a-z])\1")
 #: A word made of two is read as them (or two as one) only when that spelling is used at least this often
@@ -82,3 +83,14 @@ def within(word: str, limit: int, words: Sequence[str], by_length: dict[int, lis
         found += process.extract(word, by_length.get(size, ()), scorer=OSA.distance, score_cutoff=limit, limit=None)
     found.sort(key=lambda f: (f[1], f[0]))  # as read in word order: ties in the order of ``words``
     return found[:8]
+
+
+def as_meant(typed: tuple[str, ...], phrases: Collection[tuple[str, ...]], lay: Collection[str],
+             known: Callable[[str], bool], nearest: Callable[[str], tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The phrase of ``phrases`` (the lay table's) that words typed with a misspelling mean ("lymphadema pump":
+    lymphedema pump): each word neither ``known`` (indexed) nor a ``lay`` word read as one of its ``nearest``
+    indexed words; ``None`` when no word is misspelt, or no reading is a phrase."""
+    if all(known(w) or w in lay for w in typed):
+        return None
+    readings = [(w,) if known(w) or w in lay else nearest(w) for w in typed]
+    return next((meant for meant in itertools.product(*readings) if meant in phrases), None)
