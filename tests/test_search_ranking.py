@@ -91,6 +91,16 @@ def test_misspellings_by_sound_and_by_swapped_letters(db: hcpcs.Hcpcs) -> None:
     assert db.search("comode", limit=1).corrections["comode"] == ("commode",)
 
 
+def test_the_words_before_a_comma_name_the_item(db: hcpcs.Hcpcs) -> None:
+    # CMS's index phrasing names the item, then its kind: the code whose head is the item (E0890 "Traction frame,
+    # ..., pelvic traction") before one naming it only after another item (E0947 "Fracture frame, attachments for
+    # complex pelvic traction"), and before a code with the kind's word alone (A5102 "Bedside drainage bottle")
+    assert codes(db.search("traction, pelvic", release="2025-10", limit=1)) == ["E0890"]
+    assert set(codes(db.search("commode, bedside", release="2025-10", limit=2))) == {"E0163", "E0165"}
+    # as a patient says it, the lay table's commode chair
+    assert set(codes(db.search("bedside commode", release="2025-10", limit=2))) == {"E0163", "E0165"}
+
+
 def test_a_lay_phrase_typed_misspelt_reads_as_meant(db: hcpcs.Hcpcs) -> None:
     # the lay table knows "lymphedema pump" (a pneumatic compressor); typed misspelt, it was read as a pump alone
     typed = db.search("lymphadema pump", release="2025-10", limit=5)
