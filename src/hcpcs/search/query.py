@@ -284,6 +284,10 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
     terms: list[str] = []
     corrections: dict[str, tuple[str, ...]] = {}
     near = functools.cache(vocabulary.nearest)  # a misspelt word is looked up once: for a lay phrase, and alone
+
+    def known(word: str) -> bool:  # an indexed word, or the last one still being typed ("lymphedema pu")
+        return vocabulary.has(word, prefix=typing and word == found[-1])
+
     at = 0
     while at < len(found):
         one: str | None = None
@@ -292,7 +296,7 @@ def plan(query: str, vocabulary: Vocabulary) -> Plan | None:
             key = tuple(found[at:at + size])
             if len(key) == size and key in table:
                 break
-            meant = spelling.as_meant(key, table, lay_words(), vocabulary.has, near) if len(key) == size else None
+            meant = spelling.as_meant(key, table, lay_words(), known, near) if len(key) == size > 1 else None
             if meant is not None:
                 typed, key = key, meant
                 break
