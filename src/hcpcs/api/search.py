@@ -305,7 +305,7 @@ class _SearchState:
                 self._matched -= len(self._matches.pop(oldest)[1])
             kept = self._matches.setdefault(id(found), (found, {}))
             matches = kept[1]
-        candidate = self.ranker.read(found, row)
+        candidate = self.ranker.read(found, row, key)
         matches[key] = None if candidate is None else (candidate.text, tuple(candidate.groups), candidate.scored)
         self._matched += 1
         return candidate

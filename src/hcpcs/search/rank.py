@@ -235,10 +235,11 @@ class Ranker:
         rare = stemmed <= RARE_USES and not any(a.prefix for a in reading.alternatives)
         return best if rare and sorted(weights)[-2] < weights[best] else None
 
-    def read(self, found: Plan, row: Row) -> Candidate | None:
+    def read(self, found: Plan, row: Row, key: tuple[str, str] | None = None) -> Candidate | None:
         """How a code matches each group, or ``None`` when it matches none in truth (the index also finds
-        words that only share a stem: ambulance for ambulation)."""
-        text = self.descriptions.read(*described_as(row))
+        words that only share a stem: ambulance for ambulation); ``key``: its descriptions as ``described_as``
+        gives them, when the caller has them."""
+        text = self.descriptions.read(*(key or described_as(row)))
         groups = [self._group(r, text) for r in found.readings]
         if all(g is None for g in groups):
             return None
