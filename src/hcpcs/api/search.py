@@ -120,15 +120,15 @@ class Searching(HandleBase):
         if total < room and found.some_words:  # too few match every group (all read): fill up with some
             every = len(candidates)
             pool = min(every + SOME_POOL, POOL)
-            want = max(room, pool) - every
+            wanted = max(room, pool)  # codes read in all, those matching every group among them
             if plain:
-                more, matched = self._fill(found, release_id, filters.active_on, want,
+                more, matched = self._fill(found, release_id, filters.active_on, wanted - every,
                                            [*skip, *(c.row["code"] for c in candidates)])
             else:
                 candidates += self._rare_codes(found, release_id, filters,
                                                [*skip, *(c.row["code"] for c in candidates)])
                 more, matched = self._fetch(found, release_id, found.some_words, filters,
-                                            max(want - len(candidates) + every, 1), room - len(candidates),
+                                            max(wanted - len(candidates), 1), room - len(candidates),
                                             [*skip, *(c.row["code"] for c in candidates)])
             candidates, total = [*candidates, *more], len(candidates) + matched
         ranker = self._ranking()

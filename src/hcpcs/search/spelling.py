@@ -90,7 +90,8 @@ def as_meant(typed: tuple[str, ...], phrases: Collection[tuple[str, ...]], lay: 
     """The phrase of ``phrases`` (the lay table's) that words typed with a misspelling mean ("lymphadema pump":
     lymphedema pump): each word neither ``known`` (indexed) nor a ``lay`` word read as one of its ``nearest``
     indexed words; ``None`` when no word is misspelt, or no reading is a phrase."""
-    if all(known(w) or w in lay for w in typed):
+    misspelt = [not known(w) and w not in lay for w in typed]
+    if not any(misspelt):
         return None
-    readings = [(w,) if known(w) or w in lay else nearest(w) for w in typed]
+    readings = [nearest(w) if wrong else (w,) for w, wrong in zip(typed, misspelt, strict=True)]
     return next((meant for meant in itertools.product(*readings) if meant in phrases), None)
